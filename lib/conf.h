@@ -1,0 +1,133 @@
+/*
+ * conf - policyd.conf: main.cf-style "name = value" lines plus named
+ * blocks for rules, profiles and allow/deny lists.
+ *
+ *	request_timeout = 30s
+ *	rule connections {
+ *		event = connection
+ *		limit = 1000 per 1h
+ *		release = quiet 1h
+ *		reply = 451 4.7.1 Too many connections ... ${client_address}
+ *	}
+ *
+ * Whole-line comments start with "#"; a value that ends with "," goes on
+ * on the next line.  Scalar options are described once, in the table in
+ * conf.c, with their defaults and bounds.  Parsing goes on after an
+ * error so that one run reports them all (up to PD_CONF_MAX_ERRORS),
+ * each as "file:line: what is wrong".  A struct pd_conf is immutable
+ * once loaded: reload builds a new one and swaps it in only when valid.
+ */
+#ifndef PD_CONF_H
+#define PD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "event.h"
+#include "tmpl.h"
+
+#define PD_CONF_MAX_ERRORS	20
+#define PD_CONF_DEFAULT_FILE	"/etc/policyd/policyd.conf"
+
+struct pd_strlist {
+	char	**v;		/* owned, each string owned */
+	size_t	  n;
+};
+
+enum pd_rule_kind {
+	PD_RULE_RATE,		/* reply while over the limit */
+	PD_RULE_BLOCK,		/* block = DURATION: fixed-length block */
+	PD_RULE_LISTING,	/* release = quiet DURATION */
+	PD_RULE_TARPIT,		/* delay = DURATION [step] */
+};
+
+struct pd_rule {
+	char			*name;
+	unsigned		 line;
+	enum pd_event_type	 event;
+	enum pd_key_type	 key;
+	long long		 limit;		/* events allowed per window */
+	int64_t			 window;	/* ms */
+	enum pd_rule_kind	 kind;
+	int64_t			 hold;		/* block length or quiet period */
+	int64_t			 delay;		/* tarpit: first delay, ms */
+	bool			 delay_step;	/* tarpit: grows per event */
+	int64_t			 max_delay;	/* tarpit cap, ms */
+	bool			 warn;		/* mode = warn */
+	struct pd_tmpl		 reply;
+};
+
+/* An allow or deny list: the first list that matches decides. */
+struct pd_access {
+	char			*name;
+	unsigned		 line;
+	bool			 deny;
+	struct pd_cidr		*clients;
+	size_t			 nclients;
+	struct pd_strlist	 client_names;	/* exact, or ".suffix" */
+	struct pd_strlist	 helo_names;	/* exact, or ".suffix" */
+	bool			 authenticated;	/* any sasl_username */
+	struct pd_tmpl		 reply;		/* deny only */
+};
+
+struct pd_profile {
+	char			*name;
+	unsigned		 line;
+	struct pd_strlist	 contexts;	/* policy_context values */
+	long			*ports;		/* server_port values */
+	size_t			 nports;
+	struct pd_strlist	 rule_names;	/* as configured */
+	size_t			*rules;		/* indexes into conf->rules */
+	size_t			 nrules;
+};
+
+struct pd_conf {
+	char			*file;
+
+	/* Scalar options; see the table in conf.c for defaults. */
+	struct pd_strlist	 listen;
+	long long		 unix_mode;
+	char			*user;
+	int64_t			 request_timeout;
+	int64_t			 idle_timeout;
+	int64_t			 reply_timeout;
+	long long		 max_clients;
+	bool			 dry_run;
+	char			*state_file;
+	int64_t			 state_interval;
+	long long		 max_keys;
+	long long		 ipv6_client_prefix;
+	long long		 ipv4_segment;
+	long long		 ipv6_segment;
+
+	struct pd_rule		*rules;
+	size_t			 nrules;
+	struct pd_access	*access;
+	size_t			 naccess;
+	struct pd_profile	*profiles;
+	size_t			 nprofiles;
+};
+
+/* Called once per error with "file:line: message". */
+typedef void (*pd_conf_error_cb)(void *arg, const char *msg);
+
+/*
+ * pd_conf_load - read file, apply overrides ("name=value" strings, as
+ * given with -o, may be NULL), and check the result.  Returns a new
+ * config, or NULL after reporting every error through cb.  Caller frees
+ * with pd_conf_free().
+ */
+struct pd_conf *pd_conf_load(const char *file, char *const *overrides,
+	    size_t noverrides, pd_conf_error_cb cb, void *arg);
+/* pd_conf_parse - the same from text in memory; name is used in messages */
+struct pd_conf *pd_conf_parse(const char *name, const char *text,
+	    char *const *overrides, size_t noverrides, pd_conf_error_cb cb,
+	    void *arg);
+void	pd_conf_free(struct pd_conf *);
+
+/* pd_conf_rule - rule by name, or NULL */
+const struct pd_rule *pd_conf_rule(const struct pd_conf *, const char *);
+
+#endif

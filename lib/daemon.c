@@ -1,0 +1,198 @@
+/*
+ * daemon - wiring of config, engine and server.
+ *
+ * Replies are decided synchronously inside the read callback, so at any
+ * moment between two loop iterations no request is half answered: a
+ * reload swaps the config between requests and a stop loses nothing
+ * that a peer was promised.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "conf.h"
+#include "proto.h"
+#include "daemon.h"
+
+#define TICK_MS		1000
+
+static void
+conf_error_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	pd_log_err("%s", msg);
+}
+
+static void
+request_cb(void *arg, const struct pd_req *req, const char *peer,
+    struct pd_buf *out)
+{
+	struct pd_daemon *d = arg;
+
+	pd_engine_decide(&d->engine, req, pd_clock_now(), peer, out);
+}
+
+static void
+malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
+{
+	struct pd_daemon *d = arg;
+
+	pd_engine_malformed(&d->engine, peer, why, out);
+}
+
+static const struct pd_server_ops ops = {
+	.request = request_cb,
+	.malformed = malformed_cb,
+};
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct pd_daemon *d = t->data;
+
+	pd_engine_tick(&d->engine, pd_clock_now());
+}
+
+static uint32_t
+ref_seed(void)
+{
+	uint32_t seed;
+
+	/* Only makes ids differ between runs; any value would do. */
+	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
+		seed = (uint32_t)getpid() ^ (uint32_t)pd_clock_now();
+	return seed;
+}
+
+int
+pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
+    char **overrides, size_t noverrides)
+{
+	struct pd_err err;
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	d->loop = loop;
+	d->overrides = overrides;
+	d->noverrides = noverrides;
+	if ((d->file = strdup(file)) == NULL)
+		return -1;
+	d->conf = pd_conf_load(file, overrides, noverrides, conf_error_cb, NULL);
+	if (d->conf == NULL)
+		return -1;
+	if (pd_engine_init(&d->engine, d->conf, ref_seed(), &err) < 0) {
+		pd_log_err("%s", err.msg);
+		return -1;
+	}
+	if (pd_server_init(&d->server, loop, &ops, d) < 0)
+		return -1;
+	pd_server_set_limits(&d->server, d->conf->request_timeout,
+	    d->conf->idle_timeout, (size_t)d->conf->max_clients);
+	for (i = 0; i < d->conf->listen.n; i++) {
+		if (pd_server_listen(&d->server, d->conf->listen.v[i],
+		    (int)d->conf->unix_mode, &err) < 0) {
+			pd_log_err("listen %s", err.msg);
+			return -1;
+		}
+	}
+	uv_timer_init(loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
+	return 0;
+}
+
+int
+pd_daemon_drop_privileges(struct pd_daemon *d, struct pd_err *err)
+{
+	const char *user = d->conf->user;
+	struct passwd *pw;
+
+	if (*user == '\0' || geteuid() != 0)
+		return 0;
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return pd_err_set(err, "user %s: %s", user,
+		    errno ? strerror(errno) : "no such user");
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0)
+		return pd_err_set(err, "cannot become user %s: %s", user,
+		    strerror(errno));
+	return 0;
+}
+
+/* same_list - two string lists hold the same strings in order */
+static bool
+same_list(const struct pd_strlist *a, const struct pd_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+int
+pd_daemon_reload(struct pd_daemon *d)
+{
+	struct pd_conf *nc;
+	struct pd_err err;
+
+	nc = pd_conf_load(d->file, d->overrides, d->noverrides, conf_error_cb,
+	    NULL);
+	if (nc == NULL) {
+		pd_log_err("reload: %s has errors; keeping the running "
+		    "configuration", d->file);
+		return -1;
+	}
+	if (pd_engine_set_conf(&d->engine, nc, &err) < 0) {
+		pd_log_err("reload: %s; keeping the running configuration",
+		    err.msg);
+		pd_conf_free(nc);
+		return -1;
+	}
+	if (!same_list(&nc->listen, &d->conf->listen) ||
+	    strcmp(nc->user, d->conf->user) != 0)
+		pd_log_warnx("reload: listen and user take effect only at "
+		    "restart");
+	pd_server_set_limits(&d->server, nc->request_timeout, nc->idle_timeout,
+	    (size_t)nc->max_clients);
+	pd_conf_free(d->conf);
+	d->conf = nc;
+	pd_log_info("reloaded %s: %zu rules", d->file, nc->nrules);
+	return 0;
+}
+
+void
+pd_daemon_stop(struct pd_daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	pd_server_close(&d->server);
+	if (uv_is_active((uv_handle_t *)&d->tick) ||
+	    d->tick.data != NULL)
+		uv_close((uv_handle_t *)&d->tick, NULL);
+}
+
+void
+pd_daemon_free(struct pd_daemon *d)
+{
+	if (d->conf != NULL)
+		pd_engine_clear(&d->engine);
+	pd_conf_free(d->conf);
+	free(d->file);
+	d->conf = NULL;
+	d->file = NULL;
+}

@@ -1,0 +1,54 @@
+/*
+ * daemon - policyd as a whole: config, engine, server and timers on one
+ * libuv loop, with reload and shutdown.
+ *
+ * policyd/main.c parses arguments and calls these; keeping the rest
+ * here lets tests run a complete daemon inside a test process.
+ */
+#ifndef PD_DAEMON_H
+#define PD_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "engine.h"
+#include "server.h"
+
+struct pd_conf;
+
+struct pd_daemon {
+	uv_loop_t		*loop;
+	char			*file;		/* config file, owned */
+	char			**overrides;	/* -o settings, borrowed */
+	size_t			 noverrides;
+	struct pd_conf		*conf;		/* owned */
+	struct pd_engine	 engine;
+	struct pd_server	 server;
+	uv_timer_t		 tick;
+	bool			 stopping;
+};
+
+/*
+ * pd_daemon_start - load the config (errors go to the log, one line
+ * each), bind every listener and start serving on loop.  overrides must
+ * outlive the daemon.  -1 when it cannot start: the reasons are logged
+ * and the caller exits.
+ */
+int	pd_daemon_start(struct pd_daemon *, uv_loop_t *, const char *file,
+	    char **overrides, size_t noverrides);
+/* pd_daemon_drop_privileges - become conf->user, if set and root */
+int	pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
+/*
+ * pd_daemon_reload - read the config again; a config with errors is
+ * logged and ignored, and the old one keeps serving.  0 when the new
+ * config is in use.
+ */
+int	pd_daemon_reload(struct pd_daemon *);
+/* pd_daemon_stop - stop listening and close every connection */
+void	pd_daemon_stop(struct pd_daemon *);
+/* pd_daemon_free - release what start allocated, after the loop ran dry */
+void	pd_daemon_free(struct pd_daemon *);
+
+#endif

@@ -1,0 +1,551 @@
+/*
+ * engine - allow/deny lists, blocks, counting and rule triggers.
+ *
+ * One pass over the profile's rules looks for an active block or
+ * listing; a second counts the request's events and fires the rules
+ * whose limit is passed.  Reply texts come from the one template
+ * renderer, and every decision that is not DUNNO is logged as one
+ * key=value line with a reference id that can also go into the reply.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "str.h"
+#include "addr.h"
+#include "conf.h"
+#include "event.h"
+#include "proto.h"
+#include "engine.h"
+
+/* What one request is about, worked out once. */
+struct ctx {
+	const struct pd_req	*req;
+	int64_t			 now;
+	struct pd_addr		 client;
+	const char		*client_str;
+	unsigned		 events;	/* bit mask of enum pd_event_type */
+	char			 helo[256];	/* lower case, no trailing dot */
+};
+
+/* A key for one rule: the bytes to count by, and how to print them. */
+struct key {
+	uint8_t		bytes[PD_KEYTAB_KEY_MAX - 2];
+	size_t		len;
+	char		text[PD_STR_VALUE_MAX + 1];
+};
+
+/* What a rule or list decided for this request. */
+struct verdict {
+	const char		*name;		/* rule or list */
+	const struct pd_rule	*rule;		/* NULL for a list */
+	const struct pd_tmpl	*tmpl;		/* NULL for a tarpit */
+	const struct key	*key;
+	uint64_t		 count;
+	int64_t			 expires;	/* 0: none */
+	int64_t			 delay;		/* tarpit, ms */
+	bool			 warn;
+};
+
+void
+pd_engine_ref(uint32_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "PD-%06" PRIX32, id & 0xffffff);
+}
+
+/* rule_sig - what must stay the same for a rule to keep its counters */
+static uint32_t
+rule_sig(const struct pd_rule *r)
+{
+	return (uint32_t)r->event << 8 | (uint32_t)r->key;
+}
+
+static int
+engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
+{
+	int *slots;
+	int s;
+
+	slots = calloc(conf->nrules ? conf->nrules : 1, sizeof(*slots));
+	if (slots == NULL)
+		return pd_err_set(err, "out of memory");
+	pd_counters_begin(&e->counters);
+	for (size_t i = 0; i < conf->nrules; i++) {
+		s = pd_counters_slot(&e->counters, conf->rules[i].name,
+		    rule_sig(&conf->rules[i]), conf->rules[i].window);
+		if (s < 0) {
+			free(slots);
+			return pd_err_set(err, "rule %s: no room for its counters",
+			    conf->rules[i].name);
+		}
+		slots[i] = s;
+	}
+	pd_counters_retire(&e->counters);
+	e->counters.max_keys = (size_t)conf->max_keys;
+	free(e->slots);
+	e->slots = slots;
+	e->conf = conf;
+	return 0;
+}
+
+int
+pd_engine_init(struct pd_engine *e, const struct pd_conf *conf, uint32_t seed,
+    struct pd_err *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->ref_next = seed;
+	if (pd_counters_init(&e->counters, (size_t)conf->max_keys) < 0 ||
+	    pd_sessions_init(&e->sessions, PD_SESSION_MAX) < 0) {
+		pd_engine_clear(e);
+		return pd_err_set(err, "out of memory");
+	}
+	if (engine_bind(e, conf, err) < 0) {
+		pd_engine_clear(e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pd_engine_clear(struct pd_engine *e)
+{
+	pd_counters_clear(&e->counters);
+	pd_sessions_clear(&e->sessions);
+	free(e->slots);
+	e->slots = NULL;
+}
+
+int
+pd_engine_set_conf(struct pd_engine *e, const struct pd_conf *conf,
+    struct pd_err *err)
+{
+	return engine_bind(e, conf, err);
+}
+
+/* name_match - exact, or ".suffix" matching any name below it */
+static bool
+name_match(const struct pd_strlist *l, const char *name)
+{
+	size_t n = strlen(name), m;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i];
+
+		m = strlen(p);
+		if (p[0] == '.') {
+			if (n > m && strcasecmp(name + n - m, p) == 0)
+				return true;
+		} else if (strcasecmp(name, p) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct pd_access *
+access_match(const struct pd_conf *conf, const struct ctx *x, bool deny)
+{
+	const char *cname = pd_req_get(x->req, PD_A_CLIENT_NAME);
+
+	if (strcmp(cname, "unknown") == 0)
+		cname = "";
+	for (size_t i = 0; i < conf->naccess; i++) {
+		const struct pd_access *a = &conf->access[i];
+
+		if (a->deny != deny)
+			continue;
+		for (size_t j = 0; j < a->nclients; j++)
+			if (pd_cidr_match(&a->clients[j], &x->client))
+				return a;
+		if (name_match(&a->client_names, cname) ||
+		    name_match(&a->helo_names, x->helo))
+			return a;
+		if (a->authenticated &&
+		    *pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
+			return a;
+	}
+	return NULL;
+}
+
+static const struct pd_profile *
+profile_select(const struct pd_conf *conf, const struct pd_req *r)
+{
+	const char *ctxname = pd_req_get(r, PD_A_POLICY_CONTEXT);
+	long port = atol(pd_req_get(r, PD_A_SERVER_PORT));
+
+	for (size_t i = 0; i < conf->nprofiles; i++) {
+		const struct pd_profile *p = &conf->profiles[i];
+
+		if (p->contexts.n == 0 && p->nports == 0)
+			return p;
+		for (size_t j = 0; j < p->contexts.n; j++)
+			if (strcmp(p->contexts.v[j], ctxname) == 0)
+				return p;
+		for (size_t j = 0; j < p->nports; j++)
+			if (p->ports[j] == port)
+				return p;
+	}
+	return NULL;
+}
+
+static void
+key_addr(struct key *k, const struct pd_addr *client, int bits, bool cidr)
+{
+	struct pd_addr a = *client;
+	struct pd_cidr c;
+
+	pd_addr_mask(&a, bits);
+	k->bytes[0] = a.family;
+	memcpy(k->bytes + 1, a.bytes, pd_addr_len(&a));
+	k->len = 1 + pd_addr_len(&a);
+	c.addr = a;
+	c.bits = (uint8_t)bits;
+	if (cidr)
+		pd_cidr_format(&c, k->text, sizeof(k->text));
+	else
+		pd_addr_format(&a, k->text, sizeof(k->text));
+}
+
+/* key_make - the key of rule r for this request; false when it has none */
+static bool
+key_make(const struct pd_conf *conf, const struct pd_rule *r,
+    const struct ctx *x, struct key *k)
+{
+	const char *s;
+	size_t n;
+	bool v4 = x->client.family == 4;
+
+	switch (r->key) {
+	case PD_KEY_CLIENT_ADDRESS:
+		key_addr(k, &x->client, v4 ? 32 : (int)conf->ipv6_client_prefix,
+		    !v4 && conf->ipv6_client_prefix < 128);
+		return true;
+	case PD_KEY_CLIENT_PREFIX:
+		key_addr(k, &x->client, (int)(v4 ? conf->ipv4_segment :
+		    conf->ipv6_segment), true);
+		return true;
+	case PD_KEY_SASL_USERNAME:
+		s = pd_req_get(x->req, PD_A_SASL_USERNAME);
+		break;
+	case PD_KEY_SENDER_DOMAIN:
+		s = strrchr(pd_req_get(x->req, PD_A_SENDER), '@');
+		s = s ? s + 1 : "";
+		break;
+	default:
+		return false;
+	}
+	if ((n = strlen(s)) == 0)
+		return false;
+	if (n > sizeof(k->bytes) - 1)
+		n = sizeof(k->bytes) - 1;
+	k->bytes[0] = 's';
+	for (size_t i = 0; i < n; i++)
+		k->bytes[i + 1] = r->key == PD_KEY_SENDER_DOMAIN ?
+		    (uint8_t)tolower((unsigned char)s[i]) : (uint8_t)s[i];
+	k->len = n + 1;
+	pd_str_sanitize(k->text, sizeof(k->text), (const char *)k->bytes + 1, n);
+	return true;
+}
+
+/* decide_log - the one log line of a decision */
+static void
+decide_log(const struct ctx *x, const struct verdict *v, enum pd_action act,
+    const char *ref)
+{
+	struct pd_buf line;
+	char limit[64], win[32], exp[32];
+
+	pd_buf_init(&line, 2048);
+	if (v->warn) {
+		pd_buf_puts(&line, "action=warn");
+		pd_buf_kv(&line, "would", pd_action_name(act));
+	} else {
+		pd_buf_printf(&line, "action=%s", pd_action_name(act));
+	}
+	pd_buf_kv(&line, "rule", v->name);
+	pd_buf_kv(&line, "client", x->client_str);
+	if (v->key && strcmp(v->key->text, x->client_str) != 0)
+		pd_buf_kv(&line, "key", v->key->text);
+	if (*x->helo)
+		pd_buf_kv(&line, "helo", pd_req_get(x->req, PD_A_HELO_NAME));
+	if (*pd_req_get(x->req, PD_A_PROTOCOL_STATE))
+		pd_buf_kv(&line, "state", pd_req_get(x->req, PD_A_PROTOCOL_STATE));
+	if (v->rule) {
+		pd_str_fmt_duration(win, sizeof(win), v->rule->window);
+		snprintf(limit, sizeof(limit), "%lld/%s", v->rule->limit, win);
+		pd_buf_printf(&line, " count=%" PRIu64, v->count);
+		pd_buf_kv(&line, "limit", limit);
+	}
+	if (v->delay)
+		pd_buf_printf(&line, " delay=%" PRId64 "s", v->delay / 1000);
+	if (v->expires) {
+		pd_str_fmt_time(exp, sizeof(exp), v->expires);
+		pd_buf_kv(&line, "expires", exp);
+	}
+	pd_buf_kv(&line, "ref", ref);
+	pd_log_info("%s", pd_buf_str(&line));
+	pd_buf_clear(&line);
+}
+
+/* render - the reply of verdict v, into out ("action=...\n\n") */
+static enum pd_action
+render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
+    struct pd_buf *out)
+{
+	const char *vars[PD_VAR_MAX] = { 0 };
+	char ref[16], count[24], limit[24], win[32], exp[32];
+	struct pd_buf text;
+	enum pd_action act;
+
+	pd_engine_ref(e->ref_next, ref, sizeof(ref));
+	/* An odd step visits every 24-bit value before one repeats. */
+	e->ref_next += 0x9e3779;
+	pd_buf_init(&text, PD_ENGINE_REPLY_MAX);
+	if (v->tmpl == NULL) {
+		pd_buf_printf(&text, "SLEEP %" PRId64, v->delay / 1000);
+	} else {
+		vars[PD_VAR_CLIENT_ADDRESS] = x->client_str;
+		vars[PD_VAR_CLIENT_NAME] = pd_req_get(x->req, PD_A_CLIENT_NAME);
+		vars[PD_VAR_HELO_NAME] = pd_req_get(x->req, PD_A_HELO_NAME);
+		vars[PD_VAR_SENDER] = pd_req_get(x->req, PD_A_SENDER);
+		vars[PD_VAR_RECIPIENT] = pd_req_get(x->req, PD_A_RECIPIENT);
+		vars[PD_VAR_RULE] = v->name;
+		vars[PD_VAR_REF] = ref;
+		vars[PD_VAR_KEY] = v->key ? v->key->text : x->client_str;
+		if (v->rule) {
+			snprintf(count, sizeof(count), "%" PRIu64, v->count);
+			snprintf(limit, sizeof(limit), "%lld", v->rule->limit);
+			pd_str_fmt_duration(win, sizeof(win), v->rule->window);
+			vars[PD_VAR_COUNT] = count;
+			vars[PD_VAR_LIMIT] = limit;
+			vars[PD_VAR_WINDOW] = win;
+		}
+		if (v->expires) {
+			pd_str_fmt_time(exp, sizeof(exp), v->expires);
+			vars[PD_VAR_EXPIRES] = exp;
+		}
+		pd_tmpl_render(v->tmpl, vars, &text);
+	}
+	act = pd_tmpl_action(pd_buf_str(&text));
+	decide_log(x, v, act, ref);
+	if (v->warn) {
+		e->stats.warned++;
+		pd_buf_clear(&text);
+		return PD_ACT_DUNNO;
+	}
+	pd_buf_printf(out, "action=%s\n\n", pd_buf_str(&text));
+	pd_buf_clear(&text);
+	return act;
+}
+
+/* check_blocks - an active block or listing of a profile rule */
+static bool
+check_blocks(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+    size_t n, struct verdict *v, struct key *k)
+{
+	const struct pd_conf *conf = e->conf;
+	struct pd_counter *c;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_rule *r = &conf->rules[rules[i]];
+
+		if (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING)
+			continue;
+		if (!key_make(conf, r, x, k))
+			continue;
+		c = pd_counters_get(&e->counters, e->slots[rules[i]], k->bytes,
+		    k->len);
+		if (c == NULL || c->since == 0)
+			continue;
+		if (!pd_counter_blocked(c, x->now)) {
+			pd_counters_unblock(&e->counters, c);
+			continue;
+		}
+		/* Each attempt while listed starts the quiet period again. */
+		if ((c->flags & PD_COUNTER_LISTING) &&
+		    (x->events & (1u << r->event))) {
+			c->until = x->now + r->hold;
+			c->last = x->now;
+		}
+		*v = (struct verdict){ .name = r->name, .rule = r,
+		    .tmpl = &r->reply, .key = k, .count = c->hits,
+		    .expires = c->until, .warn = r->warn || conf->dry_run };
+		return true;
+	}
+	return false;
+}
+
+/* fire - rule r passed its limit with count n on counter c */
+static void
+fire(const struct pd_rule *r, struct pd_counters *cs, struct pd_counter *c,
+    const struct ctx *x, uint64_t n, struct verdict *v)
+{
+	*v = (struct verdict){ .name = r->name, .rule = r, .tmpl = &r->reply,
+	    .count = n };
+	switch (r->kind) {
+	case PD_RULE_RATE:
+		break;
+	case PD_RULE_BLOCK:
+	case PD_RULE_LISTING:
+		pd_counters_block(cs, c, x->now, x->now + r->hold,
+		    r->kind == PD_RULE_LISTING ? PD_COUNTER_LISTING : 0);
+		c->hits = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+		v->expires = c->until;
+		break;
+	case PD_RULE_TARPIT:
+		v->tmpl = NULL;
+		v->delay = r->delay_step ? r->delay * (int64_t)(n - (uint64_t)r->limit) :
+		    r->delay;
+		if (v->delay > r->max_delay || v->delay <= 0)
+			v->delay = r->max_delay;
+		break;
+	}
+}
+
+static enum pd_action
+decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
+{
+	const struct pd_conf *conf = e->conf;
+	const struct pd_access *a;
+	const struct pd_profile *p;
+	struct verdict v, sleep = { 0 };
+	struct key k, sleep_key;
+	struct pd_counter *c;
+	const size_t *rules;
+	size_t n, *all = NULL;
+	enum pd_action act = PD_ACT_DUNNO;
+	uint64_t count;
+	bool decided = false;
+
+	if (access_match(conf, x, false) != NULL)
+		goto dunno;
+	if ((a = access_match(conf, x, true)) != NULL) {
+		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
+		    .warn = conf->dry_run };
+		return render(e, x, &v, out);
+	}
+	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
+	if ((p = profile_select(conf, x->req)) != NULL) {
+		rules = p->rules;
+		n = p->nrules;
+	} else {
+		/* No profile matched: every rule applies. */
+		n = conf->nrules;
+		if ((all = malloc((n ? n : 1) * sizeof(*all))) == NULL)
+			goto dunno;
+		for (size_t i = 0; i < n; i++)
+			all[i] = i;
+		rules = all;
+	}
+	if (check_blocks(e, x, rules, n, &v, &k)) {
+		act = render(e, x, &v, out);
+		if (!v.warn)
+			goto done;
+	}
+	for (size_t i = 0; i < n && !decided; i++) {
+		const struct pd_rule *r = &conf->rules[rules[i]];
+
+		if (!(x->events & (1u << r->event)) || !key_make(conf, r, x, &k))
+			continue;
+		c = pd_counters_add(&e->counters, e->slots[rules[i]], k.bytes,
+		    k.len, x->now);
+		if (c == NULL) {
+			e->stats.store_full++;
+			continue;
+		}
+		/* A warn-mode block is logged by check_blocks; don't recount. */
+		if (pd_counter_blocked(c, x->now))
+			continue;
+		count = pd_counters_count(&e->counters, c, x->now, 1);
+		if (count <= (uint64_t)r->limit)
+			continue;
+		fire(r, &e->counters, c, x, count, &v);
+		v.key = &k;
+		v.warn = r->warn || conf->dry_run;
+		if (v.tmpl == NULL && !v.warn) {
+			/* A tarpit lets later rules still decide. */
+			if (v.delay > sleep.delay) {
+				sleep = v;
+				sleep_key = k;
+				sleep.key = &sleep_key;
+			}
+			continue;
+		}
+		act = render(e, x, &v, out);
+		decided = !v.warn;
+	}
+	if (decided)
+		goto done;
+	if (sleep.delay) {
+		act = render(e, x, &sleep, out);
+		goto done;
+	}
+dunno:
+	free(all);
+	pd_buf_puts(out, "action=DUNNO\n\n");
+	e->stats.actions[PD_ACT_DUNNO]++;
+	return PD_ACT_DUNNO;
+done:
+	free(all);
+	e->stats.actions[act]++;
+	return act;
+}
+
+enum pd_action
+pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
+    const char *peer, struct pd_buf *out)
+{
+	char addr[PD_ADDR_STRLEN];
+	struct ctx x = { .req = r, .now = now };
+	const char *helo, *req;
+	size_t n;
+
+	e->stats.requests++;
+	req = pd_req_get(r, PD_A_REQUEST);
+	if (strcmp(req, "smtpd_access_policy") != 0) {
+		pd_engine_malformed(e, peer, *req ? "request is not "
+		    "smtpd_access_policy" : "no request attribute", out);
+		return PD_ACT_DUNNO;
+	}
+	if (pd_addr_parse(pd_req_get(r, PD_A_CLIENT_ADDRESS), &x.client) < 0) {
+		pd_engine_malformed(e, peer, "no usable client_address", out);
+		return PD_ACT_DUNNO;
+	}
+	pd_addr_format(&x.client, addr, sizeof(addr));
+	x.client_str = addr;
+	helo = pd_req_get(r, PD_A_HELO_NAME);
+	n = pd_str_sanitize(x.helo, sizeof(x.helo), helo, strlen(helo));
+	if (n > 0 && x.helo[n - 1] == '.')
+		x.helo[n - 1] = '\0';
+	pd_str_lower(x.helo);
+	return decide(e, &x, out);
+}
+
+void
+pd_engine_malformed(struct pd_engine *e, const char *peer, const char *why,
+    struct pd_buf *out)
+{
+	e->stats.malformed++;
+	e->stats.actions[PD_ACT_DUNNO]++;
+	if (peer)
+		pd_log_warnx("malformed request from %s: %s; answered DUNNO",
+		    peer, why);
+	else
+		pd_log_warnx("malformed request: %s; answered DUNNO", why);
+	pd_buf_puts(out, "action=DUNNO\n\n");
+}
+
+void
+pd_engine_tick(struct pd_engine *e, int64_t now)
+{
+	pd_counters_sweep(&e->counters, now, 100000);
+	pd_sessions_expire(&e->sessions, now);
+}

@@ -1,0 +1,81 @@
+/*
+ * engine - the decision for one policy request.
+ *
+ * Order, as SPEC 5 gives it: allow lists, deny lists, active blocks and
+ * listings, then counting and rule triggers; the first decisive answer
+ * wins and every request gets one.  A rule in warn mode (or every rule,
+ * with dry_run) logs what it would have done and lets the request on.
+ *
+ * The engine never reads the clock and never does I/O except logging:
+ * the caller passes "now" (ms since the epoch), which is what lets the
+ * tests run hour- and day-long windows in milliseconds.
+ *
+ * The config is borrowed: it must outlive the engine or the next
+ * pd_engine_set_conf().  Counters and blocks belong to the engine and
+ * survive a config change for every rule that keeps its name, event,
+ * key and window.
+ */
+#ifndef PD_ENGINE_H
+#define PD_ENGINE_H
+
+#include <stdint.h>
+
+#include "counter.h"
+#include "session.h"
+#include "tmpl.h"
+
+struct pd_buf;
+struct pd_conf;
+struct pd_err;
+struct pd_req;
+
+struct pd_engine_stats {
+	uint64_t	requests;
+	uint64_t	malformed;
+	uint64_t	actions[PD_ACT_OTHER + 1];
+	uint64_t	warned;
+	uint64_t	store_full;
+};
+
+struct pd_engine {
+	const struct pd_conf	*conf;
+	int			*slots;		/* per conf rule: counter slot */
+	struct pd_counters	 counters;
+	struct pd_sessions	 sessions;
+	uint32_t		 ref_next;
+	struct pd_engine_stats	 stats;
+};
+
+/* The longest reply line pd_engine_decide() appends, with "action=". */
+#define PD_ENGINE_REPLY_MAX	(PD_TMPL_REPLY_MAX + 16)
+
+/* pd_engine_init - seed makes reference ids differ between runs */
+int	pd_engine_init(struct pd_engine *, const struct pd_conf *,
+	    uint32_t seed, struct pd_err *);
+void	pd_engine_clear(struct pd_engine *);
+/* pd_engine_set_conf - switch to a new (valid) config, keeping counters */
+int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
+	    struct pd_err *);
+
+/*
+ * pd_engine_decide - answer one request: appends "action=...\n\n" to
+ * reply and logs one line for every decision that is not DUNNO.
+ * peer names the connection in the log line of a malformed request.
+ * Returns what the reply does.
+ */
+enum pd_action pd_engine_decide(struct pd_engine *, const struct pd_req *,
+	    int64_t now, const char *peer, struct pd_buf *reply);
+/*
+ * pd_engine_malformed - answer a request that could not be parsed:
+ * DUNNO, and a log line naming the peer and the problem.
+ */
+void	pd_engine_malformed(struct pd_engine *, const char *peer,
+	    const char *why, struct pd_buf *reply);
+
+/* pd_engine_tick - housekeeping: expire idle counters and sessions */
+void	pd_engine_tick(struct pd_engine *, int64_t now);
+
+/* pd_engine_ref - format a reference id "PD-7F3A2C" */
+void	pd_engine_ref(uint32_t id, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,451 @@
+/*
+ * server - libuv connections speaking the policy protocol.
+ *
+ * Each connection owns its parser and its handle; conn_close() is the
+ * one way out, idempotent, and conn_close_cb() the only place that frees
+ * a connection, as libuv requires.  Timeouts are checked by one sweep
+ * timer over all connections instead of a timer per connection, so a
+ * request costs no timer operations; the price is up to one second of
+ * slack on each timeout.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+
+/* Replies queued for a peer that does not read them. */
+#define OUT_MAX		(1024 * 1024)
+#define SWEEP_MS	1000
+#define PD_PEER_HOST	46
+
+struct pd_server_listener {
+	union {
+		uv_tcp_t	tcp;
+		uv_pipe_t	pipe;
+		uv_stream_t	stream;
+		uv_handle_t	handle;
+	} h;					/* first: handle <-> listener */
+	struct pd_server		*srv;
+	struct pd_server_listener	*next;
+	char				 spec[128];
+	bool				 inited;	/* handle needs uv_close */
+};
+
+struct conn {
+	union {
+		uv_tcp_t	tcp;
+		uv_pipe_t	pipe;
+		uv_stream_t	stream;
+		uv_handle_t	handle;
+	} h;				/* first: handle <-> conn */
+	struct pd_server	*srv;
+	struct pd_list		 link;
+	uint64_t		 id;		/* conn=%016llx in logs */
+	char			 peer[80];
+	struct pd_proto		 proto;
+	struct pd_buf		 out;		/* replies not yet written */
+	uint64_t		 active;	/* uv_now of the last read */
+	uint64_t		 started;	/* uv_now when a request began */
+	size_t			 queued;	/* bytes in uv_write requests */
+	bool			 closing;
+};
+
+struct write_req {
+	uv_write_t	 req;
+	struct conn	*c;
+	size_t		 len;
+	char		 data[];
+};
+
+static void conn_close(struct conn *, const char *reason, bool warn);
+
+static void
+sweep_cb(uv_timer_t *t)
+{
+	struct pd_server *srv = t->data;
+	uint64_t now = uv_now(srv->loop);
+	struct pd_list *l, *next;
+
+	for (l = srv->conns.next; l != &srv->conns; l = next) {
+		struct conn *c = pd_list_entry(l, struct conn, link);
+
+		next = l->next;
+		if (pd_proto_pending(&c->proto) > 0) {
+			if (now - c->started >= (uint64_t)srv->request_timeout) {
+				srv->stats.timeouts++;
+				conn_close(c, "request timeout", true);
+			}
+		} else if (now - c->active >= (uint64_t)srv->idle_timeout) {
+			conn_close(c, "idle timeout", false);
+		}
+	}
+}
+
+int
+pd_server_init(struct pd_server *srv, uv_loop_t *loop,
+    const struct pd_server_ops *ops, void *arg)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->loop = loop;
+	srv->ops = ops;
+	srv->arg = arg;
+	pd_list_init(&srv->conns);
+	srv->request_timeout = 30000;
+	srv->idle_timeout = 600000;
+	srv->max_clients = 1000;
+	srv->next_id = ((uint64_t)getpid() << 32);
+	if (uv_timer_init(loop, &srv->sweep) != 0)
+		return -1;
+	srv->sweep.data = srv;
+	uv_timer_start(&srv->sweep, sweep_cb, SWEEP_MS, SWEEP_MS);
+	uv_unref((uv_handle_t *)&srv->sweep);
+	return 0;
+}
+
+void
+pd_server_set_limits(struct pd_server *srv, int64_t request_timeout,
+    int64_t idle_timeout, size_t max_clients)
+{
+	srv->request_timeout = request_timeout;
+	srv->idle_timeout = idle_timeout;
+	srv->max_clients = max_clients;
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct conn *c = (struct conn *)h;
+
+	pd_proto_clear(&c->proto);
+	pd_buf_clear(&c->out);
+	free(c);
+}
+
+static void
+conn_close(struct conn *c, const char *reason, bool warn)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (warn)
+		pd_log_warnx("conn=%016" PRIx64 " peer=%s closed: %s", c->id,
+		    c->peer, reason);
+	else
+		pd_log_debug("conn=%016" PRIx64 " peer=%s closed: %s", c->id,
+		    c->peer, reason);
+	pd_list_unlink(&c->link);
+	c->srv->nconns--;
+	uv_close(&c->h.handle, conn_close_cb);
+}
+
+static void
+write_cb(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	struct conn *c = w->c;
+
+	c->queued -= w->len;
+	free(w);
+	if (status < 0 && status != UV_ECANCELED)
+		conn_close(c, uv_strerror(status), false);
+}
+
+/* conn_flush - send the replies in out, in order, without blocking */
+static void
+conn_flush(struct conn *c)
+{
+	struct write_req *w;
+	uv_buf_t b;
+	int n = 0;
+
+	if (c->out.len == 0 || c->closing)
+		return;
+	b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+	/* uv_try_write fails with EAGAIN while writes are queued: order holds. */
+	if (c->queued == 0 && (n = uv_try_write(&c->h.stream, &b, 1)) < 0 &&
+	    n != UV_EAGAIN) {
+		conn_close(c, uv_strerror(n), false);
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n == c->out.len) {
+		pd_buf_reset(&c->out);
+		return;
+	}
+	if (c->queued + c->out.len - (size_t)n > OUT_MAX) {
+		conn_close(c, "peer does not read its replies", true);
+		return;
+	}
+	if ((w = malloc(sizeof(*w) + c->out.len - (size_t)n)) == NULL) {
+		conn_close(c, "out of memory", true);
+		return;
+	}
+	w->c = c;
+	w->len = c->out.len - (size_t)n;
+	memcpy(w->data, c->out.data + n, w->len);
+	pd_buf_reset(&c->out);
+	b = uv_buf_init(w->data, (unsigned)w->len);
+	if (uv_write(&w->req, &c->h.stream, &b, 1, write_cb) < 0) {
+		free(w);
+		conn_close(c, "write failed", false);
+		return;
+	}
+	c->queued += w->len;
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct conn *c = (struct conn *)h;
+
+	(void)hint;
+	/* One buffer serves all: read_cb consumes it before the next read. */
+	*b = uv_buf_init(c->srv->rbuf, sizeof(c->srv->rbuf));
+}
+
+/* conn_input - feed bytes to the parser, answering each request */
+static void
+conn_input(struct conn *c, const char *data, size_t len)
+{
+	struct pd_server *srv = c->srv;
+	struct pd_err err;
+	struct pd_req req;
+	size_t used;
+	int rc;
+
+	while (len > 0 && !c->closing) {
+		if (pd_proto_pending(&c->proto) == 0)
+			c->started = uv_now(srv->loop);
+		rc = pd_proto_feed(&c->proto, data, len, &used, &err);
+		if (rc < 0) {
+			srv->stats.protocol_errors++;
+			conn_flush(c);
+			conn_close(c, err.msg, true);
+			return;
+		}
+		data += used;
+		len -= used;
+		if (rc == 0)
+			break;
+		srv->stats.requests++;
+		if (pd_proto_parse(&c->proto, &req, &err) < 0)
+			srv->ops->malformed(srv->arg, c->peer, err.msg, &c->out);
+		else
+			srv->ops->request(srv->arg, &req, c->peer, &c->out);
+		pd_proto_next(&c->proto);
+	}
+	conn_flush(c);
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct conn *c = (struct conn *)s;
+
+	if (nread < 0) {
+		conn_close(c, nread == UV_EOF ? "peer closed" :
+		    uv_strerror((int)nread), false);
+		return;
+	}
+	c->active = uv_now(c->srv->loop);
+	conn_input(c, b->base, (size_t)nread);
+}
+
+static void
+refused_close_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+accept_cb(uv_stream_t *ls, int status)
+{
+	struct pd_server_listener *l = (struct pd_server_listener *)ls;
+	struct pd_server *srv = l->srv;
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	struct conn *c;
+	char host[PD_PEER_HOST];
+
+	if (status < 0) {
+		pd_log_warnx("%s: accept: %s", l->spec, uv_strerror(status));
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->srv = srv;
+	if (ls->type == UV_TCP)
+		rc = uv_tcp_init(srv->loop, &c->h.tcp);
+	else
+		rc = uv_pipe_init(srv->loop, &c->h.pipe, 0);
+	if (rc != 0 || uv_accept(ls, &c->h.stream) != 0) {
+		if (rc == 0)
+			uv_close(&c->h.handle, refused_close_cb);
+		else
+			free(c);
+		return;
+	}
+	if (srv->nconns >= srv->max_clients) {
+		srv->stats.refused++;
+		if (uv_now(srv->loop) - srv->last_refusal_log >= 1000) {
+			srv->last_refusal_log = uv_now(srv->loop);
+			pd_log_warnx("%s: max_clients (%zu) reached, refusing "
+			    "connections", l->spec, srv->max_clients);
+		}
+		uv_close(&c->h.handle, refused_close_cb);
+		return;
+	}
+	snprintf(c->peer, sizeof(c->peer), "unix");
+	if (ls->type == UV_TCP) {
+		uv_tcp_nodelay(&c->h.tcp, 1);
+		if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss,
+		    &len) == 0 && uv_ip_name((struct sockaddr *)&ss, host,
+		    sizeof(host)) == 0)
+			snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
+			    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	c->id = ++srv->next_id;
+	pd_proto_init(&c->proto);
+	pd_buf_init(&c->out, OUT_MAX);
+	c->active = uv_now(srv->loop);
+	pd_list_push(&srv->conns, &c->link);
+	srv->nconns++;
+	srv->stats.accepted++;
+	if (uv_read_start(&c->h.stream, alloc_cb, read_cb) != 0)
+		conn_close(c, "read failed", true);
+}
+
+/* listen_inet - "HOST:PORT" with HOST in brackets for IPv6 */
+static int
+listen_inet(struct pd_server_listener *l, const char *hp, struct pd_err *err)
+{
+	char host[64];
+	const char *colon = strrchr(hp, ':');
+	struct sockaddr_storage ss;
+	size_t hl;
+	long port;
+	char *end;
+	int rc;
+
+	if (colon == NULL)
+		return pd_err_set(err, "%s: expected inet:HOST:PORT", l->spec);
+	hl = (size_t)(colon - hp);
+	if (hl >= 2 && hp[0] == '[' && hp[hl - 1] == ']') {
+		hp++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return pd_err_set(err, "%s: host too long", l->spec);
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '\0')
+		return pd_err_set(err, "%s: bad port", l->spec);
+	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
+		return pd_err_set(err, "%s: \"%s\" is not an IP address",
+		    l->spec, host);
+	if ((rc = uv_tcp_init(l->srv->loop, &l->h.tcp)) != 0)
+		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
+	l->inited = true;
+	if ((rc = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0)) != 0 ||
+	    (rc = uv_listen(&l->h.stream, 1024, accept_cb)) != 0)
+		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
+	return 0;
+}
+
+static int
+listen_unix(struct pd_server_listener *l, const char *path, int mode,
+    struct pd_err *err)
+{
+	struct stat st;
+	int rc;
+
+	/* Replace a socket left behind by a previous run, nothing else. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if ((rc = uv_pipe_init(l->srv->loop, &l->h.pipe, 0)) != 0)
+		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
+	l->inited = true;
+	if ((rc = uv_pipe_bind(&l->h.pipe, path)) != 0 ||
+	    (rc = uv_listen(&l->h.stream, 1024, accept_cb)) != 0)
+		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
+	if (chmod(path, (mode_t)mode) < 0)
+		return pd_err_set(err, "%s: chmod: %s", l->spec, strerror(errno));
+	return 0;
+}
+
+static void
+listener_close_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+int
+pd_server_listen(struct pd_server *srv, const char *spec, int mode,
+    struct pd_err *err)
+{
+	struct pd_server_listener *l;
+	int rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return pd_err_set(err, "out of memory");
+	l->srv = srv;
+	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	if (strncmp(spec, "inet:", 5) == 0)
+		rc = listen_inet(l, spec + 5, err);
+	else if (strncmp(spec, "unix:", 5) == 0 && spec[5] != '\0')
+		rc = listen_unix(l, spec + 5, mode, err);
+	else
+		rc = pd_err_set(err, "%s: expected inet:HOST:PORT or unix:PATH",
+		    spec);
+	if (rc < 0) {
+		/* An initialised handle may be freed only by its close. */
+		if (l->inited)
+			uv_close(&l->h.handle, listener_close_cb);
+		else
+			free(l);
+		return -1;
+	}
+	l->next = srv->listeners;
+	srv->listeners = l;
+	return 0;
+}
+
+void
+pd_server_stop_listening(struct pd_server *srv)
+{
+	struct pd_server_listener *l, *next;
+
+	for (l = srv->listeners; l; l = next) {
+		next = l->next;
+		uv_close(&l->h.handle, listener_close_cb);
+	}
+	srv->listeners = NULL;
+}
+
+void
+pd_server_close(struct pd_server *srv)
+{
+	struct pd_list *l;
+
+	pd_server_stop_listening(srv);
+	while ((l = pd_list_tail(&srv->conns)) != NULL)
+		conn_close(pd_list_entry(l, struct conn, link), "shutdown",
+		    false);
+	if (!uv_is_closing((uv_handle_t *)&srv->sweep))
+		uv_close((uv_handle_t *)&srv->sweep, NULL);
+}

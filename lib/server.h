@@ -1,0 +1,81 @@
+/*
+ * server - policy protocol connections on a libuv loop.
+ *
+ * Listens on inet:HOST:PORT and unix:PATH sockets, reads requests with
+ * the proto parser, hands each complete request to ops->request and
+ * writes the replies back in order.  It enforces the limits of SPEC 3:
+ * an oversized line or request closes that connection with a log line,
+ * a request left incomplete longer than request_timeout closes it, an
+ * idle connection is closed after idle_timeout, and connections beyond
+ * max_clients are refused.  Nothing a peer sends can stop the loop.
+ *
+ * The server knows nothing of rules: the same I/O path serves policyd
+ * and the do-nothing server of the benchmark.
+ */
+#ifndef PD_SERVER_H
+#define PD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "list.h"
+
+struct pd_buf;
+struct pd_err;
+struct pd_req;
+
+struct pd_server_ops {
+	/* Append the reply ("action=...\n\n") for one request to out. */
+	void	(*request)(void *arg, const struct pd_req *, const char *peer,
+		    struct pd_buf *out);
+	/* Append the reply for a request that did not parse. */
+	void	(*malformed)(void *arg, const char *peer, const char *why,
+		    struct pd_buf *out);
+};
+
+struct pd_server_stats {
+	uint64_t	accepted;
+	uint64_t	refused;	/* over max_clients */
+	uint64_t	requests;
+	uint64_t	protocol_errors;
+	uint64_t	timeouts;
+};
+
+struct pd_server_listener;
+
+struct pd_server {
+	uv_loop_t			*loop;
+	const struct pd_server_ops	*ops;
+	void				*arg;
+	struct pd_server_listener	*listeners;	/* linked, owned */
+	struct pd_list			 conns;
+	size_t				 nconns;
+	uv_timer_t			 sweep;
+	int64_t				 request_timeout;	/* ms */
+	int64_t				 idle_timeout;		/* ms */
+	size_t				 max_clients;
+	uint64_t			 next_id;
+	uint64_t			 last_refusal_log;
+	struct pd_server_stats		 stats;
+	char				 rbuf[65536];	/* shared read buffer */
+};
+
+int	pd_server_init(struct pd_server *, uv_loop_t *,
+	    const struct pd_server_ops *, void *arg);
+void	pd_server_set_limits(struct pd_server *, int64_t request_timeout,
+	    int64_t idle_timeout, size_t max_clients);
+/*
+ * pd_server_listen - bind "inet:HOST:PORT" ([::1] for IPv6) or
+ * "unix:PATH" (created with mode; a stale socket file is replaced).
+ */
+int	pd_server_listen(struct pd_server *, const char *spec, int mode,
+	    struct pd_err *);
+/* pd_server_stop_listening - close the listeners, keep the connections */
+void	pd_server_stop_listening(struct pd_server *);
+/* pd_server_close - close everything; the loop then runs dry */
+void	pd_server_close(struct pd_server *);
+
+#endif

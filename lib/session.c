@@ -1,0 +1,168 @@
+/*
+ * session - per-session memory for event derivation.
+ *
+ * Each session keeps hashes of what it has already reported; a 32-bit
+ * hash collision can at worst hide one event of one session.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "event.h"
+#include "proto.h"
+#include "session.h"
+
+struct session {
+	struct pd_list		link;
+	int64_t			last;
+	uint32_t		helo;		/* hash of the HELO name */
+	uint32_t		mail;		/* instance of the transaction */
+	uint32_t		rcpt;		/* instance + recipient */
+	uint32_t		data;		/* instance at DATA */
+	uint32_t		eom;		/* instance at END-OF-MESSAGE */
+	struct pd_keytab_node	node;		/* last: the key follows */
+};
+
+int
+pd_sessions_init(struct pd_sessions *t, size_t max)
+{
+	pd_list_init(&t->lru);
+	t->max = max;
+	return pd_keytab_init(&t->tab);
+}
+
+static void
+session_free(struct pd_sessions *t, struct session *s)
+{
+	pd_list_unlink(&s->link);
+	pd_keytab_remove(&t->tab, &s->node);
+	free(s);
+}
+
+void
+pd_sessions_clear(struct pd_sessions *t)
+{
+	struct pd_list *l;
+
+	while ((l = pd_list_tail(&t->lru)) != NULL)
+		session_free(t, pd_list_entry(l, struct session, link));
+	pd_keytab_clear(&t->tab);
+}
+
+void
+pd_sessions_expire(struct pd_sessions *t, int64_t now)
+{
+	struct pd_list *l;
+	struct session *s;
+
+	while ((l = pd_list_tail(&t->lru)) != NULL) {
+		s = pd_list_entry(l, struct session, link);
+		if (now - s->last < PD_SESSION_TTL && t->tab.count <= t->max)
+			break;
+		session_free(t, s);
+	}
+}
+
+/* hash2 - hash of two strings, never 0 (0 means "not yet") */
+static uint32_t
+hash2(const char *a, const char *b)
+{
+	uint8_t buf[2 * 256 + 1];
+	size_t la = strnlen(a, 256), lb = strnlen(b, 256);
+	uint32_t h;
+
+	memcpy(buf, a, la);
+	buf[la] = '\n';
+	memcpy(buf + la + 1, b, lb);
+	h = pd_keytab_hash(buf, la + 1 + lb);
+	return h ? h : 1;
+}
+
+static struct session *
+session_find(struct pd_sessions *t, const struct pd_req *r, int64_t now,
+    bool *fresh)
+{
+	const char *port = pd_req_get(r, PD_A_CLIENT_PORT);
+	const char *id = *port ? port : pd_req_get(r, PD_A_INSTANCE);
+	uint8_t key[PD_KEYTAB_KEY_MAX];
+	struct pd_keytab_node *n;
+	struct session *s;
+	size_t la, lb;
+	uint32_t h;
+
+	la = strnlen(pd_req_get(r, PD_A_CLIENT_ADDRESS), 64);
+	lb = strnlen(id, 64);
+	memcpy(key, pd_req_get(r, PD_A_CLIENT_ADDRESS), la);
+	key[la] = '|';
+	memcpy(key + la + 1, id, lb);
+	h = pd_keytab_hash(key, la + 1 + lb);
+	*fresh = false;
+	if ((n = pd_keytab_get(&t->tab, key, la + 1 + lb, h)) != NULL) {
+		s = pd_list_entry(n, struct session, node);
+		pd_list_unlink(&s->link);
+		pd_list_push(&t->lru, &s->link);
+		s->last = now;
+		return s;
+	}
+	if (t->tab.count >= t->max)
+		pd_sessions_expire(t, now);
+	if ((s = calloc(1, sizeof(*s) + la + 1 + lb)) == NULL)
+		return NULL;
+	s->last = now;
+	s->node.hash = h;
+	s->node.klen = (uint16_t)(la + 1 + lb);
+	memcpy(s->node.key, key, la + 1 + lb);
+	pd_keytab_insert(&t->tab, &s->node);
+	pd_list_push(&t->lru, &s->link);
+	*fresh = true;
+	return s;
+}
+
+unsigned
+pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
+{
+	const char *state = pd_req_get(r, PD_A_PROTOCOL_STATE);
+	const char *inst = pd_req_get(r, PD_A_INSTANCE);
+	const char *helo = pd_req_get(r, PD_A_HELO_NAME);
+	struct session *s;
+	unsigned ev = 0;
+	bool fresh;
+	uint32_t h;
+
+	if ((s = session_find(t, r, now, &fresh)) == NULL)
+		return 1u << PD_EV_CONNECTION;	/* out of memory: count it */
+	/* CONNECT is always the start of a session: the port was reused. */
+	if (!fresh && strcasecmp(state, "CONNECT") == 0) {
+		s->helo = s->mail = s->rcpt = s->data = s->eom = 0;
+		fresh = true;
+	}
+	if (fresh)
+		ev |= 1u << PD_EV_CONNECTION;
+	if (*helo && (h = hash2(helo, "")) != s->helo) {
+		s->helo = h;
+		ev |= 1u << PD_EV_HELO;
+	}
+	if (strcasecmp(state, "MAIL") == 0 || strcasecmp(state, "RCPT") == 0 ||
+	    strcasecmp(state, "DATA") == 0 ||
+	    strcasecmp(state, "END-OF-MESSAGE") == 0) {
+		if ((h = hash2(inst, "")) != s->mail) {
+			s->mail = h;
+			ev |= 1u << PD_EV_MAIL;
+		}
+	}
+	if (strcasecmp(state, "RCPT") == 0 &&
+	    (h = hash2(inst, pd_req_get(r, PD_A_RECIPIENT))) != s->rcpt) {
+		s->rcpt = h;
+		ev |= 1u << PD_EV_RCPT;
+	}
+	if (strcasecmp(state, "DATA") == 0 && (h = hash2(inst, "")) != s->data) {
+		s->data = h;
+		ev |= 1u << PD_EV_DATA;
+	}
+	if (strcasecmp(state, "END-OF-MESSAGE") == 0 &&
+	    (h = hash2(inst, "")) != s->eom) {
+		s->eom = h;
+		ev |= 1u << PD_EV_MESSAGE;
+	}
+	return ev;
+}

@@ -1,0 +1,175 @@
+/*
+ * policyd - Postfix policy delegation server.
+ *
+ * Only main and what it needs to talk to the system live here:
+ * arguments, daemonising, signals and the loop.  Everything else is in
+ * lib/, where the tests can reach it.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "err.h"
+#include "log.h"
+#include "conf.h"
+#include "daemon.h"
+
+#define MAX_OVERRIDES	64
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: policyd [-dft] [-c file] [-o name=value]\n");
+	exit(2);
+}
+
+static void
+print_error_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "policyd: %s\n", msg);
+}
+
+static void
+signal_cb(uv_signal_t *s, int signum)
+{
+	struct pd_daemon *d = s->data;
+
+	if (signum == SIGHUP) {
+		pd_log_info("SIGHUP: reloading %s", d->file);
+		pd_daemon_reload(d);
+		return;
+	}
+	pd_log_info("%s: shutting down", signum == SIGTERM ? "SIGTERM" :
+	    "SIGINT");
+	pd_daemon_stop(d);
+	uv_close((uv_handle_t *)s, NULL);
+}
+
+static void
+close_walk_cb(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int
+daemonise(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct pd_daemon d;
+	char *overrides[MAX_OVERRIDES];
+	const char *file = PD_CONF_DEFAULT_FILE;
+	uv_signal_t sig[3];
+	static const int signums[3] = { SIGHUP, SIGTERM, SIGINT };
+	bool foreground = false, test = false, debug = false;
+	struct pd_conf *conf;
+	struct pd_err err;
+	size_t nover = 0;
+	uv_loop_t *loop;
+	int ch, i;
+
+	while ((ch = getopt(argc, argv, "c:dfo:t")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'o':
+			if (nover == MAX_OVERRIDES)
+				usage();
+			overrides[nover++] = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (test) {
+		conf = pd_conf_load(file, overrides, nover, print_error_cb, NULL);
+		if (conf == NULL)
+			return 1;
+		printf("configuration OK\n");
+		pd_conf_free(conf);
+		return 0;
+	}
+
+	pd_log_open("policyd", LOG_MAIL, true, foreground);
+	pd_log_set_debug(debug);
+	signal(SIGPIPE, SIG_IGN);
+	loop = uv_default_loop();
+	if (pd_daemon_start(&d, loop, file, overrides, nover) < 0) {
+		pd_log_err("not started");
+		return 1;
+	}
+	if (pd_daemon_drop_privileges(&d, &err) < 0) {
+		pd_log_err("%s", err.msg);
+		return 1;
+	}
+	if (!foreground && (daemonise() < 0 || uv_loop_fork(loop) != 0)) {
+		pd_log_warn("cannot run in the background");
+		return 1;
+	}
+	for (i = 0; i < 3; i++) {
+		uv_signal_init(loop, &sig[i]);
+		sig[i].data = &d;
+		uv_signal_start(&sig[i], signal_cb, signums[i]);
+	}
+	/* SIGTERM must not wait for the other signal handles. */
+	for (i = 0; i < 3; i++)
+		uv_unref((uv_handle_t *)&sig[i]);
+	pd_log_info("ready: %zu rules, listening on %s%s", d.conf->nrules,
+	    d.conf->listen.v[0], d.conf->listen.n > 1 ? " and more" : "");
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_walk(loop, close_walk_cb, NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_loop_close(loop);
+	pd_daemon_free(&d);
+	pd_log_info("stopped");
+	return 0;
+}
