@@ -395,6 +395,11 @@ fire(const struct pd_rule *r, struct pd_counters *cs, struct pd_counter *c,
 		break;
 	case PD_RULE_BLOCK:
 	case PD_RULE_LISTING:
+		/*
+		 * The block uses up the events that caused it: once it ends,
+		 * the key must pass the limit anew to be blocked again.
+		 */
+		pd_window_reset(&c->win);
 		pd_counters_block(cs, c, x->now, x->now + r->hold,
 		    r->kind == PD_RULE_LISTING ? PD_COUNTER_LISTING : 0);
 		c->hits = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
@@ -430,7 +435,9 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 	if ((a = access_match(conf, x, true)) != NULL) {
 		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
 		    .warn = conf->dry_run };
-		return render(e, x, &v, out);
+		act = render(e, x, &v, out);
+		if (!v.warn)
+			goto done;
 	}
 	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
 	if ((p = profile_select(conf, x->req)) != NULL) {

@@ -425,6 +425,23 @@ pd_server_listen(struct pd_server *srv, const char *spec, int mode,
 	return 0;
 }
 
+int
+pd_server_port(const struct pd_server *srv)
+{
+	const struct pd_server_listener *l;
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	for (l = srv->listeners; l; l = l->next) {
+		if (l->h.handle.type != UV_TCP ||
+		    uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss,
+		    &len) != 0)
+			continue;
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	return -1;
+}
+
 void
 pd_server_stop_listening(struct pd_server *srv)
 {

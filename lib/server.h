@@ -73,6 +73,8 @@ void	pd_server_set_limits(struct pd_server *, int64_t request_timeout,
  */
 int	pd_server_listen(struct pd_server *, const char *spec, int mode,
 	    struct pd_err *);
+/* pd_server_port - the TCP port of the newest inet listener, or -1 */
+int	pd_server_port(const struct pd_server *);
 /* pd_server_stop_listening - close the listeners, keep the connections */
 void	pd_server_stop_listening(struct pd_server *);
 /* pd_server_close - close everything; the loop then runs dry */

@@ -4,6 +4,7 @@
  * Each session keeps hashes of what it has already reported; a 32-bit
  * hash collision can at worst hide one event of one session.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,9 @@ struct session {
 	uint32_t		rcpt;		/* instance + recipient */
 	uint32_t		data;		/* instance at DATA */
 	uint32_t		eom;		/* instance at END-OF-MESSAGE */
+	bool			mail_open;	/* MAIL counted, instance unknown */
+	bool			progressed;	/* seen a state after CONNECT */
+	int64_t			connect_at;	/* last CONNECT request */
 	struct pd_keytab_node	node;		/* last: the key follows */
 };
 
@@ -118,6 +122,55 @@ session_find(struct pd_sessions *t, const struct pd_req *r, int64_t now,
 	return s;
 }
 
+/*
+ * connect_again - a CONNECT request for a known session starts a new one
+ * (the client reused its port) unless it is the same CONNECT asked again
+ * by another restriction list: that comes before any later state and
+ * within the same second.
+ */
+static bool
+connect_again(const struct session *s, int64_t now)
+{
+	return s->progressed || now - s->connect_at >= 1000;
+}
+
+/*
+ * mail_event - one event per mail transaction.  Postfix sends an empty
+ * instance at MAIL and gives the transaction its instance from the first
+ * RCPT on, so a MAIL request opens a transaction that the next instance
+ * seen then names, without counting it again.
+ */
+static unsigned
+mail_event(struct session *s, const char *state, const char *inst)
+{
+	uint32_t h;
+
+	if (strcasecmp(state, "MAIL") == 0) {
+		if (*inst && (h = hash2(inst, "")) != s->mail) {
+			s->mail = h;
+			s->mail_open = false;
+			return 1u << PD_EV_MAIL;
+		}
+		if (*inst == '\0' && !s->mail_open) {
+			s->mail_open = true;
+			return 1u << PD_EV_MAIL;
+		}
+		return 0;
+	}
+	if (strcasecmp(state, "RCPT") != 0 && strcasecmp(state, "DATA") != 0 &&
+	    strcasecmp(state, "END-OF-MESSAGE") != 0)
+		return 0;
+	h = hash2(inst, "");
+	if (h == s->mail)
+		return 0;
+	s->mail = h;
+	if (s->mail_open) {
+		s->mail_open = false;
+		return 0;
+	}
+	return 1u << PD_EV_MAIL;
+}
+
 unsigned
 pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
 {
@@ -131,10 +184,15 @@ pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
 
 	if ((s = session_find(t, r, now, &fresh)) == NULL)
 		return 1u << PD_EV_CONNECTION;	/* out of memory: count it */
-	/* CONNECT is always the start of a session: the port was reused. */
-	if (!fresh && strcasecmp(state, "CONNECT") == 0) {
-		s->helo = s->mail = s->rcpt = s->data = s->eom = 0;
-		fresh = true;
+	if (strcasecmp(state, "CONNECT") == 0) {
+		if (!fresh && connect_again(s, now)) {
+			s->helo = s->mail = s->rcpt = s->data = s->eom = 0;
+			s->mail_open = s->progressed = false;
+			fresh = true;
+		}
+		s->connect_at = now;
+	} else {
+		s->progressed = true;
 	}
 	if (fresh)
 		ev |= 1u << PD_EV_CONNECTION;
@@ -142,14 +200,7 @@ pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
 		s->helo = h;
 		ev |= 1u << PD_EV_HELO;
 	}
-	if (strcasecmp(state, "MAIL") == 0 || strcasecmp(state, "RCPT") == 0 ||
-	    strcasecmp(state, "DATA") == 0 ||
-	    strcasecmp(state, "END-OF-MESSAGE") == 0) {
-		if ((h = hash2(inst, "")) != s->mail) {
-			s->mail = h;
-			ev |= 1u << PD_EV_MAIL;
-		}
-	}
+	ev |= mail_event(s, state, inst);
 	if (strcasecmp(state, "RCPT") == 0 &&
 	    (h = hash2(inst, pd_req_get(r, PD_A_RECIPIENT))) != s->rcpt) {
 		s->rcpt = h;

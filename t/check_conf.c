@@ -1,0 +1,210 @@
+/*
+ * check_conf - policyd.conf parsing; the bad-file corpus in t/conf is
+ * run through "policyd -t" by t/run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "testutil.h"
+
+START_TEST(test_conf_defaults)
+{
+	struct pd_conf *c = tu_conf("");
+
+	ck_assert_uint_eq(c->listen.n, 1);
+	ck_assert_str_eq(c->listen.v[0], "inet:127.0.0.1:10040");
+	ck_assert_int_eq(c->request_timeout, 30 * SEC);
+	ck_assert_int_eq(c->idle_timeout, 600 * SEC);
+	ck_assert_int_eq(c->reply_timeout, 5 * SEC);
+	ck_assert_int_eq(c->max_keys, 1000000);
+	ck_assert_int_eq(c->ipv6_client_prefix, 64);
+	ck_assert_int_eq(c->ipv4_segment, 24);
+	ck_assert_int_eq(c->unix_mode, 0666);
+	ck_assert(!c->dry_run);
+	ck_assert_str_eq(c->user, "");
+	ck_assert_uint_eq(c->nrules, 0);
+	pd_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_rule_fields)
+{
+	struct pd_conf *c = tu_conf(
+	    "# comment\n"
+	    "rule connections {\n"
+	    "    event = connection\n"
+	    "    limit = 1000 per 1h\n"
+	    "    release = quiet 1h\n"
+	    "    reply = 451 4.7.1 Too many connections from ${client_address}\n"
+	    "}\n"
+	    "rule tarpit {\n"
+	    "\tevent = rcpt\n"
+	    "\tkey = client_prefix\n"
+	    "\tlimit = 2 per 10m\n"
+	    "\tdelay = 5s step\n"
+	    "\tmode = warn\n"
+	    "}\n");
+	const struct pd_rule *r;
+
+	ck_assert_uint_eq(c->nrules, 2);
+	r = pd_conf_rule(c, "connections");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->event, PD_EV_CONNECTION);
+	ck_assert_int_eq(r->key, PD_KEY_CLIENT_ADDRESS);
+	ck_assert_int_eq(r->limit, 1000);
+	ck_assert_int_eq(r->window, HOUR);
+	ck_assert_int_eq(r->kind, PD_RULE_LISTING);
+	ck_assert_int_eq(r->hold, HOUR);
+	ck_assert_uint_eq(r->line, 2);
+	ck_assert(!r->warn);
+	r = pd_conf_rule(c, "tarpit");
+	ck_assert_int_eq(r->kind, PD_RULE_TARPIT);
+	ck_assert_int_eq(r->key, PD_KEY_CLIENT_PREFIX);
+	ck_assert_int_eq(r->delay, 5 * SEC);
+	ck_assert(r->delay_step);
+	ck_assert_int_eq(r->max_delay, 30 * SEC);	/* default cap */
+	ck_assert(r->warn);
+	pd_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_continuation_and_lists)
+{
+	struct pd_conf *c = tu_conf(
+	    "listen = inet:127.0.0.1:1,\n"
+	    "    inet:[::1]:2,\n"
+	    "    unix:/tmp/x.sock\n"
+	    "allow a {\n"
+	    "  client = 10.0.0.0/8,\n"
+	    "     2001:db8::/32\n"
+	    "  client_name = .Example.NET\n"
+	    "}\n"
+	    "profile bulk {\n"
+	    "  policy_context = bulk, mass\n"
+	    "  server_port = 2525\n"
+	    "  rules =\n"
+	    "}\n");
+
+	ck_assert_uint_eq(c->listen.n, 3);
+	ck_assert_str_eq(c->listen.v[2], "unix:/tmp/x.sock");
+	ck_assert_uint_eq(c->naccess, 1);
+	ck_assert_uint_eq(c->access[0].nclients, 2);
+	ck_assert_uint_eq(c->access[0].clients[1].bits, 32);
+	ck_assert_str_eq(c->access[0].client_names.v[0], ".example.net");
+	ck_assert_uint_eq(c->nprofiles, 1);
+	ck_assert_uint_eq(c->profiles[0].contexts.n, 2);
+	ck_assert_uint_eq(c->profiles[0].nports, 1);
+	ck_assert_int_eq(c->profiles[0].ports[0], 2525);
+	ck_assert_uint_eq(c->profiles[0].nrules, 0);
+	pd_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_reports_every_error)
+{
+	const char *e = tu_conf_errors(
+	    "max_key = 1\n"
+	    "idle_timeout = forever\n"
+	    "rule r {\n"
+	    "  event = connection\n"
+	    "}\n"
+	    "dry_run = perhaps\n");
+
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:1: unknown option \"max_key\""));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:2: idle_timeout:"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: no limit"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: no reply"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:6: dry_run: \"perhaps\" is not yes or no"));
+}
+END_TEST
+
+START_TEST(test_conf_gives_up_after_twenty)
+{
+	struct pd_buf text;
+	const char *e;
+	int lines = 0;
+
+	pd_buf_init(&text, 1 << 20);
+	for (int i = 0; i < 100; i++)
+		pd_buf_printf(&text, "bogus%d = 1\n", i);
+	e = tu_conf_errors(pd_buf_str(&text));
+	for (const char *p = e; *p; p++)
+		lines += *p == '\n';
+	ck_assert_int_eq(lines, 20);
+	ck_assert_ptr_nonnull(strstr(e, "too many errors"));
+	pd_buf_clear(&text);
+}
+END_TEST
+
+static void
+collect_cb(void *arg, const char *msg)
+{
+	pd_buf_puts(arg, msg);
+	pd_buf_putc(arg, '\n');
+}
+
+START_TEST(test_conf_overrides)
+{
+	char *ov[] = { "listen = inet:127.0.0.1:2525", "dry_run=yes" };
+	char *bad[] = { "nosuch=1" };
+	struct pd_buf errs;
+	struct pd_conf *c;
+
+	pd_buf_init(&errs, 4096);
+	c = pd_conf_parse("t", "listen = inet:127.0.0.1:1\n", ov, 2,
+	    collect_cb, &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->listen.v[0], "inet:127.0.0.1:2525");
+	ck_assert(c->dry_run);
+	pd_conf_free(c);
+	c = pd_conf_parse("t", "", bad, 1, collect_cb, &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(pd_buf_str(&errs),
+	    "command line: -o: unknown option \"nosuch\"\n");
+	pd_buf_clear(&errs);
+}
+END_TEST
+
+START_TEST(test_conf_load_missing_file)
+{
+	struct pd_buf errs;
+
+	pd_buf_init(&errs, 4096);
+	ck_assert_ptr_null(pd_conf_load("/nonexistent/policyd.conf", NULL, 0,
+	    collect_cb, &errs));
+	ck_assert_str_eq(pd_buf_str(&errs),
+	    "/nonexistent/policyd.conf: No such file or directory\n");
+	pd_buf_clear(&errs);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_rule_fields);
+	tcase_add_test(tc, test_conf_continuation_and_lists);
+	tcase_add_test(tc, test_conf_overrides);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_conf_reports_every_error);
+	tcase_add_test(tc, test_conf_gives_up_after_twenty);
+	tcase_add_test(tc, test_conf_load_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(conf_suite()) != 0;
+}

@@ -1,0 +1,466 @@
+/*
+ * check_engine - decisions: case A, blocks, listings, tarpits, lists,
+ * profiles, warn mode, and counting once per SMTP session for every
+ * placement of check_policy_service.  The clock is made up: an hour of
+ * traffic takes milliseconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "buf.h"
+#include "err.h"
+#include "addr.h"
+#include "conf.h"
+#include "engine.h"
+#include "proto.h"
+#include "testutil.h"
+
+#define FIXTURE	"t/data/postfix-3.7-requests.txt"
+
+static const char case_a[] =
+    "allow local {\n"
+    "	client = 127.0.0.0/8\n"
+    "}\n"
+    "rule connections {\n"
+    "	event = connection\n"
+    "	limit = 1000 per 1h\n"
+    "	release = quiet 1h\n"
+    "	reply = 451 4.7.1 Too many connections received this hour from ${client_address}\n"
+    "}\n"
+    "profile bulk {\n"
+    "	policy_context = bulk\n"
+    "	rules =\n"
+    "}\n";
+
+static struct pd_conf *conf;
+static struct pd_engine eng;
+static char reply[1024];
+
+static void
+setup(const char *text)
+{
+	struct pd_err err;
+
+	tu_log_capture();
+	conf = tu_conf(text);
+	ck_assert_int_eq(pd_engine_init(&eng, conf, 0x123456, &err), 0);
+}
+
+static void
+teardown(void)
+{
+	pd_engine_clear(&eng);
+	pd_conf_free(conf);
+}
+
+/* ask_raw - one request (lines without the final empty line) */
+static const char *
+ask_raw(const char *raw, int64_t now)
+{
+	struct pd_proto p;
+	struct pd_req r;
+	struct pd_err err;
+	struct pd_buf in, out;
+	size_t used;
+
+	pd_buf_init(&in, 1 << 20);
+	pd_buf_init(&out, 4096);
+	pd_buf_printf(&in, "%s\n\n", raw);
+	pd_proto_init(&p);
+	ck_assert_int_eq(pd_proto_feed(&p, in.data, in.len, &used, &err), 1);
+	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
+	pd_engine_decide(&eng, &r, now, "test", &out);
+	snprintf(reply, sizeof(reply), "%s", pd_buf_str(&out));
+	pd_proto_clear(&p);
+	pd_buf_clear(&in);
+	pd_buf_clear(&out);
+	return reply;
+}
+
+/* ask - a Postfix-like RCPT request from addr, session port */
+static const char *
+ask(const char *addr, int port, const char *extra, int64_t now)
+{
+	char raw[2048];
+
+	snprintf(raw, sizeof(raw),
+	    "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "protocol_name=ESMTP\nclient_address=%s\nclient_name=unknown\n"
+	    "client_port=%d\nhelo_name=mx.example.net\n"
+	    "sender=a@example.org\nrecipient=user@test.example\n"
+	    "instance=1b43.6b040633.87a34.%d\nserver_port=25%s%s",
+	    addr, port, port, extra ? "\n" : "", extra ? extra : "");
+	return ask_raw(raw, now);
+}
+
+static bool
+dunno(const char *r)
+{
+	return strcmp(r, "action=DUNNO\n\n") == 0;
+}
+
+static const char want_a[] =
+    "action=451 4.7.1 Too many connections received this hour from 203.0.113.9\n\n";
+
+START_TEST(test_case_a_1001st_connection_listed)
+{
+	setup(case_a);
+	/* 1000 sessions spread over 59 minutes all pass. */
+	for (int i = 0; i < 1000; i++)
+		ck_assert_msg(dunno(ask("203.0.113.9", 10000 + i, NULL,
+		    T0 + i * (59 * MIN / 1000))), "session %d: %s", i, reply);
+	ck_assert_str_eq(ask("203.0.113.9", 20000, NULL, T0 + 59 * MIN), want_a);
+	/* Another address is not affected. */
+	ck_assert(dunno(ask("203.0.113.10", 20001, NULL, T0 + 59 * MIN)));
+	/* The log line carries the figures and a reference. */
+	ck_assert(tu_log_has("action=defer rule=connections client=203.0.113.9 "
+	    "helo=mx.example.net state=RCPT count=1001 limit=1000/1h "
+	    "expires=2026-11-22T01:59:00Z ref=PD-"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_case_a_retry_every_59_minutes_stays_listed)
+{
+	int64_t t;
+	int port = 1;
+
+	setup(case_a);
+	for (int i = 0; i < 1001; i++)
+		ask("203.0.113.9", port++, NULL, T0 + i);
+	ck_assert_str_eq(reply, want_a);
+	/* Every retry within the quiet hour restarts it: still listed. */
+	for (t = T0 + 59 * MIN; t < T0 + 6 * HOUR; t += 59 * MIN)
+		ck_assert_msg(strcmp(ask("203.0.113.9", port++, NULL, t),
+		    want_a) == 0, "at +%lld min: %s", (t - T0) / MIN, reply);
+	t -= 59 * MIN;
+	/* One minute short of a quiet hour: still listed (and restarted). */
+	ck_assert_str_eq(ask("203.0.113.9", port++, NULL, t + 59 * MIN), want_a);
+	t += 59 * MIN;
+	/* A full quiet hour: released, and counting starts afresh. */
+	ck_assert(dunno(ask("203.0.113.9", port++, NULL, t + HOUR)));
+	for (int i = 0; i < 998; i++)
+		ck_assert(dunno(ask("203.0.113.9", port++, NULL, t + HOUR + i)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_case_a_quiet_release_is_exact)
+{
+	setup(case_a);
+	for (int i = 0; i < 1001; i++)
+		ask("203.0.113.9", i, NULL, T0);
+	ck_assert_str_eq(reply, want_a);
+	/* Listing ends exactly one quiet hour after the last attempt. */
+	ck_assert_str_eq(ask("203.0.113.9", 5000, NULL, T0 + HOUR - 1), want_a);
+	ck_assert(dunno(ask("203.0.113.9", 5001, NULL, T0 + 2 * HOUR - 1)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_case_a_same_session_counts_once)
+{
+	setup(case_a);
+	/* 5000 RCPTs in one session are one connection. */
+	for (int i = 0; i < 5000; i++)
+		ck_assert(dunno(ask("203.0.113.9", 4242, NULL, T0 + i)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_bulk_profile_has_no_limit)
+{
+	setup(case_a);
+	for (int i = 0; i < 3000; i++)
+		ck_assert(dunno(ask("203.0.113.9", i, "policy_context=bulk", T0)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_allow_list_is_exempt)
+{
+	setup(case_a);
+	for (int i = 0; i < 3000; i++)
+		ck_assert(dunno(ask("127.0.0.1", i, NULL, T0)));
+	teardown();
+}
+END_TEST
+
+static const char small[] =
+    "rule c {\n"
+    "	event = connection\n"
+    "	limit = 2 per 1m\n"
+    "	reply = 451 4.7.1 over ${count}/${limit} per ${window} (${ref})\n"
+    "}\n";
+
+START_TEST(test_ipv6_clients_share_their_64)
+{
+	setup(small);
+	ck_assert(dunno(ask("2001:db8:1:2::1", 1, NULL, T0)));
+	ck_assert(dunno(ask("2001:db8:1:2:ffff:ffff:ffff:ffff", 2, NULL, T0)));
+	ck_assert(dunno(ask("2001:db8:1:3::1", 3, NULL, T0)));
+	ck_assert_ptr_nonnull(strstr(ask("2001:db8:1:2::abcd", 4, NULL, T0),
+	    "451 4.7.1 over 3/2 per 1m"));
+	ck_assert(tu_log_has("key=2001:db8:1:2::/64"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_rate_rule_passes_again_as_window_slides)
+{
+	setup(small);
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert(dunno(ask("192.0.2.1", 2, NULL, T0 + 30 * SEC)));
+	ck_assert(!dunno(ask("192.0.2.1", 3, NULL, T0 + 40 * SEC)));
+	/* The first event leaves the window after 1m (+ 1/12 at most). */
+	ck_assert(!dunno(ask("192.0.2.1", 4, NULL, T0 + 60 * SEC)));
+	ck_assert(!dunno(ask("192.0.2.1", 5, NULL, T0 + 64 * SEC)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_ref_in_reply_matches_log)
+{
+	const char *r, *ref;
+	char want[64];
+
+	setup(small);
+	ask("192.0.2.1", 1, NULL, T0);
+	ask("192.0.2.1", 2, NULL, T0);
+	r = ask("192.0.2.1", 3, NULL, T0);
+	ref = strstr(r, "(PD-");
+	ck_assert_ptr_nonnull(ref);
+	snprintf(want, sizeof(want), "ref=%.9s", ref + 1);
+	ck_assert_msg(tu_log_has(want), "%s not in log:\n%s", want,
+	    tu_log_text());
+	teardown();
+}
+END_TEST
+
+START_TEST(test_warn_mode_logs_and_answers_dunno)
+{
+	setup("rule c {\n event = connection\n limit = 1 per 1h\n block = 1h\n"
+	    " mode = warn\n reply = 554 5.7.1 no\n}\n");
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert(dunno(ask("192.0.2.1", 2, NULL, T0)));
+	ck_assert(tu_log_has("action=warn would=reject rule=c client=192.0.2.1"));
+	/* The would-be block is logged on later requests too. */
+	ck_assert(dunno(ask("192.0.2.1", 3, NULL, T0 + MIN)));
+	ck_assert_int_eq(tu_log_count("action=warn would=reject"), 2);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_dry_run_covers_deny_lists)
+{
+	setup("dry_run = yes\ndeny d {\n client = 192.0.2.0/24\n"
+	    " reply = 554 5.7.1 denied ${client_address}\n}\n");
+	ck_assert(dunno(ask("192.0.2.7", 1, NULL, T0)));
+	ck_assert(tu_log_has("action=warn would=reject rule=d client=192.0.2.7"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_deny_list_renders_text)
+{
+	setup("allow a {\n client = 192.0.2.1\n}\n"
+	    "deny d {\n client = 192.0.2.0/24, 2001:db8::/32\n"
+	    " client_name = .bad.example\n"
+	    " reply = 554 5.7.1 Access denied for ${client_address} [${helo_name}]\n}\n");
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert_str_eq(ask("192.0.2.2", 1, NULL, T0),
+	    "action=554 5.7.1 Access denied for 192.0.2.2 [mx.example.net]\n\n");
+	ck_assert(!dunno(ask("2001:db8::5", 1, NULL, T0)));
+	ck_assert(!dunno(ask("198.51.100.1", 1, "client_name=Host.BAD.example",
+	    T0)));
+	ck_assert(dunno(ask("198.51.100.1", 1, "client_name=bad.example", T0)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_fixed_block_expires_and_triggers_again)
+{
+	setup("rule b {\n event = rcpt\n limit = 3 per 1h\n block = 48h\n"
+	    " reply = 554 5.7.1 blocked until ${expires}\n}\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert(dunno(ask("192.0.2.1", i, NULL, T0)));
+	ck_assert_str_eq(ask("192.0.2.1", 9, NULL, T0),
+	    "action=554 5.7.1 blocked until 2026-11-24T00:00:00Z\n\n");
+	/* Attempts during the block do not extend it. */
+	ck_assert(!dunno(ask("192.0.2.1", 10, NULL, T0 + 47 * HOUR)));
+	ck_assert(dunno(ask("192.0.2.1", 11, NULL, T0 + 48 * HOUR)));
+	/* The behaviour resumes: blocked again. */
+	ask("192.0.2.1", 12, NULL, T0 + 48 * HOUR);
+	ask("192.0.2.1", 13, NULL, T0 + 48 * HOUR);
+	ck_assert_str_eq(ask("192.0.2.1", 14, NULL, T0 + 48 * HOUR),
+	    "action=554 5.7.1 blocked until 2026-11-26T00:00:00Z\n\n");
+	teardown();
+}
+END_TEST
+
+START_TEST(test_tarpit_grows_by_step_and_caps)
+{
+	const char *want[] = { "DUNNO", "DUNNO", "SLEEP 5", "SLEEP 10",
+	    "SLEEP 15", "SLEEP 20", "SLEEP 20" };
+	char w[64];
+
+	setup("rule t {\n event = rcpt\n limit = 2 per 1h\n delay = 5s step\n"
+	    " max_delay = 20s\n}\n");
+	for (int i = 0; i < 7; i++) {
+		char extra[64];
+
+		/* Each RCPT has its own recipient in one session. */
+		snprintf(extra, sizeof(extra), "recipient=u%d@test.example", i);
+		snprintf(w, sizeof(w), "action=%s\n\n", want[i]);
+		ck_assert_str_eq(ask("192.0.2.1", 7, extra, T0 + i), w);
+	}
+	ck_assert(tu_log_has("action=sleep rule=t client=192.0.2.1"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_segment_key_groups_addresses)
+{
+	setup("rule s {\n event = connection\n key = client_prefix\n"
+	    " limit = 2 per 1h\n block = 2m\n reply = 554 5.7.1 segment ${key}\n}\n");
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert(dunno(ask("192.0.2.2", 1, NULL, T0)));
+	ck_assert_str_eq(ask("192.0.2.3", 1, NULL, T0),
+	    "action=554 5.7.1 segment 192.0.2.0/24\n\n");
+	/* The whole segment is blocked, not just the third address. */
+	ck_assert(!dunno(ask("192.0.2.200", 1, NULL, T0 + MIN)));
+	ck_assert(dunno(ask("192.0.3.1", 1, NULL, T0 + MIN)));
+	ck_assert(dunno(ask("192.0.2.200", 2, NULL, T0 + 2 * MIN)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_malformed_requests_get_dunno)
+{
+	setup(small);
+	ck_assert(dunno(ask_raw("request=smtpd_access_policy\nprotocol_state=RCPT",
+	    T0)));
+	ck_assert(tu_log_has("malformed request from test: no usable "
+	    "client_address; answered DUNNO"));
+	ck_assert(dunno(ask_raw("request=other\nclient_address=192.0.2.1", T0)));
+	ck_assert(tu_log_has("request is not smtpd_access_policy"));
+	ck_assert(dunno(ask_raw("request=smtpd_access_policy\n"
+	    "client_address=not-an-ip", T0)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_reload_keeps_counters_unless_rule_changes)
+{
+	struct pd_conf *same, *changed;
+	struct pd_err err;
+
+	setup(small);
+	ask("192.0.2.1", 1, NULL, T0);
+	ask("192.0.2.1", 2, NULL, T0);
+	same = tu_conf(small);
+	ck_assert_int_eq(pd_engine_set_conf(&eng, same, &err), 0);
+	pd_conf_free(conf);
+	conf = same;
+	ck_assert(!dunno(ask("192.0.2.1", 3, NULL, T0)));
+	changed = tu_conf("rule c {\n event = connection\n limit = 2 per 2m\n"
+	    " reply = 451 4.7.1 x\n}\n");
+	ck_assert_int_eq(pd_engine_set_conf(&eng, changed, &err), 0);
+	pd_conf_free(conf);
+	conf = changed;
+	ck_assert(dunno(ask("192.0.2.1", 4, NULL, T0)));
+	teardown();
+}
+END_TEST
+
+/*
+ * Counting once per session, with request sequences recorded from
+ * Postfix 3.7.11 (t/data): a rule that allows one connection per hour
+ * must let the whole session through, and the next session not.
+ */
+static const struct {
+	const char	*name;
+	int		 session;
+	int		 repeat;	/* each request asked this often */
+	const char	*client;
+} placements[] = {
+	{ "recipient restrictions", 1, 1, "192.0.2.66" },
+	{ "two messages, no PORT in XCLIENT", 2, 1, "192.0.2.1" },
+	{ "bulk service, policy_context", 3, 1, "192.0.2.66" },
+	{ "delay_reject=no, every stage", 4, 1, "192.0.2.1" },
+	/* delay_reject=yes with policy in client, helo, sender, recipient */
+	{ "same RCPT asked four times", 1, 4, "192.0.2.66" },
+	{ "every stage, each asked twice", 4, 2, "192.0.2.1" },
+};
+
+START_TEST(test_counts_once_per_session_for_every_placement)
+{
+	const char *reqs[32];
+	size_t n;
+	char raw[4096], *p;
+
+	setup("rule one {\n event = connection\n limit = 1 per 1h\n"
+	    " reply = 451 4.7.1 second connection\n}\n"
+	    "rule mails {\n event = mail\n limit = 2 per 1h\n"
+	    " reply = 451 4.7.1 third mail\n}\n");
+	n = tu_fixture(FIXTURE, placements[_i].session, reqs, 32);
+	ck_assert_msg(n > 0, "%s: no requests in fixture", placements[_i].name);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < placements[_i].repeat; k++)
+			ck_assert_msg(dunno(ask_raw(reqs[i], T0 + (int64_t)i)),
+			    "%s: request %zu: %s", placements[_i].name, i + 1,
+			    reply);
+	/* The same session replayed with another port is a new session. */
+	snprintf(raw, sizeof(raw), "%s", reqs[n - 1]);
+	if ((p = strstr(raw, "client_port=")) != NULL)
+		p[12] = p[12] == '9' ? '8' : '9';
+	ck_assert_msg(!dunno(ask_raw(raw, T0 + MIN)), "%s: second session "
+	    "passed: %s", placements[_i].name, reply);
+	ck_assert_msg(strstr(reply, "second connection") != NULL, "%s: %s",
+	    placements[_i].name, reply);
+	teardown();
+}
+END_TEST
+
+static Suite *
+engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc;
+
+	tc = tcase_create("case_a");
+	tcase_add_test(tc, test_case_a_1001st_connection_listed);
+	tcase_add_test(tc, test_case_a_retry_every_59_minutes_stays_listed);
+	tcase_add_test(tc, test_case_a_quiet_release_is_exact);
+	tcase_add_test(tc, test_case_a_same_session_counts_once);
+	tcase_add_test(tc, test_bulk_profile_has_no_limit);
+	tcase_add_test(tc, test_allow_list_is_exempt);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rules");
+	tcase_add_test(tc, test_ipv6_clients_share_their_64);
+	tcase_add_test(tc, test_rate_rule_passes_again_as_window_slides);
+	tcase_add_test(tc, test_ref_in_reply_matches_log);
+	tcase_add_test(tc, test_warn_mode_logs_and_answers_dunno);
+	tcase_add_test(tc, test_dry_run_covers_deny_lists);
+	tcase_add_test(tc, test_deny_list_renders_text);
+	tcase_add_test(tc, test_fixed_block_expires_and_triggers_again);
+	tcase_add_test(tc, test_tarpit_grows_by_step_and_caps);
+	tcase_add_test(tc, test_segment_key_groups_addresses);
+	tcase_add_test(tc, test_malformed_requests_get_dunno);
+	tcase_add_test(tc, test_reload_keeps_counters_unless_rule_changes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sessions");
+	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,
+	    0, sizeof(placements) / sizeof(placements[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(engine_suite()) != 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * testutil - shared helpers for the check unit tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "buf.h"
+#include "log.h"
+#include "conf.h"
+#include "testutil.h"
+
+static struct pd_buf logbuf;
+static bool logbuf_ready;
+
+static void
+capture_cb(void *arg, enum pd_log_level level, const char *line)
+{
+	(void)arg;
+	(void)level;
+	pd_buf_puts(&logbuf, line);
+	pd_buf_putc(&logbuf, '\n');
+}
+
+void
+tu_log_capture(void)
+{
+	if (!logbuf_ready) {
+		pd_buf_init(&logbuf, 16 * 1024 * 1024);
+		logbuf_ready = true;
+	}
+	pd_buf_reset(&logbuf);
+	pd_log_set_debug(true);
+	pd_log_set_sink(capture_cb, NULL);
+}
+
+const char *
+tu_log_text(void)
+{
+	return pd_buf_str(&logbuf);
+}
+
+bool
+tu_log_has(const char *s)
+{
+	return strstr(tu_log_text(), s) != NULL;
+}
+
+int
+tu_log_count(const char *s)
+{
+	const char *p = tu_log_text();
+	int n = 0;
+
+	while ((p = strstr(p, s)) != NULL) {
+		n++;
+		p += strlen(s);
+	}
+	return n;
+}
+
+void
+tu_log_reset(void)
+{
+	pd_buf_reset(&logbuf);
+}
+
+static struct pd_buf errbuf;
+
+static void
+conf_err_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	pd_buf_puts(&errbuf, msg);
+	pd_buf_putc(&errbuf, '\n');
+}
+
+struct pd_conf *
+tu_conf(const char *text)
+{
+	struct pd_conf *c;
+
+	pd_buf_init(&errbuf, 65536);
+	c = pd_conf_parse("test.conf", text, NULL, 0, conf_err_cb, NULL);
+	if (c == NULL)
+		ck_abort_msg("config did not parse:\n%s", pd_buf_str(&errbuf));
+	pd_buf_clear(&errbuf);
+	return c;
+}
+
+const char *
+tu_conf_errors(const char *text)
+{
+	static char out[65536];
+	struct pd_conf *c;
+
+	pd_buf_init(&errbuf, 65536);
+	c = pd_conf_parse("test.conf", text, NULL, 0, conf_err_cb, NULL);
+	ck_assert_msg(c == NULL, "config parsed but should not have");
+	snprintf(out, sizeof(out), "%s", pd_buf_str(&errbuf));
+	pd_buf_clear(&errbuf);
+	return out;
+}
+
+static char tmpdir[256];
+
+static void
+tmpdir_rm(void)
+{
+	char cmd[300];
+
+	if (tmpdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", tmpdir);
+	}
+}
+
+const char *
+tu_tmpdir(void)
+{
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/pdtest.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+		atexit(tmpdir_rm);
+	}
+	return tmpdir;
+}
+
+int
+tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}
+
+size_t
+tu_fixture(const char *file, int session, const char **reqs, size_t max)
+{
+	static char *text;
+	char path[512], *p, *line, *start = NULL;
+	size_t n = 0;
+	int cur = 0;
+	FILE *fp;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("PD_TOP") ?
+	    getenv("PD_TOP") : ".", file);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "%s: cannot open", path);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	free(text);
+	text = calloc(1, (size_t)len + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	/* Split into lines in place; a request is its lines up to "". */
+	for (p = text; p && *p; p = line) {
+		line = strchr(p, '\n');
+		if (line)
+			*line++ = '\0';
+		if (strncmp(p, "# session ", 10) == 0) {
+			cur = atoi(p + 10);
+			continue;
+		}
+		if (cur != session || *p == '#')
+			continue;
+		if (*p == '\0') {
+			if (start && n < max)
+				reqs[n++] = start;
+			start = NULL;
+			continue;
+		}
+		if (start == NULL)
+			start = p;
+		else
+			p[-1] = '\n';	/* join the lines back */
+	}
+	return n;
+}

@@ -1,0 +1,59 @@
+/*
+ * testutil - what the unit tests share: log capture, request building
+ * and a scratch directory.  Hermetic: no syslog, DNS or real clock.
+ */
+#ifndef PD_TESTUTIL_H
+#define PD_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+struct pd_conf;
+
+/* A fixed, bucket-aligned "now": 2026-11-22T00:00:00Z in ms. */
+#define T0		1795305600000LL
+/* sys/param.h has its own MIN(a, b); the tests want minutes. */
+#undef MIN
+#define SEC		1000LL
+#define MIN		(60 * SEC)
+#define HOUR		(60 * MIN)
+#define DAY		(24 * HOUR)
+
+/* tu_log_capture - collect log lines (all levels) from now on */
+void	tu_log_capture(void);
+/* tu_log_text - every captured line, each ending in "\n" */
+const char *tu_log_text(void);
+/* tu_log_has - some captured line contains s */
+bool	tu_log_has(const char *s);
+/* tu_log_count - captured lines containing s */
+int	tu_log_count(const char *s);
+void	tu_log_reset(void);
+
+/*
+ * tu_conf - parse config text (fails the test on errors, which are
+ * printed); caller frees with pd_conf_free().
+ */
+struct pd_conf *tu_conf(const char *text);
+/* tu_conf_errors - parse text that must fail; returns the messages */
+const char *tu_conf_errors(const char *text);
+
+/* tu_tmpdir - a fresh directory, removed at exit */
+const char *tu_tmpdir(void);
+
+/* tu_run - run a suite, CK_NORMAL output; returns the failure count */
+int	tu_run(Suite *);
+
+/*
+ * tu_fixture - requests recorded from a real Postfix, in the format of
+ * t/data/postfix-3.7-requests.txt: "# session N: ..." lines start a
+ * session, each request ends with an empty line.  Returns the number of
+ * requests of session (1-based) and their raw text in reqs[] (static
+ * storage, valid until the next call).
+ */
+size_t	tu_fixture(const char *file, int session, const char **reqs,
+	    size_t max);
+
+#endif
