@@ -7,8 +7,10 @@
  * that a peer was promised.
  */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "log.h"
 #include "conf.h"
 #include "proto.h"
+#include "state.h"
 #include "daemon.h"
 
 #define TICK_MS		1000
@@ -56,12 +59,93 @@ static const struct pd_server_ops ops = {
 	.malformed = malformed_cb,
 };
 
+/* reap_saver - collect the snapshot child, blocking if asked */
+static void
+reap_saver(struct pd_daemon *d, bool wait)
+{
+	int status;
+
+	if (d->saver <= 0 || waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
+		return;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		pd_log_err("state: saving %s failed; the previous snapshot is "
+		    "kept", d->conf->state_file);
+	d->saver = 0;
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
 	struct pd_daemon *d = t->data;
+	int64_t now = pd_clock_now();
 
-	pd_engine_tick(&d->engine, pd_clock_now());
+	pd_engine_tick(&d->engine, now);
+	reap_saver(d, false);
+	if (*d->conf->state_file && now >= d->next_save) {
+		d->next_save = now + d->conf->state_interval;
+		pd_daemon_save(d, true);
+	}
+}
+
+int
+pd_daemon_save(struct pd_daemon *d, bool background)
+{
+	const char *path = d->conf->state_file;
+	struct pd_err err;
+	int rc;
+
+	if (*path == '\0')
+		return 0;
+	if (background) {
+		if (d->saver > 0)
+			return 0;	/* the last one is still writing */
+		if ((d->saver = fork()) < 0) {
+			d->saver = 0;
+			pd_log_warn("state: cannot fork to save");
+			return -1;
+		}
+		if (d->saver > 0)
+			return 0;
+		/* Child: a copy-on-write view of the store, frozen now. */
+		rc = pd_state_save(&d->engine.counters, path, pd_clock_now(), &err);
+		if (rc < 0)
+			pd_log_err("state: %s", err.msg);
+		_exit(rc < 0);
+	}
+	reap_saver(d, true);
+	if (pd_state_save(&d->engine.counters, path, pd_clock_now(), &err) < 0) {
+		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
+		return -1;
+	}
+	pd_log_info("state: saved %zu counters to %s",
+	    pd_counters_size(&d->engine.counters), path);
+	return 0;
+}
+
+/* load_state - restore the snapshot; a damaged one is moved aside */
+static void
+load_state(struct pd_daemon *d)
+{
+	const char *path = d->conf->state_file;
+	struct pd_state_info info;
+	struct pd_err err;
+	char aside[4200];
+
+	if (*path == '\0')
+		return;
+	if (pd_state_load(&d->engine.counters, path, &info, &err) == 0) {
+		if (info.saved_at)
+			pd_log_info("state: loaded %" PRIu64 " counters from %s "
+			    "(%" PRIu64 " of changed or removed rules dropped)",
+			    info.loaded, path, info.dropped);
+		return;
+	}
+	if (pd_state_move_aside(path, pd_clock_now(), aside, sizeof(aside),
+	    &err) == 0)
+		pd_log_err("state: %s is damaged; moved it to %s and started "
+		    "with empty counters", path, aside);
+	else
+		pd_log_err("state: %s; starting with empty counters", err.msg);
 }
 
 static uint32_t
@@ -95,6 +179,8 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 		pd_log_err("%s", err.msg);
 		return -1;
 	}
+	load_state(d);
+	d->next_save = pd_clock_now() + d->conf->state_interval;
 	if (pd_server_init(&d->server, loop, &ops, d) < 0)
 		return -1;
 	pd_server_set_limits(&d->server, d->conf->request_timeout,
@@ -181,6 +267,7 @@ pd_daemon_stop(struct pd_daemon *d)
 		return;
 	d->stopping = true;
 	pd_server_close(&d->server);
+	pd_daemon_save(d, false);
 	if (uv_is_active((uv_handle_t *)&d->tick) ||
 	    d->tick.data != NULL)
 		uv_close((uv_handle_t *)&d->tick, NULL);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <uv.h>
 
@@ -27,6 +28,8 @@ struct pd_daemon {
 	struct pd_engine	 engine;
 	struct pd_server	 server;
 	uv_timer_t		 tick;
+	int64_t			 next_save;	/* wall-clock ms */
+	pid_t			 saver;		/* child writing a snapshot */
 	bool			 stopping;
 };
 
@@ -46,7 +49,13 @@ int	pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
  * config is in use.
  */
 int	pd_daemon_reload(struct pd_daemon *);
-/* pd_daemon_stop - stop listening and close every connection */
+/*
+ * pd_daemon_save - write the state snapshot now (in this process, as at
+ * shutdown), or in a child process when background is set, so that a
+ * large store never stalls replies.
+ */
+int	pd_daemon_save(struct pd_daemon *, bool background);
+/* pd_daemon_stop - stop listening, close every connection, save state */
 void	pd_daemon_stop(struct pd_daemon *);
 /* pd_daemon_free - release what start allocated, after the loop ran dry */
 void	pd_daemon_free(struct pd_daemon *);

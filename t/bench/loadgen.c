@@ -15,8 +15,9 @@
  * longest-idle connection, and when none is idle it waits.  Latency is
  * then measured from the time the request was due, not from the time it
  * could be sent, so a stalled server is charged for the requests it
- * delayed (no coordinated omission).  lag_max reports the longest such
- * wait; unsent counts due requests that never went out.
+ * delayed (no coordinated omission).  To keep our own wake-up latency out
+ * of that figure, -r polls rather than sleeps while a reply or a request
+ * is near (one core busy; -S to sleep instead).
  *
  * Timeline: warm-up (-w, not measured), measured window (-d), then at most
  * two seconds to collect replies still in flight.  A request is measured
@@ -30,6 +31,18 @@
  * them); request i comes from simulated client i % addrs, whose address,
  * client_port, sender and instance are its own and whose HELO name is
  * helo i % helos.
+ *
+ * Output: the last line (the only one with -q) is space-separated
+ * name=value pairs, times in milliseconds with an "ms" suffix:
+ *   conns reqs secs rps p50 p90 p99 p999 max	measured replies
+ *   errors = closed + malformed + connfail + timeouts
+ *   non_dunno					replies other than DUNNO
+ *   reconnects
+ *   rate unsent lag_p99 lag_max	-r: target, due but never sent, and
+ *					how long due requests waited to go
+ *   svc_p99				p99 from actual send, without lag
+ *   late_p99 late_max			how late our own timed waits ended
+ *   cpu				our CPU time, % of one core
  *
  * Exit status: 0 if at least one reply was measured and nothing went wrong,
  * 1 if there were errors, 2 on a usage or setup failure.
@@ -152,6 +165,7 @@ static char		*pool;		/* rendered requests, back to back */
 static uint32_t		*pool_off;	/* request i is [off[i], off[i+1]) */
 static unsigned		 pool_n;	/* 0: render each request on the fly */
 static size_t		 pool_bytes;
+static unsigned		 nattrs;
 
 static struct conn	*conns;
 static int		 epfd;
@@ -321,9 +335,10 @@ count_attrs(const char *r, size_t len)
 	unsigned n;
 	size_t i;
 
+	/* Each non-empty line ends with a newline after a non-newline. */
 	n = 0;
-	for (i = 0; i + 1 < len; i++)
-		if (r[i] == '\n' && r[i + 1] != '\n')
+	for (i = 1; i < len; i++)
+		if (r[i] == '\n' && r[i - 1] != '\n')
 			n++;
 	return n;
 }
@@ -331,14 +346,14 @@ count_attrs(const char *r, size_t len)
 static void
 pool_build(void)
 {
-	char buf[REQ_MAX];
+	char buf[REQ_MAX], *p;
 	size_t len, off;
 	unsigned i;
 
 	len = render(buf, sizeof(buf), 0);
-	if (count_attrs(buf, len) < MIN_ATTRS)
-		fatal("request has %u attributes, want %d",
-		    count_attrs(buf, len), MIN_ATTRS);
+	if ((nattrs = count_attrs(buf, len)) < MIN_ATTRS)
+		fatal("request has %u attributes, want %d", nattrs,
+		    MIN_ATTRS);
 
 	/*
 	 * Beyond POOL_MAX clients the memory is not worth it: requests are
@@ -360,8 +375,8 @@ pool_build(void)
 	pool_off[pool_n] = (uint32_t)off;
 	pool_bytes = off;
 	/* Give back the unused tail; a failure just keeps it. */
-	if ((pool = realloc(pool, off)) == NULL)
-		fatal("realloc failed");
+	if ((p = realloc(pool, off)) != NULL)
+		pool = p;
 }
 
 static unsigned
@@ -657,8 +672,8 @@ reply_kind(const char *r, size_t len)
 static void
 conn_read(struct conn *c, int64_t now)
 {
-	const char *end;
-	size_t from, rlen;
+	const char *p;
+	size_t from, end;
 	ssize_t n;
 	int kind;
 
@@ -678,22 +693,21 @@ conn_read(struct conn *c, int64_t now)
 		conn_fail(c, &st.malformed, now);
 		return;
 	}
+	/* The terminator may straddle the previous read. */
 	from = c->rlen > 0 ? c->rlen - 1 : 0;
 	c->rlen += (size_t)n;
-	rlen = c->rlen;
 	if (c->rbuf[0] == '\n')
-		end = c->rbuf;		/* empty reply */
-	else
-		end = memmem(c->rbuf + from, rlen - from, "\n\n", 2);
-	if (end == NULL) {
-		if (rlen == REPLY_MAX)
+		end = 1;		/* empty reply, no action */
+	else if ((p = memmem(c->rbuf + from, c->rlen - from, "\n\n", 2)) !=
+	    NULL)
+		end = (size_t)(p - c->rbuf) + 2;
+	else {
+		if (c->rlen == REPLY_MAX)
 			conn_fail(c, &st.malformed, now);
 		return;
 	}
-	end += end == c->rbuf ? 1 : 2;
 	/* With one request in flight, bytes past the reply are garbage. */
-	if ((size_t)(end - c->rbuf) != rlen ||
-	    (kind = reply_kind(c->rbuf, rlen)) < 0) {
+	if (end != c->rlen || (kind = reply_kind(c->rbuf, end)) < 0) {
 		conn_fail(c, &st.malformed, now);
 		return;
 	}
@@ -886,8 +900,9 @@ report(double secs, double cpu)
 			    "max %.3f\n", o_rate, st.unsent,
 			    hist_ms(&st.lag, 0.5), hist_ms(&st.lag, 0.99),
 			    hist_ms(&st.lag, 0.999), (double)st.lag.max / 1e6);
-		printf("  clients %u, helos %u, pool %u requests (%.1f MB)\n",
-		    o_addrs, o_helos, pool_n, (double)pool_bytes / 1e6);
+		printf("  clients %u, helos %u, %u attributes, pool %u "
+		    "requests (%.1f MB)\n", o_addrs, o_helos, nattrs, pool_n,
+		    (double)pool_bytes / 1e6);
 		printf("  replies: dunno %" PRIu64 ", other %" PRIu64 "\n",
 		    st.dunno, st.other);
 		printf("  latency ms: min %.3f mean %.3f p50 %.3f p90 %.3f "
@@ -900,9 +915,11 @@ report(double secs, double cpu)
 			    "p99.9 %.3f max %.3f\n", hist_ms(&st.svc, 0.5),
 			    hist_ms(&st.svc, 0.99), hist_ms(&st.svc, 0.999),
 			    (double)st.svc.max / 1e6);
-		printf("  own timer/poll overrun ms: p99 %.3f p99.9 %.3f "
-		    "max %.3f\n", hist_ms(&st.late, 0.99),
-		    hist_ms(&st.late, 0.999), (double)st.late.max / 1e6);
+		if (o_rate > 0)
+			printf("  own wake-ups late ms: p99 %.3f p99.9 %.3f "
+			    "max %.3f\n", hist_ms(&st.late, 0.99),
+			    hist_ms(&st.late, 0.999),
+			    (double)st.late.max / 1e6);
 		printf("  errors: closed %" PRIu64 ", malformed %" PRIu64
 		    ", connect %" PRIu64 ", no reply %" PRIu64
 		    " (reconnects %" PRIu64 ")\n", st.closed, st.malformed,
@@ -1024,11 +1041,12 @@ main(int argc, char *argv[])
 		wait = next_deadline(now) - now;
 		/*
 		 * With -r, sleeping until a request is due or a reply comes
-		 * charges the kernel's wake-up latency to the server: on
-		 * virtual machines that is 50-200 us typically and
-		 * milliseconds at times.  So poll instead while replies are
-		 * outstanding or a request is due within SPIN_NS.  This takes
-		 * one core, about what closed-loop mode takes at full speed.
+		 * charges our own wake-up latency to the server: on the
+		 * 2-core VM this was written on that is 40 us typically and
+		 * up to milliseconds when idle.  So poll instead while
+		 * replies are outstanding or a request is due within
+		 * SPIN_NS.  This takes one core, as closed-loop mode does at
+		 * full speed; -S sleeps instead.
 		 */
 		if (o_rate > 0 && o_spin) {
 			if (inflight > 0 || wait <= SPIN_NS)
@@ -1044,7 +1062,12 @@ main(int argc, char *argv[])
 			fatal("epoll_wait: %s", strerror(errno));
 		}
 		if (n == 0) {
-			if (wait == 0 && getenv("LG_YIELD"))
+			/*
+			 * Polling: let anything else runnable here have the
+			 * core, notably a server thread the scheduler put on
+			 * our core to be near its waker.
+			 */
+			if (wait == 0)
 				sched_yield();
 			continue;
 		}
@@ -1057,8 +1080,19 @@ main(int argc, char *argv[])
 	t_stop = now_ns();
 	getrusage(RUSAGE_SELF, &ru1);
 
-	/* Requests still out after the drain never got their reply. */
-	st.timeouts = inflight;
+	/*
+	 * A request still out after the drain had two seconds at least to
+	 * be answered, unless it was a backlogged one sent during the drain:
+	 * that one is merely cut off.
+	 */
+	for (i = 0; i < o_conns; i++) {
+		if (conns[i].state != CS_BUSY)
+			continue;
+		if (conns[i].sent < t_end)
+			st.timeouts++;
+		else if (conns[i].sched >= t_meas)
+			st.unsent++;
+	}
 	if (o_rate > 0)
 		for (; slot_time(slot) < t_end; slot++)
 			if (slot_time(slot) >= t_meas)
