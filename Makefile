@@ -40,6 +40,9 @@ BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver
 
 RUN_DIR = $(CURDIR)/run
 
+# Keep the test objects: they are intermediate files of a chain.
+.SECONDARY:
+
 .PHONY: all run check check-asan valgrind bench install lint clean deps \
 	deps-check
 
@@ -66,6 +69,13 @@ $(BUILD)/%.o: %.c config.mk
 $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
+
+# The default config file follows --sysconfdir.
+$(BUILD)/policyd/main.o: policyd/main.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(PD_CFLAGS) \
+		-DPD_CONF_DEFAULT_FILE='"$(sysconfdir)/policyd/policyd.conf"' \
+		-c $< -o $@
 
 $(BUILD)/bin/policyd: $(BUILD)/policyd/main.o $(LIB)
 	@mkdir -p $(@D)
@@ -134,4 +144,6 @@ lint:
 clean:
 	rm -rf build build-asan run
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
+	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \
+	$(BUILD)/t/bench/nullserver.d

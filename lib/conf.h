@@ -29,7 +29,9 @@
 #include "tmpl.h"
 
 #define PD_CONF_MAX_ERRORS	20
+#ifndef PD_CONF_DEFAULT_FILE
 #define PD_CONF_DEFAULT_FILE	"/etc/policyd/policyd.conf"
+#endif
 
 struct pd_strlist {
 	char	**v;		/* owned, each string owned */

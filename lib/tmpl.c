@@ -163,6 +163,26 @@ word_in(const char *w, size_t n, const char **list)
 	return false;
 }
 
+/* enhanced_code - "c.x.y" (RFC 3463: 1-3 digits each) then blank or end */
+static bool
+enhanced_code(const char *s, char class)
+{
+	size_t n;
+
+	if (s[0] != class || s[1] != '.')
+		return false;
+	s += 2;
+	for (int part = 0; part < 2; part++) {
+		n = strspn(s, "0123456789");
+		if (n < 1 || n > 3)
+			return false;
+		s += n;
+		if (part == 0 && *s++ != '.')
+			return false;
+	}
+	return *s == '\0' || *s == ' ' || *s == '\t';
+}
+
 int
 pd_tmpl_check_action(const char *src, struct pd_err *err)
 {
@@ -175,8 +195,7 @@ pd_tmpl_check_action(const char *src, struct pd_err *err)
 	    isdigit((unsigned char)src[1]) && isdigit((unsigned char)src[2])) {
 		if (src[0] != '4' && src[0] != '5')
 			return pd_err_set(err, "SMTP code %.3s is not 4xx or 5xx", src);
-		if (rest[0] != src[0] || rest[1] != '.' ||
-		    !isdigit((unsigned char)rest[2]))
+		if (!enhanced_code(rest, src[0]))
 			return pd_err_set(err, "\"%.3s\" must be followed by an "
 			    "enhanced status code %c.x.y", src, src[0]);
 		return 0;

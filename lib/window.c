@@ -49,10 +49,13 @@ pd_window_count(const struct pd_window *w, int64_t width, int64_t now)
 	int64_t b = now / width, i, lo;
 	uint64_t sum = 0;
 
+	/* Before the newest bucket (the clock stepped back): count as of it. */
+	if (b < w->head)
+		b = w->head;
+
 	lo = b - PD_WINDOW_BUCKETS;
 	for (i = w->head; i > w->head - PD_WINDOW_SLOTS && i >= lo; i--)
-		if (i <= b)
-			sum += w->n[((i % PD_WINDOW_SLOTS) + PD_WINDOW_SLOTS) %
+		sum += w->n[((i % PD_WINDOW_SLOTS) + PD_WINDOW_SLOTS) %
 			    PD_WINDOW_SLOTS];
 	return sum;
 }

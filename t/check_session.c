@@ -1,7 +1,777 @@
+/*
+ * check_session - events from policy requests, once per SMTP session,
+ * for the request sequences Postfix sends wherever check_policy_service
+ * is placed.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include <check.h>
+
+#include "err.h"
+#include "event.h"
+#include "proto.h"
+#include "session.h"
 #include "testutil.h"
+
+#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+#define CONN	(1u << PD_EV_CONNECTION)
+#define HELO	(1u << PD_EV_HELO)
+#define MAIL	(1u << PD_EV_MAIL)
+#define RCPT	(1u << PD_EV_RCPT)
+#define DATA	(1u << PD_EV_DATA)
+#define MSG	(1u << PD_EV_MESSAGE)
+#define FIRST	(CONN | HELO | MAIL | RCPT)
+
+/* The table under test, and a parser for recorded requests. */
+static struct pd_sessions sess;
+static struct pd_proto proto;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(pd_sessions_init(&sess, PD_SESSION_MAX), 0);
+	pd_proto_init(&proto);
+}
+
+static void
+teardown(void)
+{
+	pd_sessions_clear(&sess);
+	pd_proto_clear(&proto);
+}
+
+/* evstr - "connection|helo" for a mask, "none" for 0 */
+static const char *
+evstr(unsigned ev, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < PD_EV_MAX; i++)
+		if (ev & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? "|" : "", pd_event_name(i));
+	if (off == 0)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* assert_events - got and want masks agree; step counts from 1 */
+static void
+assert_events(const char *name, int step, unsigned got, unsigned want)
+{
+	char g[80], w[80];
+
+	ck_assert_msg(got == want, "%s: request %d: got %s, want %s", name,
+	    step, evstr(got, g, sizeof(g)), evstr(want, w, sizeof(w)));
+}
+
+/*
+ * One policy request, built by hand: NULL leaves the attribute out, ""
+ * sends it empty, as Postfix does for what it does not know yet.  The
+ * requests of a sequence are STEP ms apart.
+ */
+#define STEP	100
+
+struct step {
+	const char	*state;
+	const char	*addr;
+	const char	*port;
+	const char	*helo;
+	const char	*inst;
+	const char	*rcpt;
+	unsigned	 want;
+};
+
+/* ask - the events of one request at now */
+static unsigned
+ask(const struct step *st, int64_t now)
+{
+	struct pd_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.attr[PD_A_REQUEST] = "smtpd_access_policy";
+	r.attr[PD_A_PROTOCOL_STATE] = st->state;
+	r.attr[PD_A_CLIENT_ADDRESS] = st->addr;
+	r.attr[PD_A_CLIENT_PORT] = st->port;
+	r.attr[PD_A_HELO_NAME] = st->helo;
+	r.attr[PD_A_INSTANCE] = st->inst;
+	r.attr[PD_A_RECIPIENT] = st->rcpt;
+	return pd_sessions_events(&sess, &r, now);
+}
+
+#define A1	"192.0.2.10"
+#define A2	"198.51.100.20"
+#define P1	"50000"
+#define P2	"50001"
+#define H1	"mx.example.net"
+#define H2	"mail.example.org"
+#define I1	"1a2b.6b040779.299ae.0"
+#define I2	"1a2b.6b040779.3ce61.1"
+#define U1	"u1@example.com"
+#define U2	"u2@example.com"
+#define U3	"u3@example.com"
+
+static const struct {
+	const char	*name;
+	struct step	 steps[16];	/* up to the first without state */
+} seq_cases[] = {
+	{ "recipient restrictions, three recipients", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, I1, U2, RCPT },
+		{ "RCPT", A1, P1, H1, I1, U3, RCPT },
+	} },
+	/* smtpd_delay_reject = yes, policy in client, helo, sender and
+	 * recipient restrictions: each RCPT is asked about four times. */
+	{ "same RCPT asked from four restriction lists", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, I1, U1, 0 },
+		{ "RCPT", A1, P1, H1, I1, U1, 0 },
+		{ "RCPT", A1, P1, H1, I1, U1, 0 },
+		{ "RCPT", A1, P1, H1, I1, U2, RCPT },
+		{ "RCPT", A1, P1, H1, I1, U2, 0 },
+		{ "RCPT", A1, P1, H1, I1, U2, 0 },
+		{ "RCPT", A1, P1, H1, I1, U2, 0 },
+	} },
+	{ "a new client_port is a new connection", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "RCPT", A1, P2, H1, I2, U1, FIRST },
+		{ "RCPT", A1, P1, H1, I1, U2, RCPT },
+	} },
+	{ "the same port from another address is another session", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "RCPT", A2, P1, H1, I1, U1, FIRST },
+	} },
+	{ "no client_port: the instance is the session", {
+		{ "RCPT", A1, NULL, H1, I1, U1, FIRST },
+		{ "RCPT", A1, NULL, H1, I1, U2, RCPT },
+		{ "RCPT", A1, NULL, H1, I1, U2, 0 },
+		{ "RCPT", A1, "", H1, I1, U3, RCPT },
+		{ "RCPT", A1, NULL, H1, I2, U1, FIRST },
+	} },
+	/* The same CONNECT asked by two restriction lists. */
+	{ "CONNECT asked twice counts once", {
+		{ "CONNECT", A1, P1, "", "", "", CONN },
+		{ "CONNECT", A1, P1, "", "", "", 0 },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+	} },
+	{ "CONNECT on a known session is a new connection", {
+		{ "CONNECT", A1, P1, "", "", "", CONN },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+		{ "RCPT", A1, P1, H1, I1, U1, MAIL | RCPT },
+		{ "CONNECT", A1, P1, "", "", "", CONN },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+		{ "RCPT", A1, P1, H1, I1, U1, MAIL | RCPT },
+	} },
+	{ "a new HELO name counts again", {
+		{ "EHLO", A1, P1, H1, "", "", CONN | HELO },
+		{ "EHLO", A1, P1, H1, "", "", 0 },
+		{ "EHLO", A1, P1, H2, "", "", HELO },
+		{ "RCPT", A1, P1, H2, I1, U1, MAIL | RCPT },
+		{ "RCPT", A1, P1, "", I1, U2, RCPT },
+	} },
+	{ "DATA and END-OF-MESSAGE once per instance", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "DATA", A1, P1, H1, I1, "", DATA },
+		{ "DATA", A1, P1, H1, I1, "", 0 },
+		{ "END-OF-MESSAGE", A1, P1, H1, I1, "", MSG },
+		{ "END-OF-MESSAGE", A1, P1, H1, I1, "", 0 },
+	} },
+	{ "a second message counts mail again", {
+		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, I1, U2, RCPT },
+		{ "DATA", A1, P1, H1, I1, U1, DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, I1, U1, MSG },
+		{ "RCPT", A1, P1, H1, I2, U1, MAIL | RCPT },
+		{ "DATA", A1, P1, H1, I2, U1, DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, I2, U1, MSG },
+	} },
+	{ "policy only in data and end-of-data restrictions", {
+		{ "DATA", A1, P1, H1, I1, U1, CONN | HELO | MAIL | DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, I1, U1, MSG },
+		{ "DATA", A1, P1, H1, I2, U1, MAIL | DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, I2, U1, MSG },
+	} },
+	/*
+	 * smtpd_delay_reject = no, policy in sender and recipient
+	 * restrictions.  Postfix resets the instance after each
+	 * transaction and sets it only once MAIL FROM is accepted, so
+	 * the MAIL request of every transaction has instance= empty.
+	 */
+	{ "delay_reject=no: MAIL has no instance yet", {
+		{ "MAIL", A1, P1, H1, "", "", CONN | HELO | MAIL },
+		{ "RCPT", A1, P1, H1, I1, U1, RCPT },
+		{ "RCPT", A1, P1, H1, I1, U2, RCPT },
+		{ "DATA", A1, P1, H1, I1, U1, DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, I1, U1, MSG },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+		{ "RCPT", A1, P1, H1, I2, U1, RCPT },
+	} },
+	/*
+	 * smtpd_delay_reject = no, policy in sender restrictions only:
+	 * three messages in one session, one MAIL request each.
+	 */
+	{ "delay_reject=no, sender restrictions only: each MAIL counts", {
+		{ "MAIL", A1, P1, H1, "", "", CONN | HELO | MAIL },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+	} },
+};
+
+START_TEST(test_session_counts_each_event_once)
+{
+	const char *name = seq_cases[_i].name;
+	const struct step *st;
+	int i;
+
+	for (i = 0; i < nitems(seq_cases[_i].steps); i++) {
+		st = &seq_cases[_i].steps[i];
+		if (st->state == NULL)
+			break;
+		assert_events(name, i + 1, ask(st, T0 + i * STEP),
+		    st->want);
+	}
+}
+END_TEST
+
+/* A session idle for "idle", then the same request again. */
+static const struct {
+	const char	*name;
+	int64_t		 idle;
+	unsigned	 want;
+} ttl_cases[] = {
+	{ "1 ms before the TTL", PD_SESSION_TTL - 1, 0 },
+	{ "at the TTL", PD_SESSION_TTL, FIRST },
+	{ "a day later", DAY, FIRST },
+};
+
+START_TEST(test_session_expires_after_ttl)
+{
+	static const struct step st = { "RCPT", A1, P1, H1, I1, U1, FIRST };
+	const char *name = ttl_cases[_i].name;
+
+	assert_events(name, 1, ask(&st, T0), FIRST);
+	pd_sessions_expire(&sess, T0 + ttl_cases[_i].idle);
+	ck_assert_msg(sess.tab.count == (ttl_cases[_i].want ? 0u : 1u),
+	    "%s: sessions: got %zu", name, sess.tab.count);
+	assert_events(name, 2, ask(&st, T0 + ttl_cases[_i].idle),
+	    ttl_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_session_request_refreshes_ttl)
+{
+	static const struct step a = { "RCPT", A1, P1, H1, I1, U1, FIRST };
+	static const struct step b = { "RCPT", A2, P1, H1, I1, U1, FIRST };
+
+	assert_events("a", 1, ask(&a, T0), FIRST);
+	assert_events("b", 1, ask(&b, T0 + MIN), FIRST);
+	/* a asks again ten minutes later: now b is the older. */
+	assert_events("a", 2, ask(&a, T0 + 10 * MIN), 0);
+	pd_sessions_expire(&sess, T0 + MIN + PD_SESSION_TTL);
+	ck_assert_uint_eq(sess.tab.count, 1);
+	assert_events("a", 3, ask(&a, T0 + MIN + PD_SESSION_TTL), 0);
+	assert_events("b", 2, ask(&b, T0 + MIN + PD_SESSION_TTL), FIRST);
+}
+END_TEST
+
+START_TEST(test_session_table_forgets_least_recent_when_full)
+{
+	static const struct step a = { "RCPT", A1, "1001", H1, I1, U1, FIRST };
+	static const struct step b = { "RCPT", A1, "1002", H1, I1, U1, FIRST };
+	static const struct step c = { "RCPT", A1, "1003", H1, I1, U1, FIRST };
+
+	/* A table for two sessions. */
+	pd_sessions_clear(&sess);
+	ck_assert_int_eq(pd_sessions_init(&sess, 2), 0);
+	assert_events("a", 1, ask(&a, T0), FIRST);
+	assert_events("b", 1, ask(&b, T0 + 1), FIRST);
+	assert_events("c", 1, ask(&c, T0 + 2), FIRST);
+	ck_assert_msg(sess.tab.count <= 2, "sessions: got %zu, want at most 2",
+	    sess.tab.count);
+	/* b and c are remembered, a (least recently seen) is not. */
+	assert_events("c", 2, ask(&c, T0 + 3), 0);
+	assert_events("b", 2, ask(&b, T0 + 4), 0);
+	assert_events("a", 2, ask(&a, T0 + 5), FIRST);
+}
+END_TEST
+
+START_TEST(test_session_clear_empties_table)
+{
+	static const struct step a = { "RCPT", A1, P1, H1, I1, U1, FIRST };
+
+	assert_events("a", 1, ask(&a, T0), FIRST);
+	pd_sessions_clear(&sess);
+	ck_assert_uint_eq(sess.tab.count, 0);
+	ck_assert_int_eq(pd_sessions_init(&sess, PD_SESSION_MAX), 0);
+	assert_events("a", 2, ask(&a, T0), FIRST);
+}
+END_TEST
+
+/*
+ * Requests recorded from Postfix 3.7.11, verbatim from
+ * t/data/postfix-3.7-requests.txt.
+ */
+
+/* session 2 */
+static const char s2_r1[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=RCPT\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=38112\n"
+    "reverse_client_name=good.example\n"
+    "server_address=127.0.0.1\n"
+    "server_port=56201\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=3654.6b040779.299ae.0\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=\n"
+    "sasl_username=\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s2_r2[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=RCPT\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=38112\n"
+    "reverse_client_name=good.example\n"
+    "server_address=127.0.0.1\n"
+    "server_port=56201\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=0\n"
+    "queue_id=3AEB4A725C0\n"
+    "instance=3654.6b040779.299ae.0\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=\n"
+    "sasl_username=\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s2_r3[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=RCPT\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=38112\n"
+    "reverse_client_name=good.example\n"
+    "server_address=127.0.0.1\n"
+    "server_port=56201\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=3654.6b040779.3ce61.1\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=\n"
+    "sasl_username=\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+/* session 4 */
+static const char s4_r1[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=CONNECT\n"
+    "protocol_name=SMTP\n"
+    "client_address=127.0.0.1\n"
+    "client_name=unknown\n"
+    "client_port=50934\n"
+    "reverse_client_name=unknown\n"
+    "server_address=127.0.0.1\n"
+    "server_port=42033\n"
+    "helo_name=\n"
+    "sender=\n"
+    "recipient=\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=\n"
+    "sasl_username=\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r2[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=EHLO\n"
+    "protocol_name=SMTP\n"
+    "client_address=127.0.0.1\n"
+    "client_name=unknown\n"
+    "client_port=50934\n"
+    "reverse_client_name=unknown\n"
+    "server_address=127.0.0.1\n"
+    "server_port=42033\n"
+    "helo_name=harness.localhost\n"
+    "sender=\n"
+    "recipient=\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=\n"
+    "sasl_username=\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r3[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=XCLIENT\n"
+    "protocol_name=SMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=\n"
+    "sender=\n"
+    "recipient=\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r4[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=EHLO\n"
+    "protocol_name=SMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=\n"
+    "recipient=\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r5[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=MAIL\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r6[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=RCPT\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=0\n"
+    "queue_id=\n"
+    "instance=365f.6b040779.66e00.0\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r7[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=RCPT\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=nobody@test.example\n"
+    "recipient_count=0\n"
+    "queue_id=671D2A725C1\n"
+    "instance=365f.6b040779.66e00.0\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r8[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=DATA\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=1\n"
+    "queue_id=671D2A725C1\n"
+    "instance=365f.6b040779.66e00.0\n"
+    "size=0\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+static const char s4_r9[] =
+    "request=smtpd_access_policy\n"
+    "protocol_state=END-OF-MESSAGE\n"
+    "protocol_name=ESMTP\n"
+    "client_address=192.0.2.1\n"
+    "client_name=good.example\n"
+    "client_port=4712\n"
+    "reverse_client_name=rev.example\n"
+    "server_address=203.0.113.25\n"
+    "server_port=587\n"
+    "helo_name=mx.example.net\n"
+    "sender=sender@example.org\n"
+    "recipient=user@test.example\n"
+    "recipient_count=1\n"
+    "queue_id=671D2A725C1\n"
+    "instance=365f.6b040779.66e00.0\n"
+    "size=222\n"
+    "etrn_domain=\n"
+    "stress=\n"
+    "sasl_method=XCLIENT\n"
+    "sasl_username=bob\n"
+    "sasl_sender=\n"
+    "ccert_subject=\n"
+    "ccert_issuer=\n"
+    "ccert_fingerprint=\n"
+    "ccert_pubkey_fingerprint=\n"
+    "encryption_protocol=\n"
+    "encryption_cipher=\n"
+    "encryption_keysize=0\n"
+    "policy_context=\n"
+    "\n";
+
+static const struct {
+	const char	*name;
+	const char	*req[12];	/* up to the first NULL */
+	unsigned	 want[12];
+} recorded_cases[] = {
+	/*
+	 * Session 2: XCLIENT without PORT; message 1 with two RCPTs to
+	 * the same recipient (which count once, see session.h), message 2
+	 * with one.  Policy in smtpd_recipient_restrictions.
+	 */
+	{ "session 2: two messages", { s2_r1, s2_r2, s2_r3 },
+	    { FIRST, 0, MAIL | RCPT } },
+	/*
+	 * Session 4: smtpd_delay_reject = no and check_policy_service in
+	 * the client, helo, sender, recipient, data and end-of-data
+	 * restrictions.  EHLO, XCLIENT to 192.0.2.1 port 4712, EHLO, MAIL,
+	 * RCPT user, RCPT nobody, DATA, end of message.
+	 */
+	{ "session 4: delay_reject=no, policy at every stage",
+	    { s4_r1, s4_r2, s4_r3, s4_r4, s4_r5, s4_r6, s4_r7, s4_r8, s4_r9 },
+	    { CONN, HELO, CONN, HELO, MAIL, RCPT, RCPT, DATA, MSG } },
+};
+
+START_TEST(test_session_recorded_postfix_sequences)
+{
+	const char *name = recorded_cases[_i].name, *text;
+	struct pd_req r;
+	struct pd_err err;
+	size_t used;
+	int i;
+
+	for (i = 0; i < nitems(recorded_cases[_i].req); i++) {
+		if ((text = recorded_cases[_i].req[i]) == NULL)
+			break;
+		ck_assert_int_eq(pd_proto_feed(&proto, text, strlen(text), &used,
+		    &err), 1);
+		ck_assert_uint_eq(used, strlen(text));
+		ck_assert_int_eq(pd_proto_parse(&proto, &r, &err), 0);
+		assert_events(name, i + 1, pd_sessions_events(&sess, &r,
+		    T0 + i * STEP), recorded_cases[_i].want[i]);
+		pd_proto_next(&proto);
+	}
+}
+END_TEST
+
+static Suite *
+session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc;
+
+	tc = tcase_create("events");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_session_counts_each_event_once, 0,
+	    nitems(seq_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("recorded");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_session_recorded_postfix_sequences, 0,
+	    nitems(recorded_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("expiry");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_session_expires_after_ttl, 0,
+	    nitems(ttl_cases));
+	tcase_add_test(tc, test_session_request_refreshes_ttl);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bounds");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_session_table_forgets_least_recent_when_full);
+	tcase_add_test(tc, test_session_clear_empties_table);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
 int
 main(void)
 {
-	return tu_run(suite_create("session")) != 0;
+	return tu_run(session_suite()) != 0;
 }
