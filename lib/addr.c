@@ -2,6 +2,7 @@
  * addr - address parsing, masking and CIDR matching.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -83,7 +84,8 @@ pd_cidr_parse(const char *s, struct pd_cidr *c, struct pd_err *err)
 	bits = max;
 	if (slash) {
 		bits = strtol(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end != '\0' || bits < 0 || bits > max)
+		if (!isdigit((unsigned char)slash[1]) || *end != '\0' ||
+		    bits > max)
 			return pd_err_set(err, "\"%s\": prefix length must be 0..%d",
 			    s, max);
 		if (max == 128 && c->addr.family == 4)

@@ -179,8 +179,10 @@ pd_counters_add(struct pd_counters *s, int slot, const void *key, size_t klen,
 	h = pd_keytab_hash(buf, len);
 	if ((n = pd_keytab_get(&s->tab, buf, len, h)) != NULL)
 		return pd_list_entry(n, struct pd_counter, node);
-	if (s->tab.count >= s->max_keys && !evict_one(s))
-		return NULL;
+	/* Loops only after max_keys was lowered by a reload. */
+	while (s->tab.count >= s->max_keys)
+		if (!evict_one(s))
+			return NULL;
 	if ((c = calloc(1, sizeof(*c) + len)) == NULL)
 		return NULL;
 	c->slot = (uint16_t)slot;
@@ -219,6 +221,26 @@ pd_counters_block(struct pd_counters *s, struct pd_counter *c, int64_t since,
 	pd_list_push(&s->blocked, &c->link);
 }
 
+/*
+ * lru_insert - put c where its last use belongs, so the list stays
+ * ordered by it.  Searched from the old end: a counter coming back from
+ * a block was last seen a while ago.
+ */
+static void
+lru_insert(struct pd_list *head, struct pd_counter *c)
+{
+	struct pd_list *l;
+
+	for (l = head->prev; l != head; l = l->prev)
+		if (pd_list_entry(l, struct pd_counter, link)->last >= c->last)
+			break;
+	/* Insert after l: l is at least as recent as c. */
+	c->link.prev = l;
+	c->link.next = l->next;
+	l->next->prev = &c->link;
+	l->next = &c->link;
+}
+
 void
 pd_counters_unblock(struct pd_counters *s, struct pd_counter *c)
 {
@@ -230,7 +252,7 @@ pd_counters_unblock(struct pd_counters *s, struct pd_counter *c)
 	c->flags = 0;
 	c->hits = 0;
 	pd_list_unlink(&c->link);
-	pd_list_push(&s->slots[c->slot].lru, &c->link);
+	lru_insert(&s->slots[c->slot].lru, c);
 }
 
 void

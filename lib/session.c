@@ -61,7 +61,7 @@ pd_sessions_expire(struct pd_sessions *t, int64_t now)
 
 	while ((l = pd_list_tail(&t->lru)) != NULL) {
 		s = pd_list_entry(l, struct session, link);
-		if (now - s->last < PD_SESSION_TTL && t->tab.count <= t->max)
+		if (now - s->last < PD_SESSION_TTL)
 			break;
 		session_free(t, s);
 	}
@@ -91,6 +91,7 @@ session_find(struct pd_sessions *t, const struct pd_req *r, int64_t now,
 	uint8_t key[PD_KEYTAB_KEY_MAX];
 	struct pd_keytab_node *n;
 	struct session *s;
+	struct pd_list *l;
 	size_t la, lb;
 	uint32_t h;
 
@@ -108,8 +109,9 @@ session_find(struct pd_sessions *t, const struct pd_req *r, int64_t now,
 		s->last = now;
 		return s;
 	}
-	if (t->tab.count >= t->max)
-		pd_sessions_expire(t, now);
+	/* Full: forget the least recently seen sessions first. */
+	while (t->tab.count >= t->max && (l = pd_list_tail(&t->lru)) != NULL)
+		session_free(t, pd_list_entry(l, struct session, link));
 	if ((s = calloc(1, sizeof(*s) + la + 1 + lb)) == NULL)
 		return NULL;
 	s->last = now;
@@ -138,7 +140,9 @@ connect_again(const struct session *s, int64_t now)
  * mail_event - one event per mail transaction.  Postfix sends an empty
  * instance at MAIL and gives the transaction its instance from the first
  * RCPT on, so a MAIL request opens a transaction that the next instance
- * seen then names, without counting it again.
+ * seen then names, without counting it again.  Every MAIL request is a
+ * new transaction: only a policy listed twice in smtpd_sender_restrictions
+ * asks twice at MAIL, and that cannot be told from MAIL, RSET, MAIL.
  */
 static unsigned
 mail_event(struct session *s, const char *state, const char *inst)
@@ -146,16 +150,15 @@ mail_event(struct session *s, const char *state, const char *inst)
 	uint32_t h;
 
 	if (strcasecmp(state, "MAIL") == 0) {
-		if (*inst && (h = hash2(inst, "")) != s->mail) {
+		if (*inst) {
+			if ((h = hash2(inst, "")) == s->mail)
+				return 0;
 			s->mail = h;
 			s->mail_open = false;
 			return 1u << PD_EV_MAIL;
 		}
-		if (*inst == '\0' && !s->mail_open) {
-			s->mail_open = true;
-			return 1u << PD_EV_MAIL;
-		}
-		return 0;
+		s->mail_open = true;
+		return 1u << PD_EV_MAIL;
 	}
 	if (strcasecmp(state, "RCPT") != 0 && strcasecmp(state, "DATA") != 0 &&
 	    strcasecmp(state, "END-OF-MESSAGE") != 0)

@@ -200,7 +200,8 @@ pd_tmpl_check_action(const char *src, struct pd_err *err)
 			    "enhanced status code %c.x.y", src, src[0]);
 		return 0;
 	}
-	if (*rest == '\0' && word_in(src, n, bare_ok))
+	/* Postfix reads only the word of these; a text after it is ignored. */
+	if (word_in(src, n, bare_ok))
 		return 0;
 	if (*rest != '\0' && word_in(src, n, with_arg)) {
 		if (n == 5 && strncasecmp(src, "SLEEP", 5) == 0 &&

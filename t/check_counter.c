@@ -270,7 +270,8 @@ START_TEST(test_counter_key_length_limit)
 	ck_assert_ptr_nonnull(c);
 	pd_counter_key(c, &klen);
 	ck_assert_uint_eq(klen, PD_KEYTAB_KEY_MAX - 2);
-	ck_assert_ptr_eq(pd_counters_get(&cs, s, key, PD_KEYTAB_KEY_MAX - 2), c);
+	ck_assert_ptr_eq(pd_counters_get(&cs, s, key, PD_KEYTAB_KEY_MAX - 2),
+	    c);
 	ck_assert_ptr_null(pd_counters_add(&cs, s, key, PD_KEYTAB_KEY_MAX - 1,
 	    T0));
 	ck_assert_ptr_null(pd_counters_get(&cs, s, key, PD_KEYTAB_KEY_MAX - 1));
@@ -647,7 +648,8 @@ counter_suite(void)
 	tcase_add_test(tc, test_counter_sweep_uses_each_slot_window);
 	tcase_add_test(tc, test_counter_sweep_lifts_ended_blocks);
 	tcase_add_test(tc, test_counter_sweep_keeps_long_block_on_idle_key);
-	tcase_add_test(tc, test_counter_sweep_frees_ended_block_behind_busy_key);
+	tcase_add_test(tc,
+	    test_counter_sweep_frees_ended_block_behind_busy_key);
 	tcase_add_test(tc, test_counter_sweep_keeps_to_budget);
 	suite_add_tcase(s, tc);
 

@@ -117,7 +117,7 @@ ask(const struct step *st, int64_t now)
 
 static const struct {
 	const char	*name;
-	struct step	 steps[16];	/* up to the first without state */
+	struct step	 steps[16];	/* until one without state */
 } seq_cases[] = {
 	{ "recipient restrictions, three recipients", {
 		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
@@ -725,8 +725,8 @@ START_TEST(test_session_recorded_postfix_sequences)
 	for (i = 0; i < nitems(recorded_cases[_i].req); i++) {
 		if ((text = recorded_cases[_i].req[i]) == NULL)
 			break;
-		ck_assert_int_eq(pd_proto_feed(&proto, text, strlen(text), &used,
-		    &err), 1);
+		ck_assert_int_eq(pd_proto_feed(&proto, text, strlen(text),
+		    &used, &err), 1);
 		ck_assert_uint_eq(used, strlen(text));
 		ck_assert_int_eq(pd_proto_parse(&proto, &r, &err), 0);
 		assert_events(name, i + 1, pd_sessions_events(&sess, &r,

@@ -107,7 +107,8 @@ START_TEST(test_tmpl_render_appends_to_buffer)
 	ck_assert_int_eq(pd_buf_puts(&b, "action="), 0);
 	ck_assert_int_eq(pd_tmpl_render(&t, vars, &b), 0);
 	ck_assert_int_eq(pd_tmpl_render(&t, vars, &b), 0);
-	ck_assert_str_eq(pd_buf_str(&b), "action=DEFER conn-rateDEFER conn-rate");
+	ck_assert_str_eq(pd_buf_str(&b),
+	    "action=DEFER conn-rateDEFER conn-rate");
 	pd_buf_clear(&b);
 	pd_tmpl_clear(&t);
 }
@@ -223,7 +224,8 @@ static const struct {
 	const char	*src;
 	const char	*want;		/* in the message */
 } compile_error_cases[] = {
-	{ "unknown variable", "451 4.7.1 ${foo}", "unknown variable \"${foo}\"" },
+	{ "unknown variable", "451 4.7.1 ${foo}",
+	    "unknown variable \"${foo}\"" },
 	{ "unknown among known", "${count} ${nope} ${limit}",
 	    "unknown variable \"${nope}\"" },
 	{ "case matters", "${Client_Address}",
