@@ -36,7 +36,8 @@ TESTS = check_addr check_buf check_conf check_counter check_engine \
 	check_window
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
-BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver
+BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
+	$(BUILD)/bench/storebench
 
 RUN_DIR = $(CURDIR)/run
 
@@ -97,7 +98,7 @@ $(BUILD)/bench/loadgen: $(BUILD)/t/bench/loadgen.o
 	@mkdir -p $(@D)
 	$(CC) $(PD_LDFLAGS) -o $@ $< -lm
 
-$(BUILD)/bench/nullserver: $(BUILD)/t/bench/nullserver.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/t/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(PD_LDFLAGS) -o $@ $< $(LIB) $(PD_LIBS)
 
@@ -125,6 +126,7 @@ valgrind: deps-check
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/policyd $(BENCH_BINS)
 	@t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver etc/policyd.conf
+	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 
 install: $(BUILD)/bin/policyd
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \
@@ -146,4 +148,4 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
 	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \
-	$(BUILD)/t/bench/nullserver.d
+	$(BUILD)/t/bench/nullserver.d $(BUILD)/t/bench/storebench.d

@@ -62,10 +62,10 @@ pd_keytab_get(const struct pd_keytab *t, const void *key, size_t len,
 }
 
 static void
-keytab_grow(struct pd_keytab *t)
+keytab_resize(struct pd_keytab *t, size_t size)
 {
 	struct pd_keytab_node **nb, *n, *next;
-	size_t size = t->nbuckets * 2, i;
+	size_t i;
 
 	if ((nb = calloc(size, sizeof(*nb))) == NULL)
 		return;
@@ -82,12 +82,23 @@ keytab_grow(struct pd_keytab *t)
 }
 
 void
+pd_keytab_reserve(struct pd_keytab *t, size_t n)
+{
+	size_t size = t->nbuckets;
+
+	while (size < n)
+		size *= 2;
+	if (size > t->nbuckets)
+		keytab_resize(t, size);
+}
+
+void
 pd_keytab_insert(struct pd_keytab *t, struct pd_keytab_node *n)
 {
 	struct pd_keytab_node **b;
 
 	if (t->count >= t->nbuckets)
-		keytab_grow(t);
+		keytab_resize(t, t->nbuckets * 2);
 	b = &t->buckets[n->hash & (t->nbuckets - 1)];
 	n->hnext = *b;
 	*b = n;

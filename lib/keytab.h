@@ -31,6 +31,8 @@ struct pd_keytab {
 int	pd_keytab_init(struct pd_keytab *);
 /* pd_keytab_clear - free the buckets; the entries are the caller's */
 void	pd_keytab_clear(struct pd_keytab *);
+/* pd_keytab_reserve - grow the buckets for n entries at once */
+void	pd_keytab_reserve(struct pd_keytab *, size_t n);
 uint32_t pd_keytab_hash(const void *key, size_t len);
 /* pd_keytab_get - the node with this key, or NULL */
 struct pd_keytab_node *pd_keytab_get(const struct pd_keytab *,

@@ -10,7 +10,11 @@
  *	            until, u32 hits, u8 flags, struct window }
  *	end marker u16 0xffff, u64 count, u64 FNV-1a of all before
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,30 +160,38 @@ r_get(struct reader *r, void *dst, size_t n)
 	return true;
 }
 
-static char *
-read_file(const char *path, size_t *len, struct pd_err *err)
+/* map_file - the snapshot mapped read-only; NULL with no error if absent */
+static uint8_t *
+map_file(const char *path, size_t *len, struct pd_err *err)
 {
-	FILE *fp;
-	char *buf;
-	long n;
+	struct stat st;
+	void *p;
+	int fd;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL) {
-		pd_err_set(err, "%s: cannot read", path);
-		fclose(fp);
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		if (errno != ENOENT)
+			pd_err_set(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		pd_err_set(err, "%s: %s", path, strerror(errno ? errno : EIO));
-		free(buf);
-		fclose(fp);
+	if (fstat(fd, &st) < 0) {
+		pd_err_set(err, "%s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
+	if (st.st_size == 0) {
+		close(fd);
+		pd_err_set(err, "%s: not a policyd state file", path);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		pd_err_set(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+	*len = (size_t)st.st_size;
+	return p;
 }
 
 static uint64_t
@@ -227,12 +239,14 @@ pd_state_load(struct pd_counters *s, const char *path,
 
 	memset(info, 0, sizeof(*info));
 	err->msg[0] = '\0';
-	if ((buf = (uint8_t *)read_file(path, &len, err)) == NULL)
+	if ((buf = map_file(path, &len, err)) == NULL)
 		return err->msg[0] ? -1 : 0;	/* no file: start empty */
 	if (check_file(buf, len, path, err) < 0) {
-		free(buf);
+		munmap(buf, len);
 		return -1;
 	}
+	memcpy(&want, buf + len - 16, 8);
+	pd_keytab_reserve(&s->tab, pd_counters_size(s) + (size_t)want);
 	r.p = buf + 12;
 	r.end = buf + len - 8;
 	r.short_read = false;
@@ -292,10 +306,10 @@ pd_state_load(struct pd_counters *s, const char *path,
 	}
 	/* The checksum held, so a bad count means a bug, not damage. */
 	if (r.short_read || !r_get(&r, &want, 8) || want != count) {
-		free(buf);
+		munmap(buf, len);
 		return pd_err_set(err, "%s: inconsistent snapshot", path);
 	}
-	free(buf);
+	munmap(buf, len);
 	return 0;
 }
 
