@@ -69,27 +69,36 @@ rule_sig(const struct pd_rule *r)
 static int
 engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
 {
+	size_t *all;
 	int *slots;
 	int s;
 
 	slots = calloc(conf->nrules ? conf->nrules : 1, sizeof(*slots));
-	if (slots == NULL)
+	all = calloc(conf->nrules ? conf->nrules : 1, sizeof(*all));
+	if (slots == NULL || all == NULL) {
+		free(slots);
+		free(all);
 		return pd_err_set(err, "out of memory");
+	}
 	pd_counters_begin(&e->counters);
 	for (size_t i = 0; i < conf->nrules; i++) {
 		s = pd_counters_slot(&e->counters, conf->rules[i].name,
 		    rule_sig(&conf->rules[i]), conf->rules[i].window);
 		if (s < 0) {
 			free(slots);
+			free(all);
 			return pd_err_set(err, "rule %s: no room for its counters",
 			    conf->rules[i].name);
 		}
 		slots[i] = s;
+		all[i] = i;
 	}
 	pd_counters_retire(&e->counters);
 	e->counters.max_keys = (size_t)conf->max_keys;
 	free(e->slots);
+	free(e->all);
 	e->slots = slots;
+	e->all = all;
 	e->conf = conf;
 	return 0;
 }
@@ -118,7 +127,9 @@ pd_engine_clear(struct pd_engine *e)
 	pd_counters_clear(&e->counters);
 	pd_sessions_clear(&e->sessions);
 	free(e->slots);
+	free(e->all);
 	e->slots = NULL;
+	e->all = NULL;
 }
 
 int
@@ -425,7 +436,7 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 	struct key k, sleep_key;
 	struct pd_counter *c;
 	const size_t *rules;
-	size_t n, *all = NULL;
+	size_t n;
 	enum pd_action act = PD_ACT_DUNNO;
 	uint64_t count;
 	bool decided = false;
@@ -445,12 +456,8 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		n = p->nrules;
 	} else {
 		/* No profile matched: every rule applies. */
+		rules = e->all;
 		n = conf->nrules;
-		if ((all = malloc((n ? n : 1) * sizeof(*all))) == NULL)
-			goto dunno;
-		for (size_t i = 0; i < n; i++)
-			all[i] = i;
-		rules = all;
 	}
 	if (check_blocks(e, x, rules, n, &v, &k)) {
 		act = render(e, x, &v, out);
@@ -496,12 +503,10 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		goto done;
 	}
 dunno:
-	free(all);
 	pd_buf_puts(out, "action=DUNNO\n\n");
 	e->stats.actions[PD_ACT_DUNNO]++;
 	return PD_ACT_DUNNO;
 done:
-	free(all);
 	e->stats.actions[act]++;
 	return act;
 }

@@ -40,6 +40,7 @@ struct pd_engine_stats {
 struct pd_engine {
 	const struct pd_conf	*conf;
 	int			*slots;		/* per conf rule: counter slot */
+	size_t			*all;		/* 0..nrules-1: no profile matched */
 	struct pd_counters	 counters;
 	struct pd_sessions	 sessions;
 	uint32_t		 ref_next;

@@ -73,6 +73,16 @@ def main():
     # SIGTERM: a clean exit.
     t.is_(pd.stop(), 0, 'SIGTERM: policyd exits 0')
 
+    # Started as root with "user", policyd serves as that user.
+    low = pdtest.Policyd(CONF, extra_args=['-o', 'user=nobody']).start()
+    with open('/proc/%d/status' % low.proc.pid) as f:
+        uids = [l.split()[1:] for l in f if l.startswith(('Uid:', 'Gid:'))]
+    import pwd
+    nobody = pwd.getpwnam('nobody')
+    t.is_(uids, [[str(nobody.pw_uid)] * 4, [str(nobody.pw_gid)] * 4],
+          'user = nobody: policyd runs as nobody after binding')
+    t.is_(low.stop(), 0, 'user = nobody: clean exit')
+
     # With policyd gone Postfix fails closed with a temporary error.
     start = time.time()
     tr = h.smtp_session(pf.port, client_addr='192.0.2.10')
