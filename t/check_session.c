@@ -311,389 +311,11 @@ START_TEST(test_session_clear_empties_table)
 }
 END_TEST
 
-/*
- * Requests recorded from Postfix 3.7.11, verbatim from
- * t/data/postfix-3.7-requests.txt.
- */
-
-/* session 2 */
-static const char s2_r1[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=38112\n"
-    "reverse_client_name=good.example\n"
-    "server_address=127.0.0.1\n"
-    "server_port=56201\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=3654.6b040779.299ae.0\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s2_r2[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=38112\n"
-    "reverse_client_name=good.example\n"
-    "server_address=127.0.0.1\n"
-    "server_port=56201\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=0\n"
-    "queue_id=3AEB4A725C0\n"
-    "instance=3654.6b040779.299ae.0\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s2_r3[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=38112\n"
-    "reverse_client_name=good.example\n"
-    "server_address=127.0.0.1\n"
-    "server_port=56201\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=3654.6b040779.3ce61.1\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-/* session 4 */
-static const char s4_r1[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=CONNECT\n"
-    "protocol_name=SMTP\n"
-    "client_address=127.0.0.1\n"
-    "client_name=unknown\n"
-    "client_port=50934\n"
-    "reverse_client_name=unknown\n"
-    "server_address=127.0.0.1\n"
-    "server_port=42033\n"
-    "helo_name=\n"
-    "sender=\n"
-    "recipient=\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r2[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=EHLO\n"
-    "protocol_name=SMTP\n"
-    "client_address=127.0.0.1\n"
-    "client_name=unknown\n"
-    "client_port=50934\n"
-    "reverse_client_name=unknown\n"
-    "server_address=127.0.0.1\n"
-    "server_port=42033\n"
-    "helo_name=harness.localhost\n"
-    "sender=\n"
-    "recipient=\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=\n"
-    "sasl_username=\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r3[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=XCLIENT\n"
-    "protocol_name=SMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=\n"
-    "sender=\n"
-    "recipient=\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r4[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=EHLO\n"
-    "protocol_name=SMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=\n"
-    "recipient=\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r5[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=MAIL\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r6[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=0\n"
-    "queue_id=\n"
-    "instance=365f.6b040779.66e00.0\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r7[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=RCPT\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=nobody@test.example\n"
-    "recipient_count=0\n"
-    "queue_id=671D2A725C1\n"
-    "instance=365f.6b040779.66e00.0\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r8[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=DATA\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=1\n"
-    "queue_id=671D2A725C1\n"
-    "instance=365f.6b040779.66e00.0\n"
-    "size=0\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-static const char s4_r9[] =
-    "request=smtpd_access_policy\n"
-    "protocol_state=END-OF-MESSAGE\n"
-    "protocol_name=ESMTP\n"
-    "client_address=192.0.2.1\n"
-    "client_name=good.example\n"
-    "client_port=4712\n"
-    "reverse_client_name=rev.example\n"
-    "server_address=203.0.113.25\n"
-    "server_port=587\n"
-    "helo_name=mx.example.net\n"
-    "sender=sender@example.org\n"
-    "recipient=user@test.example\n"
-    "recipient_count=1\n"
-    "queue_id=671D2A725C1\n"
-    "instance=365f.6b040779.66e00.0\n"
-    "size=222\n"
-    "etrn_domain=\n"
-    "stress=\n"
-    "sasl_method=XCLIENT\n"
-    "sasl_username=bob\n"
-    "sasl_sender=\n"
-    "ccert_subject=\n"
-    "ccert_issuer=\n"
-    "ccert_fingerprint=\n"
-    "ccert_pubkey_fingerprint=\n"
-    "encryption_protocol=\n"
-    "encryption_cipher=\n"
-    "encryption_keysize=0\n"
-    "policy_context=\n"
-    "\n";
-
+/* Sessions of t/data/postfix-3.7-requests.txt, recorded from Postfix. */
 static const struct {
 	const char	*name;
-	const char	*req[12];	/* up to the first NULL */
+	int		 session;	/* number in the fixture file */
+	size_t		 nreq;
 	unsigned	 want[12];
 } recorded_cases[] = {
 	/*
@@ -701,36 +323,37 @@ static const struct {
 	 * the same recipient (which count once, see session.h), message 2
 	 * with one.  Policy in smtpd_recipient_restrictions.
 	 */
-	{ "session 2: two messages", { s2_r1, s2_r2, s2_r3 },
-	    { FIRST, 0, MAIL | RCPT } },
+	{ "session 2: two messages", 2, 3, { FIRST, 0, MAIL | RCPT } },
 	/*
 	 * Session 4: smtpd_delay_reject = no and check_policy_service in
 	 * the client, helo, sender, recipient, data and end-of-data
 	 * restrictions.  EHLO, XCLIENT to 192.0.2.1 port 4712, EHLO, MAIL,
 	 * RCPT user, RCPT nobody, DATA, end of message.
 	 */
-	{ "session 4: delay_reject=no, policy at every stage",
-	    { s4_r1, s4_r2, s4_r3, s4_r4, s4_r5, s4_r6, s4_r7, s4_r8, s4_r9 },
+	{ "session 4: delay_reject=no, policy at every stage", 4, 9,
 	    { CONN, HELO, CONN, HELO, MAIL, RCPT, RCPT, DATA, MSG } },
 };
 
 START_TEST(test_session_recorded_postfix_sequences)
 {
-	const char *name = recorded_cases[_i].name, *text;
+	const char *name = recorded_cases[_i].name, *reqs[16];
+	char text[4096];
 	struct pd_req r;
 	struct pd_err err;
-	size_t used;
-	int i;
+	size_t used, n;
 
-	for (i = 0; i < nitems(recorded_cases[_i].req); i++) {
-		if ((text = recorded_cases[_i].req[i]) == NULL)
-			break;
+	n = tu_fixture("t/data/postfix-3.7-requests.txt",
+	    recorded_cases[_i].session, reqs, 16);
+	ck_assert_msg(n == recorded_cases[_i].nreq, "%s: %zu requests in the "
+	    "fixture, want %zu", name, n, recorded_cases[_i].nreq);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "%s\n\n", reqs[i]);
 		ck_assert_int_eq(pd_proto_feed(&proto, text, strlen(text),
 		    &used, &err), 1);
 		ck_assert_uint_eq(used, strlen(text));
 		ck_assert_int_eq(pd_proto_parse(&proto, &r, &err), 0);
-		assert_events(name, i + 1, pd_sessions_events(&sess, &r,
-		    T0 + i * STEP), recorded_cases[_i].want[i]);
+		assert_events(name, (int)i + 1, pd_sessions_events(&sess, &r,
+		    T0 + (int64_t)i * STEP), recorded_cases[_i].want[i]);
 		pd_proto_next(&proto);
 	}
 }
