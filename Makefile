@@ -96,7 +96,7 @@ $(BUILD)/t/check_%: $(BUILD)/t/check_%.o $(BUILD)/t/testutil.o $(LIB)
 
 $(BUILD)/bench/loadgen: $(BUILD)/t/bench/loadgen.o
 	@mkdir -p $(@D)
-	$(CC) $(PD_LDFLAGS) -o $@ $< -lm
+	$(CC) $(PD_LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/%: $(BUILD)/t/bench/%.o $(LIB)
 	@mkdir -p $(@D)
@@ -125,7 +125,7 @@ valgrind: deps-check
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/policyd $(BENCH_BINS)
-	@t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver etc/policyd.conf
+	@LOADGEN=$(BUILD)/bench/loadgen t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver etc/policyd.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 
 install: $(BUILD)/bin/policyd
