@@ -268,9 +268,7 @@ pd_daemon_stop(struct pd_daemon *d)
 	d->stopping = true;
 	pd_server_close(&d->server);
 	pd_daemon_save(d, false);
-	if (uv_is_active((uv_handle_t *)&d->tick) ||
-	    d->tick.data != NULL)
-		uv_close((uv_handle_t *)&d->tick, NULL);
+	uv_close((uv_handle_t *)&d->tick, NULL);
 }
 
 void
