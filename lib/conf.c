@@ -18,6 +18,7 @@
 #include "err.h"
 #include "str.h"
 #include "conf.h"
+#include "helo.h"
 
 enum opt_type {
 	OPT_BOOL,
@@ -61,6 +62,30 @@ static const struct option {
 	    "24", 1, 32 },
 	{ "ipv6_segment", OPT_INT, offsetof(struct pd_conf, ipv6_segment),
 	    "64", 1, 128 },
+	{ "local_domains", OPT_LIST, offsetof(struct pd_conf, local_domains),
+	    "", 0, 0 },
+	{ "local_addresses", OPT_LIST,
+	    offsetof(struct pd_conf, local_addresses_text), "", 0, 0 },
+	{ "helo_special_use", OPT_LIST,
+	    offsetof(struct pd_conf, helo_special_use),
+	    "local localdomain localhost lan home corp internal intranet "
+	    "private invalid test example home.arpa", 0, 0 },
+	{ "dns_forward", OPT_STRING, offsetof(struct pd_conf, dns_forward), "",
+	    0, 0 },
+	{ "dns_tempfail_action", OPT_STRING,
+	    offsetof(struct pd_conf, dns_tempfail_action), "skip", 0, 0 },
+	{ "dns_cache_size", OPT_INT, offsetof(struct pd_conf, dns_cache_size),
+	    "100000", 100, 10000000 },
+	{ "score_defer", OPT_INT, offsetof(struct pd_conf, score_defer), "0",
+	    0, 1000000 },
+	{ "score_reject", OPT_INT, offsetof(struct pd_conf, score_reject), "0",
+	    0, 1000000 },
+	{ "score_defer_reply", OPT_STRING,
+	    offsetof(struct pd_conf, score_defer_reply_text),
+	    "451 4.7.1 Message refused for now: ${reasons} (${ref})", 0, 0 },
+	{ "score_reject_reply", OPT_STRING,
+	    offsetof(struct pd_conf, score_reject_reply_text),
+	    "554 5.7.1 Message refused: ${reasons} (${ref})", 0, 0 },
 };
 
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
@@ -262,7 +287,9 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
     const char *val, struct pd_err *err)
 {
 	static const char *keys[] = { "event", "key", "limit", "block",
-	    "release", "delay", "max_delay", "mode", "reply", NULL };
+	    "release", "delay", "max_delay", "mode", "reply", "helo", "score",
+	    NULL };
+	struct pd_strlist words = { 0 };
 	char word[16], dur[32], extra;
 	int i, n;
 
@@ -277,6 +304,7 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
 		if ((n = pd_event_lookup(val)) < 0)
 			return pd_err_set(err, "unknown event \"%s\"", val);
 		r->event = (enum pd_event_type)n;
+		r->has_event = true;
 		return 0;
 	case 1:
 		if ((n = pd_key_lookup(val)) < 0)
@@ -324,6 +352,22 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
 		if (pd_tmpl_check_action(val, err) < 0)
 			return -1;
 		return pd_tmpl_compile(&r->reply, val, err);
+	case 9:
+		if (strlist_split(&words, val) < 0)
+			return pd_err_set(err, "out of memory");
+		for (size_t j = 0; j < words.n; j++) {
+			if ((n = pd_helo_finding_lookup(words.v[j])) < 0) {
+				pd_err_set(err, "unknown HELO finding \"%s\"",
+				    words.v[j]);
+				strlist_free(&words);
+				return -1;
+			}
+			r->helo |= 1u << n;
+		}
+		strlist_free(&words);
+		return r->helo ? 0 : pd_err_set(err, "no HELO finding named");
+	case 10:
+		return pd_str_int(val, -1000000, 1000000, &r->score, err);
 	}
 	return 0;
 }
@@ -518,10 +562,18 @@ close_block(struct parser *ps)
 	if (ps->block == BLK_RULE && c->nrules > 0) {
 		struct pd_rule *r = &c->rules[c->nrules - 1];
 
-		if (!(ps->seen & (1u << 0)))
-			perr(ps, l, "rule %s: no event", r->name);
-		if (r->limit < 0)
-			perr(ps, l, "rule %s: no limit", r->name);
+		if (!r->has_event && r->helo == 0)
+			perr(ps, l, "rule %s: no event and no condition: it "
+			    "would match every request", r->name);
+		if (r->limit < 0 && r->kind != PD_RULE_RATE)
+			perr(ps, l, "rule %s: block, release and delay need a "
+			    "limit", r->name);
+		if (r->limit >= 0 && !r->has_event)
+			perr(ps, l, "rule %s: a limit needs an event to count",
+			    r->name);
+		if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
+			perr(ps, l, "rule %s: score takes the place of reply, "
+			    "block, release and delay", r->name);
 		if (r->kind == PD_RULE_TARPIT) {
 			if (r->reply.src)
 				perr(ps, l, "rule %s: a tarpit replies SLEEP; "
@@ -533,7 +585,7 @@ close_block(struct parser *ps)
 				    "delay and below Postfix's 100s policy "
 				    "timeout", r->name);
 		} else {
-			if (r->reply.src == NULL)
+			if (r->reply.src == NULL && r->score == 0)
 				perr(ps, l, "rule %s: no reply", r->name);
 			if (r->max_delay)
 				perr(ps, l, "rule %s: max_delay is for delay "
@@ -627,6 +679,64 @@ parse_line(struct parser *ps, char *s)
 	key_value(ps, key, val);
 }
 
+/* reply_option - compile a global reply template option */
+static void
+reply_option(struct parser *ps, const char *name, const char *text,
+    struct pd_tmpl *t)
+{
+	struct pd_err err;
+
+	if (pd_tmpl_check_action(text, &err) < 0 ||
+	    pd_tmpl_compile(t, text, &err) < 0)
+		perr(ps, 0, "%s: %s", name, err.msg);
+}
+
+/* resolve_globals - options whose text becomes something else */
+static void
+resolve_globals(struct parser *ps)
+{
+	struct pd_conf *c = ps->conf;
+	struct pd_err err;
+
+	c->local_addresses = calloc(c->local_addresses_text.n + 1,
+	    sizeof(*c->local_addresses));
+	if (c->local_addresses == NULL) {
+		perr(ps, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->local_addresses_text.n; i++) {
+		if (pd_cidr_parse(c->local_addresses_text.v[i],
+		    &c->local_addresses[c->nlocal_addresses], &err) < 0)
+			perr(ps, 0, "local_addresses: %s", err.msg);
+		else
+			c->nlocal_addresses++;
+	}
+	for (size_t i = 0; i < c->local_domains.n; i++)
+		pd_str_lower(c->local_domains.v[i]);
+	for (size_t i = 0; i < c->helo_special_use.n; i++) {
+		char *v = pd_str_lower(c->helo_special_use.v[i]);
+
+		if (*v == '.')
+			memmove(v, v + 1, strlen(v));
+	}
+	if (strcmp(c->dns_tempfail_action, "skip") != 0)
+		reply_option(ps, "dns_tempfail_action", c->dns_tempfail_action,
+		    &c->dns_tempfail_reply);
+	reply_option(ps, "score_defer_reply", c->score_defer_reply_text,
+	    &c->score_defer_reply);
+	reply_option(ps, "score_reject_reply", c->score_reject_reply_text,
+	    &c->score_reject_reply);
+}
+
+bool
+pd_conf_needs_dns(const struct pd_conf *c)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].helo & (1u << PD_HELO_UNKNOWN))
+			return true;
+	return false;
+}
+
 /* resolve - link profiles to rules and check what spans blocks */
 static void
 resolve(struct parser *ps)
@@ -654,6 +764,7 @@ resolve(struct parser *ps)
 				p->rules[p->nrules++] = k;
 		}
 	}
+	resolve_globals(ps);
 	if (c->listen.n == 0)
 		perr(ps, 0, "listen: no address to listen on");
 	for (size_t i = 0; i < c->listen.n; i++)
@@ -749,6 +860,10 @@ pd_conf_free(struct pd_conf *c)
 		else if (options[i].type == OPT_LIST)
 			strlist_free(p);
 	}
+	free(c->local_addresses);
+	pd_tmpl_clear(&c->dns_tempfail_reply);
+	pd_tmpl_clear(&c->score_defer_reply);
+	pd_tmpl_clear(&c->score_reject_reply);
 	for (size_t i = 0; i < c->nrules; i++)
 		rule_free(&c->rules[i]);
 	for (size_t i = 0; i < c->naccess; i++)

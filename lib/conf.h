@@ -45,12 +45,20 @@ enum pd_rule_kind {
 	PD_RULE_TARPIT,		/* delay = DURATION [step] */
 };
 
+/*
+ * A rule with a limit counts its event per key and fires past the
+ * limit; a rule without one is a check that fires on every request that
+ * meets its conditions.  Either may add a score instead of replying.
+ */
 struct pd_rule {
 	char			*name;
 	unsigned		 line;
+	bool			 has_event;	/* else: every request */
 	enum pd_event_type	 event;
 	enum pd_key_type	 key;
-	long long		 limit;		/* events allowed per window */
+	unsigned		 helo;		/* condition: findings, bit mask
+						   of 1 << enum pd_helo_finding */
+	long long		 limit;		/* events per window; -1: a check */
 	int64_t			 window;	/* ms */
 	enum pd_rule_kind	 kind;
 	int64_t			 hold;		/* block length or quiet period */
@@ -58,6 +66,7 @@ struct pd_rule {
 	bool			 delay_step;	/* tarpit: grows per event */
 	int64_t			 max_delay;	/* tarpit cap, ms */
 	bool			 warn;		/* mode = warn */
+	long long		 score;		/* adds to the score, no reply */
 	struct pd_tmpl		 reply;
 };
 
@@ -103,6 +112,21 @@ struct pd_conf {
 	long long		 ipv6_client_prefix;
 	long long		 ipv4_segment;
 	long long		 ipv6_segment;
+	struct pd_strlist	 local_domains;		/* lower case */
+	struct pd_strlist	 local_addresses_text;
+	struct pd_cidr		*local_addresses;
+	size_t			 nlocal_addresses;
+	struct pd_strlist	 helo_special_use;	/* lower case */
+	char			*dns_forward;
+	char			*dns_tempfail_action;	/* "skip" or a reply */
+	struct pd_tmpl		 dns_tempfail_reply;
+	long long		 dns_cache_size;
+	long long		 score_defer;
+	long long		 score_reject;
+	char			*score_defer_reply_text;
+	char			*score_reject_reply_text;
+	struct pd_tmpl		 score_defer_reply;
+	struct pd_tmpl		 score_reject_reply;
 
 	struct pd_rule		*rules;
 	size_t			 nrules;
@@ -128,6 +152,9 @@ struct pd_conf *pd_conf_parse(const char *name, const char *text,
 	    char *const *overrides, size_t noverrides, pd_conf_error_cb cb,
 	    void *arg);
 void	pd_conf_free(struct pd_conf *);
+
+/* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
+bool	pd_conf_needs_dns(const struct pd_conf *);
 
 /* pd_conf_rule - rule by name, or NULL */
 const struct pd_rule *pd_conf_rule(const struct pd_conf *, const char *);

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,13 +38,137 @@ conf_error_cb(void *arg, const char *msg)
 	pd_log_err("%s", msg);
 }
 
+/*
+ * A request whose HELO name is being looked up.  It answers when the
+ * DNS does or when reply_timeout passes, whichever comes first; the
+ * request itself stays in the connection's parser until then.
+ */
+struct pending {
+	uv_timer_t		 timer;		/* first: handle <-> pending */
+	struct pd_daemon	*d;
+	struct pd_list		 link;		/* on d->pending */
+	struct pd_conn		*conn;
+	struct pd_req		 req;
+	const char		*peer;		/* the server's, lives as long */
+	struct pd_dns_wait	 wait;
+	char			 name[PD_HELO_NAME_MAX + 1];
+};
+
 static void
-request_cb(void *arg, const struct pd_req *req, const char *peer,
-    struct pd_buf *out)
+pending_free_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* pending_done - answer p with what DNS said, and let it go */
+static void
+pending_done(struct pending *p, enum pd_helo_dns dns)
+{
+	struct pd_buf out;
+
+	pd_dns_cancel(&p->wait);
+	uv_timer_stop(&p->timer);
+	pd_list_unlink(&p->link);
+	pd_buf_init(&out, 4096);
+	pd_engine_decide(&p->d->engine, &p->req, pd_clock_now(), p->peer, dns,
+	    &out);
+	pd_server_answer(p->conn, pd_buf_str(&out), out.len);
+	pd_buf_clear(&out);
+	uv_close((uv_handle_t *)&p->timer, pending_free_cb);
+}
+
+static void
+pending_dns_cb(void *arg, enum pd_dns_status st)
+{
+	static const enum pd_helo_dns map[] = {
+		[PD_DNS_PENDING] = PD_HELO_DNS_TEMPFAIL,
+		[PD_DNS_FOUND] = PD_HELO_DNS_FOUND,
+		[PD_DNS_NOTFOUND] = PD_HELO_DNS_NOTFOUND,
+		[PD_DNS_TEMPFAIL] = PD_HELO_DNS_TEMPFAIL,
+	};
+
+	pending_done(arg, map[st]);
+}
+
+static void
+pending_timeout_cb(uv_timer_t *t)
+{
+	pending_done((struct pending *)t, PD_HELO_DNS_TIMEOUT);
+}
+
+static void
+cancel_cb(void *arg, struct pd_conn *conn)
 {
 	struct pd_daemon *d = arg;
+	struct pd_list *l;
 
-	pd_engine_decide(&d->engine, req, pd_clock_now(), peer, out);
+	for (l = d->pending.next; l != &d->pending; l = l->next) {
+		struct pending *p = pd_list_entry(l, struct pending, link);
+
+		if (p->conn != conn)
+			continue;
+		pd_dns_cancel(&p->wait);
+		uv_timer_stop(&p->timer);
+		pd_list_unlink(&p->link);
+		uv_close((uv_handle_t *)&p->timer, pending_free_cb);
+		return;
+	}
+}
+
+static int
+request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
+    const char *peer, struct pd_buf *out)
+{
+	struct pd_daemon *d = arg;
+	enum pd_dns_status st = PD_DNS_NOTFOUND;
+	enum pd_helo_dns dns = PD_HELO_DNS_NONE;
+	char name[PD_HELO_NAME_MAX + 1];
+	struct pending *p;
+
+	if (d->dns && pd_engine_helo_lookup(&d->engine, req, name)) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			dns = PD_HELO_DNS_TEMPFAIL;
+			goto now;
+		}
+		st = pd_dns_lookup(d->dns, name, pd_clock_now(), &p->wait,
+		    pending_dns_cb, p);
+		if (st == PD_DNS_PENDING) {
+			p->d = d;
+			p->conn = conn;
+			p->req = *req;
+			p->peer = peer;
+			snprintf(p->name, sizeof(p->name), "%s", name);
+			uv_timer_init(d->loop, &p->timer);
+			uv_timer_start(&p->timer, pending_timeout_cb,
+			    (uint64_t)d->conf->reply_timeout, 0);
+			pd_list_push(&d->pending, &p->link);
+			return 1;
+		}
+		free(p);
+		dns = st == PD_DNS_FOUND ? PD_HELO_DNS_FOUND :
+		    st == PD_DNS_NOTFOUND ? PD_HELO_DNS_NOTFOUND :
+		    PD_HELO_DNS_TEMPFAIL;
+	}
+now:
+	pd_engine_decide(&d->engine, req, pd_clock_now(), peer, dns, out);
+	return 0;
+}
+
+/* ensure_dns - a resolver, once some rule needs one */
+static int
+ensure_dns(struct pd_daemon *d)
+{
+	struct pd_err err;
+
+	if (d->dns || !pd_conf_needs_dns(d->conf))
+		return 0;
+	d->dns = pd_dns_new(d->loop, d->conf->dns_forward,
+	    (size_t)d->conf->dns_cache_size, &err);
+	if (d->dns == NULL) {
+		pd_log_err("%s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -56,6 +181,7 @@ malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
 
 static const struct pd_server_ops ops = {
 	.request = request_cb,
+	.cancel = cancel_cb,
 	.malformed = malformed_cb,
 };
 
@@ -168,6 +294,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 
 	memset(d, 0, sizeof(*d));
 	d->loop = loop;
+	pd_list_init(&d->pending);
 	d->overrides = overrides;
 	d->noverrides = noverrides;
 	if ((d->file = strdup(file)) == NULL)
@@ -179,6 +306,8 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 		pd_log_err("%s", err.msg);
 		return -1;
 	}
+	if (ensure_dns(d) < 0)
+		return -1;
 	load_state(d);
 	d->next_save = pd_clock_now() + d->conf->state_interval;
 	if (pd_server_init(&d->server, loop, &ops, d) < 0)
@@ -249,13 +378,15 @@ pd_daemon_reload(struct pd_daemon *d)
 		return -1;
 	}
 	if (!same_list(&nc->listen, &d->conf->listen) ||
-	    strcmp(nc->user, d->conf->user) != 0)
-		pd_log_warnx("reload: listen and user take effect only at "
-		    "restart");
+	    strcmp(nc->user, d->conf->user) != 0 ||
+	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0))
+		pd_log_warnx("reload: listen, user and dns_forward take effect "
+		    "only at restart");
 	pd_server_set_limits(&d->server, nc->request_timeout, nc->idle_timeout,
 	    (size_t)nc->max_clients);
 	pd_conf_free(d->conf);
 	d->conf = nc;
+	ensure_dns(d);
 	pd_log_info("reloaded %s: %zu rules", d->file, nc->nrules);
 	return 0;
 }
@@ -266,7 +397,10 @@ pd_daemon_stop(struct pd_daemon *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	/* Closing the connections cancels what waits for DNS. */
 	pd_server_close(&d->server);
+	pd_dns_free(d->dns);
+	d->dns = NULL;
 	pd_daemon_save(d, false);
 	uv_close((uv_handle_t *)&d->tick, NULL);
 }

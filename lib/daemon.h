@@ -14,7 +14,9 @@
 
 #include <uv.h>
 
+#include "dns.h"
 #include "engine.h"
+#include "list.h"
 #include "server.h"
 
 struct pd_conf;
@@ -27,6 +29,8 @@ struct pd_daemon {
 	struct pd_conf		*conf;		/* owned */
 	struct pd_engine	 engine;
 	struct pd_server	 server;
+	struct pd_dns		*dns;		/* NULL until a rule needs it */
+	struct pd_list		 pending;	/* requests waiting for DNS */
 	uv_timer_t		 tick;
 	int64_t			 next_save;	/* wall-clock ms */
 	pid_t			 saver;		/* child writing a snapshot */

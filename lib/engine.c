@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "event.h"
+#include "helo.h"
 #include "proto.h"
 #include "engine.h"
 
@@ -32,6 +33,9 @@ struct ctx {
 	const char		*client_str;
 	unsigned		 events;	/* bit mask of enum pd_event_type */
 	char			 helo[256];	/* lower case, no trailing dot */
+	unsigned		 findings;	/* 1 << enum pd_helo_finding */
+	char			 tld[PD_HELO_NAME_MAX + 1];
+	enum pd_helo_dns	 dns;		/* what the HELO lookup gave */
 };
 
 /* A key for one rule: the bytes to count by, and how to print them. */
@@ -40,6 +44,8 @@ struct key {
 	size_t		len;
 	char		text[PD_STR_VALUE_MAX + 1];
 };
+
+struct outcome;
 
 /* What a rule or list decided for this request. */
 struct verdict {
@@ -51,6 +57,17 @@ struct verdict {
 	int64_t			 expires;	/* 0: none */
 	int64_t			 delay;		/* tarpit, ms */
 	bool			 warn;
+	const struct outcome	*score;		/* for a score decision */
+};
+
+/* What the rules decided so far, while they are being evaluated. */
+struct outcome {
+	enum pd_action		 act;
+	bool			 decided;
+	struct verdict		 sleep;		/* the longest tarpit */
+	struct key		 sleep_key;
+	long long		 score;
+	char			 reasons[256];	/* rule names, comma-separated */
 };
 
 void
@@ -95,6 +112,7 @@ engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
 	}
 	pd_counters_retire(&e->counters);
 	e->counters.max_keys = (size_t)conf->max_keys;
+	e->needs_dns = pd_conf_needs_dns(conf);
 	free(e->slots);
 	free(e->all);
 	e->slots = slots;
@@ -297,6 +315,10 @@ decide_log(const struct ctx *x, const struct verdict *v, enum pd_action act,
 	}
 	if (v->delay)
 		pd_buf_printf(&line, " delay=%" PRId64 "s", v->delay / 1000);
+	if (v->score) {
+		pd_buf_printf(&line, " score=%lld", v->score->score);
+		pd_buf_kv(&line, "reasons", v->score->reasons);
+	}
 	if (v->expires) {
 		pd_str_fmt_time(exp, sizeof(exp), v->expires);
 		pd_buf_kv(&line, "expires", exp);
@@ -342,6 +364,12 @@ render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
 		if (v->expires) {
 			pd_str_fmt_time(exp, sizeof(exp), v->expires);
 			vars[PD_VAR_EXPIRES] = exp;
+		}
+		vars[PD_VAR_TLD] = x->tld;
+		if (v->score) {
+			snprintf(count, sizeof(count), "%lld", v->score->score);
+			vars[PD_VAR_SCORE] = count;
+			vars[PD_VAR_REASONS] = v->score->reasons;
 		}
 		pd_tmpl_render(v->tmpl, vars, &text);
 	}
@@ -426,48 +454,64 @@ fire(const struct pd_rule *r, struct pd_counters *cs, struct pd_counter *c,
 	}
 }
 
-static enum pd_action
-decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
+/* applies - the request carries the rule's event and meets its conditions */
+static bool
+applies(const struct pd_rule *r, const struct ctx *x)
+{
+	if (r->has_event && !(x->events & (1u << r->event)))
+		return false;
+	return r->helo == 0 || (r->helo & x->findings) != 0;
+}
+
+/* consider - what to do with a rule that fired */
+static void
+consider(struct pd_engine *e, const struct ctx *x, struct verdict *v,
+    struct outcome *o, struct pd_buf *out)
+{
+	const struct pd_rule *r = v->rule;
+	size_t len;
+
+	if (r->score != 0) {
+		if (v->warn) {
+			render(e, x, v, out);
+			return;
+		}
+		o->score += r->score;
+		len = strlen(o->reasons);
+		snprintf(o->reasons + len, sizeof(o->reasons) - len, "%s%s",
+		    len ? "," : "", r->name);
+		return;
+	}
+	if (v->tmpl == NULL && !v->warn) {
+		/* A tarpit lets later rules still decide. */
+		if (o->sleep.delay < v->delay) {
+			o->sleep = *v;
+			if (v->key) {
+				o->sleep_key = *v->key;
+				o->sleep.key = &o->sleep_key;
+			}
+		}
+		return;
+	}
+	o->act = render(e, x, v, out);
+	o->decided = !v->warn;
+}
+
+/* count_rules - the rules with a limit: count, and fire past it */
+static void
+count_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+    size_t n, struct outcome *o, struct pd_buf *out)
 {
 	const struct pd_conf *conf = e->conf;
-	const struct pd_access *a;
-	const struct pd_profile *p;
-	struct verdict v, sleep = { 0 };
-	struct key k, sleep_key;
 	struct pd_counter *c;
-	const size_t *rules;
-	size_t n;
-	enum pd_action act = PD_ACT_DUNNO;
+	struct verdict v;
+	struct key k;
 	uint64_t count;
-	bool decided = false;
 
-	if (access_match(conf, x, false) != NULL)
-		goto dunno;
-	if ((a = access_match(conf, x, true)) != NULL) {
-		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
-		    .warn = conf->dry_run };
-		act = render(e, x, &v, out);
-		if (!v.warn)
-			goto done;
-	}
-	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
-	if ((p = profile_select(conf, x->req)) != NULL) {
-		rules = p->rules;
-		n = p->nrules;
-	} else {
-		/* No profile matched: every rule applies. */
-		rules = e->all;
-		n = conf->nrules;
-	}
-	if (check_blocks(e, x, rules, n, &v, &k)) {
-		act = render(e, x, &v, out);
-		if (!v.warn)
-			goto done;
-	}
-	for (size_t i = 0; i < n && !decided; i++) {
+	for (size_t i = 0; i < n && !o->decided; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
-		if (!(x->events & (1u << r->event)) || !key_make(conf, r, x, &k))
+		if (r->limit < 0 || !applies(r, x) || !key_make(conf, r, x, &k))
 			continue;
 		c = pd_counters_add(&e->counters, e->slots[rules[i]], k.bytes,
 		    k.len, x->now);
@@ -484,22 +528,121 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		fire(r, &e->counters, c, x, count, &v);
 		v.key = &k;
 		v.warn = r->warn || conf->dry_run;
-		if (v.tmpl == NULL && !v.warn) {
-			/* A tarpit lets later rules still decide. */
-			if (v.delay > sleep.delay) {
-				sleep = v;
-				sleep_key = k;
-				sleep.key = &sleep_key;
-			}
-			continue;
-		}
-		act = render(e, x, &v, out);
-		decided = !v.warn;
+		consider(e, x, &v, o, out);
 	}
-	if (decided)
+}
+
+/* check_rules - the rules without a limit: HELO findings and the like */
+static void
+check_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+    size_t n, struct outcome *o, struct pd_buf *out)
+{
+	const struct pd_conf *conf = e->conf;
+	struct verdict v;
+
+	for (size_t i = 0; i < n && !o->decided; i++) {
+		const struct pd_rule *r = &conf->rules[rules[i]];
+
+		if (r->limit >= 0 || !applies(r, x))
+			continue;
+		v = (struct verdict){ .name = r->name, .rule = r,
+		    .tmpl = &r->reply, .warn = r->warn || conf->dry_run };
+		consider(e, x, &v, o, out);
+	}
+}
+
+/* dns_failed - the HELO lookup failed and a rule wanted its answer */
+static void
+dns_failed(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+    size_t n, struct outcome *o, struct pd_buf *out)
+{
+	const struct pd_conf *conf = e->conf;
+	struct verdict v;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (conf->rules[rules[i]].helo & (1u << PD_HELO_UNKNOWN))
+			break;
+	if (i == n)
+		return;
+	if (conf->dns_tempfail_reply.src == NULL) {
+		pd_log_info("helo=%s client=%s: DNS lookup %s; HELO DNS check "
+		    "skipped", x->helo, x->client_str,
+		    x->dns == PD_HELO_DNS_TIMEOUT ? "timed out" : "failed");
+		return;
+	}
+	v = (struct verdict){ .name = "dns_tempfail",
+	    .tmpl = &conf->dns_tempfail_reply, .warn = conf->dry_run };
+	o->act = render(e, x, &v, out);
+	o->decided = !v.warn;
+}
+
+/* score_decide - the score's answer, when it reaches a threshold */
+static void
+score_decide(struct pd_engine *e, const struct ctx *x, struct outcome *o,
+    struct pd_buf *out)
+{
+	const struct pd_conf *conf = e->conf;
+	struct verdict v = { .name = "score", .score = o,
+	    .warn = conf->dry_run };
+
+	if (conf->score_reject && o->score >= conf->score_reject)
+		v.tmpl = &conf->score_reject_reply;
+	else if (conf->score_defer && o->score >= conf->score_defer)
+		v.tmpl = &conf->score_defer_reply;
+	else
+		return;
+	o->act = render(e, x, &v, out);
+	o->decided = !v.warn;
+}
+
+static enum pd_action
+decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
+{
+	const struct pd_conf *conf = e->conf;
+	const struct pd_access *a;
+	const struct pd_profile *p;
+	struct verdict v;
+	struct outcome o = { .act = PD_ACT_DUNNO };
+	struct key k;
+	const size_t *rules;
+	size_t n;
+
+	if (access_match(conf, x, false) != NULL)
+		goto dunno;
+	if ((a = access_match(conf, x, true)) != NULL) {
+		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
+		    .warn = conf->dry_run };
+		o.act = render(e, x, &v, out);
+		if (!v.warn)
+			goto done;
+	}
+	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
+	if ((p = profile_select(conf, x->req)) != NULL) {
+		rules = p->rules;
+		n = p->nrules;
+	} else {
+		/* No profile matched: every rule applies. */
+		rules = e->all;
+		n = conf->nrules;
+	}
+	if (check_blocks(e, x, rules, n, &v, &k)) {
+		o.act = render(e, x, &v, out);
+		if (!v.warn)
+			goto done;
+	}
+	count_rules(e, x, rules, n, &o, out);
+	if (!o.decided)
+		check_rules(e, x, rules, n, &o, out);
+	if (!o.decided && (x->dns == PD_HELO_DNS_TEMPFAIL ||
+	    x->dns == PD_HELO_DNS_TIMEOUT))
+		dns_failed(e, x, rules, n, &o, out);
+	if (!o.decided)
+		score_decide(e, x, &o, out);
+	if (o.decided)
 		goto done;
-	if (sleep.delay) {
-		act = render(e, x, &sleep, out);
+	if (o.sleep.delay) {
+		o.act = render(e, x, &o.sleep, out);
 		goto done;
 	}
 dunno:
@@ -507,37 +650,109 @@ dunno:
 	e->stats.actions[PD_ACT_DUNNO]++;
 	return PD_ACT_DUNNO;
 done:
-	e->stats.actions[act]++;
-	return act;
+	e->stats.actions[o.act]++;
+	return o.act;
+}
+
+/* helo_ctx - what the HELO name is compared with, for this request */
+static void
+helo_ctx(const struct pd_conf *conf, const struct pd_req *r,
+    struct pd_helo_ctx *hx)
+{
+	const char *at = strrchr(pd_req_get(r, PD_A_RECIPIENT), '@');
+
+	*hx = (struct pd_helo_ctx){
+		.server_address = pd_req_get(r, PD_A_SERVER_ADDRESS),
+		.local_addresses = conf->local_addresses,
+		.nlocal_addresses = conf->nlocal_addresses,
+		.local_domains = &conf->local_domains,
+		.rcpt_domain = at ? at + 1 : "",
+		.special_use = &conf->helo_special_use,
+	};
+}
+
+/* ctx_init - parse what the request is about; NULL, or why it can't */
+static const char *
+ctx_init(struct ctx *x, const struct pd_req *r, int64_t now, char *addr)
+{
+	const char *helo, *req;
+	size_t n;
+
+	x->req = r;
+	x->now = now;
+	req = pd_req_get(r, PD_A_REQUEST);
+	if (strcmp(req, "smtpd_access_policy") != 0)
+		return *req ? "request is not smtpd_access_policy" :
+		    "no request attribute";
+	if (pd_addr_parse(pd_req_get(r, PD_A_CLIENT_ADDRESS), &x->client) < 0)
+		return "no usable client_address";
+	pd_addr_format(&x->client, addr, PD_ADDR_STRLEN);
+	x->client_str = addr;
+	helo = pd_req_get(r, PD_A_HELO_NAME);
+	n = pd_str_sanitize(x->helo, sizeof(x->helo), helo, strlen(helo));
+	if (n > 0 && x->helo[n - 1] == '.')
+		x->helo[n - 1] = '\0';
+	pd_str_lower(x->helo);
+	return NULL;
+}
+
+/* helo_findings - the HELO checks; none for authenticated clients */
+static void
+helo_findings(const struct pd_conf *conf, struct ctx *x,
+    enum pd_helo_dns dns, char *norm)
+{
+	struct pd_helo_ctx hx;
+	enum pd_helo_finding f;
+
+	x->findings = 0;
+	x->dns = dns;
+	if (*pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
+		return;
+	helo_ctx(conf, x->req, &hx);
+	f = pd_helo_classify(pd_req_get(x->req, PD_A_HELO_NAME), &hx, norm,
+	    x->tld);
+	if (f == PD_HELO_NEED_DNS)
+		f = dns == PD_HELO_DNS_NOTFOUND ? PD_HELO_UNKNOWN : PD_HELO_NONE;
+	if (f != PD_HELO_NONE)
+		x->findings |= 1u << f;
+	if (strcmp(pd_req_get(x->req, PD_A_CLIENT_NAME), "unknown") == 0)
+		x->findings |= 1u << PD_HELO_NO_RDNS;
+}
+
+bool
+pd_engine_helo_lookup(struct pd_engine *e, const struct pd_req *r,
+    char *name)
+{
+	struct ctx x = { 0 };
+	char addr[PD_ADDR_STRLEN], tld[PD_HELO_NAME_MAX + 1];
+	struct pd_helo_ctx hx;
+
+	if (!e->needs_dns || *pd_req_get(r, PD_A_SASL_USERNAME) != '\0')
+		return false;
+	/* A malformed request is answered (and logged) by decide. */
+	if (ctx_init(&x, r, 0, addr) != NULL)
+		return false;
+	if (access_match(e->conf, &x, false) != NULL)
+		return false;
+	helo_ctx(e->conf, r, &hx);
+	return pd_helo_classify(pd_req_get(r, PD_A_HELO_NAME), &hx, name,
+	    tld) == PD_HELO_NEED_DNS;
 }
 
 enum pd_action
 pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
-    const char *peer, struct pd_buf *out)
+    const char *peer, enum pd_helo_dns dns, struct pd_buf *out)
 {
-	char addr[PD_ADDR_STRLEN];
-	struct ctx x = { .req = r, .now = now };
-	const char *helo, *req;
-	size_t n;
+	char addr[PD_ADDR_STRLEN], norm[PD_HELO_NAME_MAX + 1];
+	struct ctx x = { 0 };
+	const char *why;
 
 	e->stats.requests++;
-	req = pd_req_get(r, PD_A_REQUEST);
-	if (strcmp(req, "smtpd_access_policy") != 0) {
-		pd_engine_malformed(e, peer, *req ? "request is not "
-		    "smtpd_access_policy" : "no request attribute", out);
+	if ((why = ctx_init(&x, r, now, addr)) != NULL) {
+		pd_engine_malformed(e, peer, why, out);
 		return PD_ACT_DUNNO;
 	}
-	if (pd_addr_parse(pd_req_get(r, PD_A_CLIENT_ADDRESS), &x.client) < 0) {
-		pd_engine_malformed(e, peer, "no usable client_address", out);
-		return PD_ACT_DUNNO;
-	}
-	pd_addr_format(&x.client, addr, sizeof(addr));
-	x.client_str = addr;
-	helo = pd_req_get(r, PD_A_HELO_NAME);
-	n = pd_str_sanitize(x.helo, sizeof(x.helo), helo, strlen(helo));
-	if (n > 0 && x.helo[n - 1] == '.')
-		x.helo[n - 1] = '\0';
-	pd_str_lower(x.helo);
+	helo_findings(e->conf, &x, dns, norm);
 	return decide(e, &x, out);
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "counter.h"
+#include "helo.h"
 #include "session.h"
 #include "tmpl.h"
 
@@ -44,6 +45,7 @@ struct pd_engine {
 	struct pd_counters	 counters;
 	struct pd_sessions	 sessions;
 	uint32_t		 ref_next;
+	bool			 needs_dns;	/* a rule checks "unknown" */
 	struct pd_engine_stats	 stats;
 };
 
@@ -59,13 +61,23 @@ int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
 	    struct pd_err *);
 
 /*
+ * pd_engine_helo_lookup - must the HELO name be looked up in DNS before
+ * this request can be decided?  True when a rule checks "unknown" and
+ * the name passes the syntax checks; name (PD_HELO_NAME_MAX + 1 bytes)
+ * receives what to look up.
+ */
+bool	pd_engine_helo_lookup(struct pd_engine *, const struct pd_req *,
+	    char *name);
+/*
  * pd_engine_decide - answer one request: appends "action=...\n\n" to
  * reply and logs one line for every decision that is not DUNNO.
- * peer names the connection in the log line of a malformed request.
- * Returns what the reply does.
+ * dns is what the lookup of the HELO name gave (PD_HELO_DNS_NONE when
+ * none was needed).  peer names the connection in the log line of a
+ * malformed request.  Returns what the reply does.
  */
 enum pd_action pd_engine_decide(struct pd_engine *, const struct pd_req *,
-	    int64_t now, const char *peer, struct pd_buf *reply);
+	    int64_t now, const char *peer, enum pd_helo_dns dns,
+	    struct pd_buf *reply);
 /*
  * pd_engine_malformed - answer a request that could not be parsed:
  * DUNNO, and a log line naming the peer and the problem.

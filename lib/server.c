@@ -43,7 +43,7 @@ struct pd_server_listener {
 	bool				 inited;	/* handle needs uv_close */
 };
 
-struct conn {
+struct pd_conn {
 	union {
 		uv_tcp_t	tcp;
 		uv_pipe_t	pipe;
@@ -59,17 +59,19 @@ struct conn {
 	uint64_t		 active;	/* uv_now of the last read */
 	uint64_t		 started;	/* uv_now when a request began */
 	size_t			 queued;	/* bytes in uv_write requests */
+	struct pd_buf		 hold;		/* input behind a pending request */
+	bool			 pending;	/* a request awaits its answer */
 	bool			 closing;
 };
 
 struct write_req {
 	uv_write_t	 req;
-	struct conn	*c;
+	struct pd_conn	*c;
 	size_t		 len;
 	char		 data[];
 };
 
-static void conn_close(struct conn *, const char *reason, bool warn);
+static void conn_close(struct pd_conn *, const char *reason, bool warn);
 
 static void
 sweep_cb(uv_timer_t *t)
@@ -79,9 +81,11 @@ sweep_cb(uv_timer_t *t)
 	struct pd_list *l, *next;
 
 	for (l = srv->conns.next; l != &srv->conns; l = next) {
-		struct conn *c = pd_list_entry(l, struct conn, link);
+		struct pd_conn *c = pd_list_entry(l, struct pd_conn, link);
 
 		next = l->next;
+		if (c->pending)
+			continue;	/* the owner's deadline applies */
 		if (pd_proto_pending(&c->proto) > 0) {
 			if (now - c->started >= (uint64_t)srv->request_timeout) {
 				srv->stats.timeouts++;
@@ -126,15 +130,16 @@ pd_server_set_limits(struct pd_server *srv, int64_t request_timeout,
 static void
 conn_close_cb(uv_handle_t *h)
 {
-	struct conn *c = (struct conn *)h;
+	struct pd_conn *c = (struct pd_conn *)h;
 
 	pd_proto_clear(&c->proto);
 	pd_buf_clear(&c->out);
+	pd_buf_clear(&c->hold);
 	free(c);
 }
 
 static void
-conn_close(struct conn *c, const char *reason, bool warn)
+conn_close(struct pd_conn *c, const char *reason, bool warn)
 {
 	if (c->closing)
 		return;
@@ -147,6 +152,10 @@ conn_close(struct conn *c, const char *reason, bool warn)
 		    c->peer, reason);
 	pd_list_unlink(&c->link);
 	c->srv->nconns--;
+	if (c->pending) {
+		c->pending = false;
+		c->srv->ops->cancel(c->srv->arg, c);
+	}
 	uv_close(&c->h.handle, conn_close_cb);
 }
 
@@ -154,7 +163,7 @@ static void
 write_cb(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
-	struct conn *c = w->c;
+	struct pd_conn *c = w->c;
 
 	c->queued -= w->len;
 	free(w);
@@ -164,7 +173,7 @@ write_cb(uv_write_t *req, int status)
 
 /* conn_flush - send the replies in out, in order, without blocking */
 static void
-conn_flush(struct conn *c)
+conn_flush(struct pd_conn *c)
 {
 	struct write_req *w;
 	uv_buf_t b;
@@ -209,16 +218,28 @@ conn_flush(struct conn *c)
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct conn *c = (struct conn *)h;
+	struct pd_conn *c = (struct pd_conn *)h;
 
 	(void)hint;
 	/* One buffer serves all: read_cb consumes it before the next read. */
 	*b = uv_buf_init(c->srv->rbuf, sizeof(c->srv->rbuf));
 }
 
+/*
+ * conn_hold - keep input that arrives behind a pending request.  Reading
+ * goes on meanwhile, so a peer that hangs up is noticed and its pending
+ * work cancelled at once.
+ */
+static void
+conn_hold(struct pd_conn *c, const char *data, size_t len)
+{
+	if (pd_buf_append(&c->hold, data, len) < 0)
+		conn_close(c, "too much input behind a pending request", true);
+}
+
 /* conn_input - feed bytes to the parser, answering each request */
 static void
-conn_input(struct conn *c, const char *data, size_t len)
+conn_input(struct pd_conn *c, const char *data, size_t len)
 {
 	struct pd_server *srv = c->srv;
 	struct pd_err err;
@@ -241,19 +262,44 @@ conn_input(struct conn *c, const char *data, size_t len)
 		if (rc == 0)
 			break;
 		srv->stats.requests++;
-		if (pd_proto_parse(&c->proto, &req, &err) < 0)
+		if (pd_proto_parse(&c->proto, &req, &err) < 0) {
 			srv->ops->malformed(srv->arg, c->peer, err.msg, &c->out);
-		else
-			srv->ops->request(srv->arg, &req, c->peer, &c->out);
+		} else if (srv->ops->request(srv->arg, c, &req, c->peer,
+		    &c->out) == 1) {
+			/* Answered later: what follows waits in hold. */
+			c->pending = true;
+			conn_hold(c, data, len);
+			break;
+		}
 		pd_proto_next(&c->proto);
 	}
 	conn_flush(c);
 }
 
+void
+pd_server_answer(struct pd_conn *c, const char *reply, size_t len)
+{
+	struct pd_buf rest;
+
+	if (!c->pending || c->closing)
+		return;
+	c->pending = false;
+	if (pd_buf_append(&c->out, reply, len) < 0) {
+		conn_close(c, "peer does not read its replies", true);
+		return;
+	}
+	pd_proto_next(&c->proto);
+	/* Input held back may hold more requests, or another pending one. */
+	rest = c->hold;
+	pd_buf_init(&c->hold, rest.max);
+	conn_input(c, rest.data ? rest.data : "", rest.len);
+	pd_buf_clear(&rest);
+}
+
 static void
 read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
-	struct conn *c = (struct conn *)s;
+	struct pd_conn *c = (struct pd_conn *)s;
 
 	if (nread < 0) {
 		conn_close(c, nread == UV_EOF ? "peer closed" :
@@ -261,7 +307,10 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	c->active = uv_now(c->srv->loop);
-	conn_input(c, b->base, (size_t)nread);
+	if (c->pending)
+		conn_hold(c, b->base, (size_t)nread);
+	else
+		conn_input(c, b->base, (size_t)nread);
 }
 
 static void
@@ -277,7 +326,7 @@ accept_cb(uv_stream_t *ls, int status)
 	struct pd_server *srv = l->srv;
 	struct sockaddr_storage ss;
 	int len = sizeof(ss), rc;
-	struct conn *c;
+	struct pd_conn *c;
 	char host[PD_PEER_HOST];
 
 	if (status < 0) {
@@ -320,6 +369,7 @@ accept_cb(uv_stream_t *ls, int status)
 	c->id = ++srv->next_id;
 	pd_proto_init(&c->proto);
 	pd_buf_init(&c->out, OUT_MAX);
+	pd_buf_init(&c->hold, OUT_MAX);
 	c->active = uv_now(srv->loop);
 	pd_list_push(&srv->conns, &c->link);
 	srv->nconns++;
@@ -461,7 +511,7 @@ pd_server_close(struct pd_server *srv)
 
 	pd_server_stop_listening(srv);
 	while ((l = pd_list_tail(&srv->conns)) != NULL)
-		conn_close(pd_list_entry(l, struct conn, link), "shutdown",
+		conn_close(pd_list_entry(l, struct pd_conn, link), "shutdown",
 		    false);
 	if (!uv_is_closing((uv_handle_t *)&srv->sweep))
 		uv_close((uv_handle_t *)&srv->sweep, NULL);

@@ -27,10 +27,19 @@ struct pd_buf;
 struct pd_err;
 struct pd_req;
 
+struct pd_conn;
+
 struct pd_server_ops {
-	/* Append the reply ("action=...\n\n") for one request to out. */
-	void	(*request)(void *arg, const struct pd_req *, const char *peer,
-		    struct pd_buf *out);
+	/*
+	 * Append the reply ("action=...\n\n") for one request to out and
+	 * return 0; or return 1 to answer later with pd_server_answer().
+	 * The request and peer stay valid until then; the connection reads
+	 * nothing more meanwhile, so replies leave in order.
+	 */
+	int	(*request)(void *arg, struct pd_conn *, const struct pd_req *,
+		    const char *peer, struct pd_buf *out);
+	/* The connection of a pending request closed: drop the work. */
+	void	(*cancel)(void *arg, struct pd_conn *);
 	/* Append the reply for a request that did not parse. */
 	void	(*malformed)(void *arg, const char *peer, const char *why,
 		    struct pd_buf *out);
@@ -73,6 +82,8 @@ void	pd_server_set_limits(struct pd_server *, int64_t request_timeout,
  */
 int	pd_server_listen(struct pd_server *, const char *spec, int mode,
 	    struct pd_err *);
+/* pd_server_answer - the reply to the pending request of conn */
+void	pd_server_answer(struct pd_conn *, const char *reply, size_t len);
 /* pd_server_port - the TCP port of the newest inet listener, or -1 */
 int	pd_server_port(const struct pd_server *);
 /* pd_server_stop_listening - close the listeners, keep the connections */

@@ -32,6 +32,8 @@ static const char *var_names[PD_VAR_MAX] = {
 	[PD_VAR_KEY] = "key",
 	[PD_VAR_TLD] = "tld",
 	[PD_VAR_REASON] = "reason",
+	[PD_VAR_SCORE] = "score",
+	[PD_VAR_REASONS] = "reasons",
 };
 
 int

@@ -35,6 +35,8 @@ enum pd_var {
 	PD_VAR_KEY,
 	PD_VAR_TLD,
 	PD_VAR_REASON,
+	PD_VAR_SCORE,
+	PD_VAR_REASONS,
 	PD_VAR_MAX
 };
 

@@ -38,6 +38,8 @@ static const char case_a[] =
 static struct pd_conf *conf;
 static struct pd_engine eng;
 static char reply[1024];
+/* What the "DNS" says of the HELO name in the next requests. */
+static enum pd_helo_dns dns_answer = PD_HELO_DNS_NONE;
 
 static void
 setup(const char *text)
@@ -72,7 +74,7 @@ ask_raw(const char *raw, int64_t now)
 	pd_proto_init(&p);
 	ck_assert_int_eq(pd_proto_feed(&p, in.data, in.len, &used, &err), 1);
 	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
-	pd_engine_decide(&eng, &r, now, "test", &out);
+	pd_engine_decide(&eng, &r, now, "test", dns_answer, &out);
 	snprintf(reply, sizeof(reply), "%s", pd_buf_str(&out));
 	pd_proto_clear(&p);
 	pd_buf_clear(&in);
@@ -425,6 +427,187 @@ START_TEST(test_counts_once_per_session_for_every_placement)
 }
 END_TEST
 
+/* The HELO rules of the shipped policyd.conf, with a score on top. */
+static const char helo_conf[] =
+    "allow local {\n client = 127.0.0.0/8\n}\n"
+    "local_domains = mx.test.example\n"
+    "local_addresses = 198.51.100.25\n"
+    "rule helo_our_address {\n helo = our_address\n"
+    " reply = 554 5.7.1 bogus helo ${helo_name}\n}\n"
+    "rule helo_ip_literal {\n helo = ip_literal\n"
+    " reply = 554 5.7.1 bogus helo\n}\n"
+    "rule helo_our_domain {\n helo = our_domain\n"
+    " reply = 554 5.7.1 bogus helo matches rcpt\n}\n"
+    "rule helo_special_use {\n helo = special_use\n"
+    " reply = 554 5.7.1 Go away, bad guy (.${tld})\n}\n"
+    "rule helo_non_fqdn {\n helo = non_fqdn\n"
+    " reply = 504 5.5.2 need fully-qualified hostname\n}\n"
+    "rule helo_invalid {\n helo = invalid\n reply = 501 5.5.2 Invalid name\n}\n"
+    "rule helo_unknown {\n helo = unknown\n reply = 450 4.7.1 Host not found\n}\n";
+
+static const struct {
+	const char		*name;
+	const char		*helo;
+	const char		*extra;		/* more attributes */
+	enum pd_helo_dns	 dns;
+	const char		*want;		/* reply, without "action=" */
+} helo_cases[] = {
+	{ "address literal", "[192.0.2.1]", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo" },
+	{ "IPv6 literal", "[IPv6:2001:db8::1]", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo" },
+	{ "bare address", "203.0.113.7", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo" },
+	{ "server_address", "192.0.2.25", "server_address=192.0.2.25",
+	    PD_HELO_DNS_NONE, "554 5.7.1 bogus helo 192.0.2.25" },
+	{ "local_addresses", "[198.51.100.25]", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo [198.51.100.25]" },
+	{ "recipient domain", "Test.Example.", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo matches rcpt" },
+	{ "local_domains", "mx.test.example", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 bogus helo matches rcpt" },
+	{ ".local", "senderdomain.local", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 Go away, bad guy (.local)" },
+	{ ".home.arpa", "nas.home.arpa", NULL, PD_HELO_DNS_NONE,
+	    "554 5.7.1 Go away, bad guy (.home.arpa)" },
+	{ "no dot", "mailserver", NULL, PD_HELO_DNS_NONE,
+	    "504 5.5.2 need fully-qualified hostname" },
+	{ "invalid", "bad!name.example.com", NULL, PD_HELO_DNS_NONE,
+	    "501 5.5.2 Invalid name" },
+	{ "no address", "mailserver.mydomain.com", NULL, PD_HELO_DNS_NOTFOUND,
+	    "450 4.7.1 Host not found" },
+	{ "has address", "mx.example.net", NULL, PD_HELO_DNS_FOUND, "DUNNO" },
+	{ "DNS failed", "mx.example.net", NULL, PD_HELO_DNS_TEMPFAIL, "DUNNO" },
+	{ "DNS timed out", "mx.example.net", NULL, PD_HELO_DNS_TIMEOUT, "DUNNO" },
+	{ "authenticated", "[192.0.2.1]", "sasl_username=bob",
+	    PD_HELO_DNS_NONE, "DUNNO" },
+	{ "allow-listed", "[192.0.2.1]", "client_address=127.0.0.1",
+	    PD_HELO_DNS_NONE, "DUNNO" },
+	{ "no HELO yet", "", NULL, PD_HELO_DNS_NONE, "DUNNO" },
+};
+
+START_TEST(test_helo_checks_give_their_texts)
+{
+	char extra[256], want[256];
+
+	setup(helo_conf);
+	dns_answer = helo_cases[_i].dns;
+	snprintf(extra, sizeof(extra), "helo_name=%s%s%s", helo_cases[_i].helo,
+	    helo_cases[_i].extra ? "\n" : "",
+	    helo_cases[_i].extra ? helo_cases[_i].extra : "");
+	snprintf(want, sizeof(want), "action=%s\n\n", helo_cases[_i].want);
+	ask("192.0.2.9", 1, extra, T0);
+	ck_assert_msg(strcmp(reply, want) == 0, "%s: got \"%s\", want \"%s\"",
+	    helo_cases[_i].name, reply, want);
+	if (helo_cases[_i].dns >= PD_HELO_DNS_TEMPFAIL)
+		ck_assert_msg(tu_log_has("helo=mx.example.net client=192.0.2.9: "
+		    "DNS lookup") && tu_log_has("HELO DNS check skipped"),
+		    "%s: log:\n%s", helo_cases[_i].name, tu_log_text());
+	dns_answer = PD_HELO_DNS_NONE;
+	teardown();
+}
+END_TEST
+
+START_TEST(test_helo_lookup_asked_only_when_needed)
+{
+	static const struct {
+		const char *extra;
+		bool want;
+	} rows[] = {
+		{ "helo_name=mx.example.net", true },
+		{ "helo_name=MX.Example.NET.", true },
+		{ "helo_name=[192.0.2.1]", false },
+		{ "helo_name=x.local", false },
+		{ "helo_name=mx.example.net\nsasl_username=bob", false },
+		{ "helo_name=mx.example.net\nclient_address=127.0.0.1", false },
+	};
+	char raw[1024], name[PD_HELO_NAME_MAX + 1];
+	struct pd_proto p;
+	struct pd_req r;
+	struct pd_err err;
+	size_t used;
+
+	setup(helo_conf);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(raw, sizeof(raw), "request=smtpd_access_policy\n"
+		    "client_address=192.0.2.9\n%s\n\n", rows[i].extra);
+		pd_proto_init(&p);
+		ck_assert_int_eq(pd_proto_feed(&p, raw, strlen(raw), &used,
+		    &err), 1);
+		ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
+		ck_assert_msg(pd_engine_helo_lookup(&eng, &r, name) ==
+		    rows[i].want, "%s", rows[i].extra);
+		if (rows[i].want)
+			ck_assert_str_eq(name, "mx.example.net");
+		pd_proto_clear(&p);
+	}
+	teardown();
+	/* Without a rule on "unknown" nothing is looked up. */
+	setup(small);
+	pd_proto_init(&p);
+	snprintf(raw, sizeof(raw), "request=smtpd_access_policy\n"
+	    "client_address=192.0.2.9\nhelo_name=mx.example.net\n\n");
+	ck_assert_int_eq(pd_proto_feed(&p, raw, strlen(raw), &used, &err), 1);
+	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
+	ck_assert(!pd_engine_helo_lookup(&eng, &r, name));
+	pd_proto_clear(&p);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_dns_tempfail_action_reply)
+{
+	setup("dns_tempfail_action = 451 4.7.1 Cannot check ${helo_name} now\n"
+	    "rule u {\n helo = unknown\n reply = 450 4.7.1 Host not found\n}\n");
+	dns_answer = PD_HELO_DNS_TIMEOUT;
+	ck_assert_str_eq(ask("192.0.2.9", 1, "helo_name=mx.example.net", T0),
+	    "action=451 4.7.1 Cannot check mx.example.net now\n\n");
+	ck_assert(tu_log_has("action=defer rule=dns_tempfail"));
+	dns_answer = PD_HELO_DNS_NONE;
+	teardown();
+}
+END_TEST
+
+START_TEST(test_score_adds_up_to_threshold)
+{
+	setup("score_defer = 2\nscore_reject = 3\n"
+	    "rule no_rdns {\n helo = no_rdns\n score = 1\n}\n"
+	    "rule unknown {\n helo = unknown\n score = 1\n}\n"
+	    "rule lit {\n helo = ip_literal\n score = 2\n}\n");
+	/* One point: nothing. */
+	ck_assert(dunno(ask("192.0.2.9", 1, "helo_name=mx.example.net", T0)));
+	/* Two: defer, naming the reasons. */
+	dns_answer = PD_HELO_DNS_NOTFOUND;
+	ck_assert_ptr_nonnull(strstr(ask("192.0.2.9", 2,
+	    "helo_name=mx.example.net", T0), "action=451 4.7.1 Message refused "
+	    "for now: no_rdns,unknown (PD-"));
+	dns_answer = PD_HELO_DNS_NONE;
+	/* Three: reject. */
+	ck_assert_ptr_nonnull(strstr(ask("192.0.2.9", 3, "helo_name=[192.0.2.1]",
+	    T0), "action=554 5.7.1 Message refused: no_rdns,lit (PD-"));
+	ck_assert(tu_log_has("action=reject rule=score client=192.0.2.9"));
+	ck_assert(tu_log_has("score=3 reasons=no_rdns,lit"));
+	/* A name for the client takes its point away. */
+	ck_assert_ptr_nonnull(strstr(ask("192.0.2.9", 4, "helo_name=[192.0.2.1]\n"
+	    "client_name=mail.example.net", T0), "action=451 4.7.1"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_condition_filters_counting)
+{
+	/* Count only connections whose HELO is a bare address. */
+	setup("rule lit_flood {\n event = connection\n helo = ip_literal\n"
+	    " limit = 2 per 1h\n reply = 451 4.7.1 too many from ${client_address}\n}\n");
+	for (int i = 0; i < 5; i++)
+		ck_assert(dunno(ask("192.0.2.9", i, "helo_name=mx.example.net", T0)));
+	ck_assert(dunno(ask("192.0.2.9", 10, "helo_name=[192.0.2.9]", T0)));
+	ck_assert(dunno(ask("192.0.2.9", 11, "helo_name=[192.0.2.9]", T0)));
+	ck_assert(!dunno(ask("192.0.2.9", 12, "helo_name=[192.0.2.9]", T0)));
+	teardown();
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -451,6 +634,14 @@ engine_suite(void)
 	tcase_add_test(tc, test_segment_key_groups_addresses);
 	tcase_add_test(tc, test_malformed_requests_get_dunno);
 	tcase_add_test(tc, test_reload_keeps_counters_unless_rule_changes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("helo");
+	tcase_add_loop_test(tc, test_helo_checks_give_their_texts, 0,
+	    sizeof(helo_cases) / sizeof(helo_cases[0]));
+	tcase_add_test(tc, test_helo_lookup_asked_only_when_needed);
+	tcase_add_test(tc, test_dns_tempfail_action_reply);
+	tcase_add_test(tc, test_score_adds_up_to_threshold);
+	tcase_add_test(tc, test_condition_filters_counting);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,

@@ -38,14 +38,49 @@ static struct {
 	int			loop_close;
 } ts;
 
+/*
+ * Requests from 192.0.2.99 are answered later, by a timer, as policyd
+ * answers those that wait for DNS.
+ */
+static struct {
+	uv_timer_t	 timer;
+	struct pd_conn	*conn;
+	int		 cancelled;
+} later;
+
 static void
-request_cb(void *arg, const struct pd_req *r, const char *peer,
-    struct pd_buf *out)
+later_cb(uv_timer_t *t)
+{
+	(void)t;
+	if (later.conn)
+		pd_server_answer(later.conn, "action=OK later\n\n", 17);
+	later.conn = NULL;
+}
+
+static int
+request_cb(void *arg, struct pd_conn *c, const struct pd_req *r,
+    const char *peer, struct pd_buf *out)
 {
 	(void)arg;
 	(void)peer;
+	if (strcmp(pd_req_get(r, PD_A_CLIENT_ADDRESS), "192.0.2.99") == 0) {
+		later.conn = c;
+		uv_timer_start(&later.timer, later_cb, 300, 0);
+		return 1;
+	}
 	pd_buf_printf(out, "action=OK %s\n\n",
 	    pd_req_get(r, PD_A_CLIENT_ADDRESS));
+	return 0;
+}
+
+static void
+cancel_cb(void *arg, struct pd_conn *c)
+{
+	(void)arg;
+	if (c == later.conn) {
+		later.conn = NULL;
+		later.cancelled++;
+	}
 }
 
 static void
@@ -56,12 +91,13 @@ malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
 	pd_buf_printf(out, "action=DUNNO malformed: %s\n\n", why);
 }
 
-static const struct pd_server_ops ops = { request_cb, malformed_cb };
+static const struct pd_server_ops ops = { request_cb, cancel_cb, malformed_cb };
 
 static void
 stop_cb(uv_async_t *a)
 {
 	pd_server_close(&ts.srv);
+	uv_close((uv_handle_t *)&later.timer, NULL);
 	uv_close((uv_handle_t *)a, NULL);
 }
 
@@ -82,6 +118,9 @@ server_main(void *arg)
 	    err.msg);
 	ts.port = pd_server_port(&ts.srv);
 	uv_async_init(&ts.loop, &ts.stop, stop_cb);
+	uv_timer_init(&ts.loop, &later.timer);
+	later.conn = NULL;
+	later.cancelled = 0;
 	ck_assert_int_eq(write(ts.ready[1], "x", 1), 1);
 	uv_run(&ts.loop, UV_RUN_DEFAULT);
 	ts.loop_close = uv_loop_close(&ts.loop);
@@ -190,6 +229,56 @@ START_TEST(test_server_three_requests_one_write)
 	recv_until(fd, buf, sizeof(buf), 3, 2000);
 	ck_assert_str_eq(buf, "action=OK 192.0.2.1\n\naction=OK 192.0.2.2\n\n"
 	    "action=OK 192.0.2.3\n\n");
+	close(fd);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_server_pending_reply_keeps_order)
+{
+	const char *three =
+	    "request=smtpd_access_policy\nclient_address=192.0.2.99\n\n"
+	    "request=smtpd_access_policy\nclient_address=192.0.2.2\n\n"
+	    "request=smtpd_access_policy\nclient_address=192.0.2.3\n\n";
+	char buf[512];
+	int fd;
+
+	setup();
+	fd = connect_tcp();
+	send_all(fd, three, strlen(three));
+	/* Nothing before the late answer: replies leave in order. */
+	ck_assert_uint_eq(recv_until(fd, buf, sizeof(buf), 1, 150), 0);
+	recv_until(fd, buf, sizeof(buf), 3, 2000);
+	ck_assert_str_eq(buf, "action=OK later\n\naction=OK 192.0.2.2\n\n"
+	    "action=OK 192.0.2.3\n\n");
+	/* The connection reads again after the answer. */
+	send_all(fd, req1, strlen(req1));
+	recv_until(fd, buf, sizeof(buf), 1, 2000);
+	ck_assert_str_eq(buf, "action=OK 192.0.2.1\n\n");
+	close(fd);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_server_close_while_pending_cancels)
+{
+	const char *req99 =
+	    "request=smtpd_access_policy\nclient_address=192.0.2.99\n\n";
+	char buf[256];
+	int fd;
+
+	setup();
+	fd = connect_tcp();
+	send_all(fd, req99, strlen(req99));
+	usleep(50 * 1000);
+	close(fd);
+	usleep(500 * 1000);
+	ck_assert_int_eq(later.cancelled, 1);
+	/* The server still serves others. */
+	fd = connect_tcp();
+	send_all(fd, req1, strlen(req1));
+	recv_until(fd, buf, sizeof(buf), 1, 2000);
+	ck_assert_str_eq(buf, "action=OK 192.0.2.1\n\n");
 	close(fd);
 	teardown();
 }
@@ -397,6 +486,8 @@ server_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_server_three_requests_one_write);
 	tcase_add_test(tc, test_server_split_request);
+	tcase_add_test(tc, test_server_pending_reply_keeps_order);
+	tcase_add_test(tc, test_server_close_while_pending_cancels);
 	tcase_add_loop_test(tc, test_server_oversize_closes_only_that_connection,
 	    0, sizeof(oversize) / sizeof(oversize[0]));
 	tcase_add_test(tc, test_server_binary_garbage_survives);

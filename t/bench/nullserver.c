@@ -20,14 +20,23 @@
 #include "log.h"
 #include "server.h"
 
-static void
-request_cb(void *arg, const struct pd_req *r, const char *peer,
-    struct pd_buf *out)
+static int
+request_cb(void *arg, struct pd_conn *c, const struct pd_req *r,
+    const char *peer, struct pd_buf *out)
 {
 	(void)arg;
+	(void)c;
 	(void)r;
 	(void)peer;
 	pd_buf_puts(out, "action=DUNNO\n\n");
+	return 0;
+}
+
+static void
+cancel_cb(void *arg, struct pd_conn *c)
+{
+	(void)arg;
+	(void)c;
 }
 
 static void
@@ -39,7 +48,7 @@ malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
 	pd_buf_puts(out, "action=DUNNO\n\n");
 }
 
-static const struct pd_server_ops ops = { request_cb, malformed_cb };
+static const struct pd_server_ops ops = { request_cb, cancel_cb, malformed_cb };
 
 static void
 signal_cb(uv_signal_t *s, int signum)

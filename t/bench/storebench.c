@@ -107,7 +107,8 @@ main(int argc, char **argv)
 		    (i >> 8) & 255, i & 255);
 		snprintf(port, sizeof(port), "%ld", 1024 + i % 60000);
 		pd_buf_reset(&out);
-		pd_engine_decide(&e, &r, now + i / 1000, "bench", &out);
+		pd_engine_decide(&e, &r, now + i / 1000, "bench",
+		    PD_HELO_DNS_NONE, &out);
 	}
 	t_feed = now_s() - t0;
 	printf("keys=%zu feed=%.2fs (%.0f req/s) rss=%ld MiB (engine %ld MiB)\n",

@@ -1,0 +1,68 @@
+/*
+ * dns - "does this name have an address?", asynchronously, on the
+ * libuv loop, through libunbound.
+ *
+ * libunbound resolves in its own thread and signals results on ub_fd(),
+ * which the loop watches.  Answers are cached by name for their TTL,
+ * negative ones too; concurrent lookups of one name wait for the same
+ * query.  A timeout or SERVFAIL is PD_DNS_TEMPFAIL, never "not found".
+ *
+ * A waiter is embedded in the caller's state: pd_dns_lookup() either
+ * answers at once from the cache (the callback is then never called),
+ * or returns PD_DNS_PENDING and calls the callback exactly once later,
+ * unless pd_dns_cancel() was called first.
+ */
+#ifndef PD_DNS_H
+#define PD_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "list.h"
+
+struct pd_err;
+struct dns_entry;
+
+enum pd_dns_status {
+	PD_DNS_PENDING,
+	PD_DNS_FOUND,		/* an A or AAAA record exists */
+	PD_DNS_NOTFOUND,	/* NXDOMAIN, or neither A nor AAAA */
+	PD_DNS_TEMPFAIL,	/* timeout, SERVFAIL, no answer */
+};
+
+typedef void (*pd_dns_cb)(void *arg, enum pd_dns_status);
+
+struct pd_dns_wait {
+	struct pd_list		 link;		/* on the entry's waiters */
+	struct dns_entry	*entry;		/* NULL when not waiting */
+	pd_dns_cb		 cb;
+	void			*arg;
+};
+
+struct pd_dns_stats {
+	uint64_t	lookups;
+	uint64_t	cache_hits;
+	uint64_t	merged;		/* joined a query in flight */
+	uint64_t	queries;	/* sent to the resolver */
+	uint64_t	tempfails;
+};
+
+struct pd_dns;
+
+/*
+ * pd_dns_new - a resolver on loop: forward is "ADDR@PORT" or "" for the
+ * system resolver (resolv.conf).  cache_max bounds the cache entries.
+ */
+struct pd_dns *pd_dns_new(uv_loop_t *, const char *forward, size_t cache_max,
+	    struct pd_err *);
+/* pd_dns_free - cancel every lookup (no callbacks) and close; NULL ok */
+void	pd_dns_free(struct pd_dns *);
+enum pd_dns_status pd_dns_lookup(struct pd_dns *, const char *name,
+	    int64_t now, struct pd_dns_wait *, pd_dns_cb, void *arg);
+void	pd_dns_cancel(struct pd_dns_wait *);
+const struct pd_dns_stats *pd_dns_stats(const struct pd_dns *);
+const char *pd_dns_status_name(enum pd_dns_status);
+
+#endif
