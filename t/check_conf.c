@@ -111,13 +111,16 @@ START_TEST(test_conf_reports_every_error)
 	    "max_key = 1\n"
 	    "idle_timeout = forever\n"
 	    "rule r {\n"
-	    "  event = connection\n"
+	    "  limit = 5 per 1m\n"
 	    "}\n"
 	    "dry_run = perhaps\n");
 
 	ck_assert_ptr_nonnull(strstr(e, "test.conf:1: unknown option \"max_key\""));
 	ck_assert_ptr_nonnull(strstr(e, "test.conf:2: idle_timeout:"));
-	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: no limit"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: no event and no "
+	    "condition"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: a limit needs an "
+	    "event"));
 	ck_assert_ptr_nonnull(strstr(e, "test.conf:3: rule r: no reply"));
 	ck_assert_ptr_nonnull(strstr(e, "test.conf:6: dry_run: \"perhaps\" is not yes or no"));
 }
