@@ -51,7 +51,6 @@ struct pending {
 	struct pd_req		 req;
 	const char		*peer;		/* the server's, lives as long */
 	struct pd_dns_wait	 wait;
-	char			 name[PD_HELO_NAME_MAX + 1];
 };
 
 static void
@@ -77,17 +76,12 @@ pending_done(struct pending *p, enum pd_helo_dns dns)
 	uv_close((uv_handle_t *)&p->timer, pending_free_cb);
 }
 
+static enum pd_helo_dns helo_dns(enum pd_dns_status);
+
 static void
 pending_dns_cb(void *arg, enum pd_dns_status st)
 {
-	static const enum pd_helo_dns map[] = {
-		[PD_DNS_PENDING] = PD_HELO_DNS_TEMPFAIL,
-		[PD_DNS_FOUND] = PD_HELO_DNS_FOUND,
-		[PD_DNS_NOTFOUND] = PD_HELO_DNS_NOTFOUND,
-		[PD_DNS_TEMPFAIL] = PD_HELO_DNS_TEMPFAIL,
-	};
-
-	pending_done(arg, map[st]);
+	pending_done(arg, helo_dns(st));
 }
 
 static void
@@ -115,43 +109,66 @@ cancel_cb(void *arg, struct pd_conn *conn)
 	}
 }
 
+static enum pd_helo_dns
+helo_dns(enum pd_dns_status st)
+{
+	switch (st) {
+	case PD_DNS_FOUND:
+		return PD_HELO_DNS_FOUND;
+	case PD_DNS_NOTFOUND:
+		return PD_HELO_DNS_NOTFOUND;
+	case PD_DNS_TEMPFAIL:
+		return PD_HELO_DNS_TEMPFAIL;
+	default:
+		return PD_HELO_DNS_PENDING;
+	}
+}
+
+/* lookup_cb - the engine asks for a HELO name: answer from the cache */
+static enum pd_helo_dns
+lookup_cb(void *arg, const char *name)
+{
+	struct pd_daemon *d = arg;
+
+	if (d->dns == NULL)
+		return PD_HELO_DNS_NONE;
+	return helo_dns(pd_dns_peek(d->dns, name, pd_clock_now()));
+}
+
 static int
 request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
     const char *peer, struct pd_buf *out)
 {
 	struct pd_daemon *d = arg;
-	enum pd_dns_status st = PD_DNS_NOTFOUND;
-	enum pd_helo_dns dns = PD_HELO_DNS_NONE;
-	char name[PD_HELO_NAME_MAX + 1];
+	enum pd_dns_status st;
 	struct pending *p;
 
-	if (d->dns && pd_engine_helo_lookup(&d->engine, req, name)) {
-		if ((p = calloc(1, sizeof(*p))) == NULL) {
-			dns = PD_HELO_DNS_TEMPFAIL;
-			goto now;
-		}
-		st = pd_dns_lookup(d->dns, name, pd_clock_now(), &p->wait,
-		    pending_dns_cb, p);
-		if (st == PD_DNS_PENDING) {
-			p->d = d;
-			p->conn = conn;
-			p->req = *req;
-			p->peer = peer;
-			snprintf(p->name, sizeof(p->name), "%s", name);
-			uv_timer_init(d->loop, &p->timer);
-			uv_timer_start(&p->timer, pending_timeout_cb,
-			    (uint64_t)d->conf->reply_timeout, 0);
-			pd_list_push(&d->pending, &p->link);
-			return 1;
-		}
-		free(p);
-		dns = st == PD_DNS_FOUND ? PD_HELO_DNS_FOUND :
-		    st == PD_DNS_NOTFOUND ? PD_HELO_DNS_NOTFOUND :
-		    PD_HELO_DNS_TEMPFAIL;
+	if (pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
+	    PD_HELO_DNS_NONE, out) != PD_ACT_PENDING)
+		return 0;
+	/* Not cached: ask, and answer when DNS does or time runs out. */
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
+		    PD_HELO_DNS_TEMPFAIL, out);
+		return 0;
 	}
-now:
-	pd_engine_decide(&d->engine, req, pd_clock_now(), peer, dns, out);
-	return 0;
+	st = pd_dns_lookup(d->dns, d->engine.lookup_name, pd_clock_now(),
+	    &p->wait, pending_dns_cb, p);
+	if (st != PD_DNS_PENDING) {
+		free(p);
+		pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
+		    helo_dns(st), out);
+		return 0;
+	}
+	p->d = d;
+	p->conn = conn;
+	p->req = *req;
+	p->peer = peer;
+	uv_timer_init(d->loop, &p->timer);
+	uv_timer_start(&p->timer, pending_timeout_cb,
+	    (uint64_t)d->conf->reply_timeout, 0);
+	pd_list_push(&d->pending, &p->link);
+	return 1;
 }
 
 /* ensure_dns - a resolver, once some rule needs one */
@@ -306,6 +323,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 		pd_log_err("%s", err.msg);
 		return -1;
 	}
+	pd_engine_set_lookup(&d->engine, lookup_cb, d);
 	if (ensure_dns(d) < 0)
 		return -1;
 	load_state(d);

@@ -308,6 +308,28 @@ wait:
 	return PD_DNS_PENDING;
 }
 
+enum pd_dns_status
+pd_dns_peek(struct pd_dns *d, const char *name, int64_t now)
+{
+	struct pd_keytab_node *n;
+	struct dns_entry *e;
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= PD_KEYTAB_KEY_MAX)
+		return PD_DNS_NOTFOUND;
+	n = pd_keytab_get(&d->tab, name, len + 1, pd_keytab_hash(name, len));
+	if (n == NULL)
+		return PD_DNS_PENDING;
+	e = pd_list_entry(n, struct dns_entry, node);
+	if (e->status == PD_DNS_PENDING || now >= e->expires)
+		return PD_DNS_PENDING;
+	d->stats.lookups++;
+	d->stats.cache_hits++;
+	pd_list_unlink(&e->lru);
+	pd_list_push(&d->lru, &e->lru);
+	return e->status;
+}
+
 void
 pd_dns_cancel(struct pd_dns_wait *w)
 {

@@ -62,6 +62,11 @@ void	pd_dns_free(struct pd_dns *);
 enum pd_dns_status pd_dns_lookup(struct pd_dns *, const char *name,
 	    int64_t now, struct pd_dns_wait *, pd_dns_cb, void *arg);
 void	pd_dns_cancel(struct pd_dns_wait *);
+/*
+ * pd_dns_peek - the cached answer for name, or PD_DNS_PENDING when it
+ * must be looked up (with pd_dns_lookup); starts nothing.
+ */
+enum pd_dns_status pd_dns_peek(struct pd_dns *, const char *name, int64_t now);
 const struct pd_dns_stats *pd_dns_stats(const struct pd_dns *);
 const char *pd_dns_status_name(enum pd_dns_status);
 

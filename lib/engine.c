@@ -30,7 +30,7 @@ struct ctx {
 	const struct pd_req	*req;
 	int64_t			 now;
 	struct pd_addr		 client;
-	const char		*client_str;
+	char			 client_str[PD_ADDR_STRLEN];	/* lazily */
 	unsigned		 events;	/* bit mask of enum pd_event_type */
 	char			 helo[256];	/* lower case, no trailing dot */
 	unsigned		 findings;	/* 1 << enum pd_helo_finding */
@@ -38,11 +38,15 @@ struct ctx {
 	enum pd_helo_dns	 dns;		/* what the HELO lookup gave */
 };
 
-/* A key for one rule: the bytes to count by, and how to print them. */
+/*
+ * A key for one rule: the bytes to count by.  Its text is made only
+ * when a decision is logged (key_text), not for every request.
+ */
 struct key {
 	uint8_t		bytes[PD_KEYTAB_KEY_MAX - 2];
 	size_t		len;
-	char		text[PD_STR_VALUE_MAX + 1];
+	uint8_t		bits;		/* address keys: prefix length */
+	bool		cidr;		/* print as a network */
 };
 
 struct outcome;
@@ -229,18 +233,42 @@ static void
 key_addr(struct key *k, const struct pd_addr *client, int bits, bool cidr)
 {
 	struct pd_addr a = *client;
-	struct pd_cidr c;
 
 	pd_addr_mask(&a, bits);
 	k->bytes[0] = a.family;
 	memcpy(k->bytes + 1, a.bytes, pd_addr_len(&a));
 	k->len = 1 + pd_addr_len(&a);
-	c.addr = a;
-	c.bits = (uint8_t)bits;
-	if (cidr)
-		pd_cidr_format(&c, k->text, sizeof(k->text));
+	k->bits = (uint8_t)bits;
+	k->cidr = cidr;
+}
+
+/* key_text - how a key reads in a log line or a reply */
+static const char *
+key_text(const struct key *k, char *buf, size_t size)
+{
+	struct pd_cidr c = { .bits = k->bits };
+
+	if (k->bytes[0] == 's') {
+		pd_str_sanitize(buf, size, (const char *)k->bytes + 1,
+		    k->len - 1);
+		return buf;
+	}
+	c.addr.family = k->bytes[0];
+	memcpy(c.addr.bytes, k->bytes + 1, k->len - 1);
+	if (k->cidr)
+		pd_cidr_format(&c, buf, size);
 	else
-		pd_addr_format(&a, k->text, sizeof(k->text));
+		pd_addr_format(&c.addr, buf, size);
+	return buf;
+}
+
+/* client_text - the client address as text, made once when needed */
+static const char *
+client_text(struct ctx *x)
+{
+	if (x->client_str[0] == '\0')
+		pd_addr_format(&x->client, x->client_str, sizeof(x->client_str));
+	return x->client_str;
 }
 
 /* key_make - the key of rule r for this request; false when it has none */
@@ -280,17 +308,16 @@ key_make(const struct pd_conf *conf, const struct pd_rule *r,
 		k->bytes[i + 1] = r->key == PD_KEY_SENDER_DOMAIN ?
 		    (uint8_t)tolower((unsigned char)s[i]) : (uint8_t)s[i];
 	k->len = n + 1;
-	pd_str_sanitize(k->text, sizeof(k->text), (const char *)k->bytes + 1, n);
 	return true;
 }
 
 /* decide_log - the one log line of a decision */
 static void
-decide_log(const struct ctx *x, const struct verdict *v, enum pd_action act,
+decide_log(struct ctx *x, const struct verdict *v, enum pd_action act,
     const char *ref)
 {
 	struct pd_buf line;
-	char limit[64], win[32], exp[32];
+	char limit[64], win[32], exp[32], key[PD_STR_VALUE_MAX + 1];
 
 	pd_buf_init(&line, 2048);
 	if (v->warn) {
@@ -300,14 +327,15 @@ decide_log(const struct ctx *x, const struct verdict *v, enum pd_action act,
 		pd_buf_printf(&line, "action=%s", pd_action_name(act));
 	}
 	pd_buf_kv(&line, "rule", v->name);
-	pd_buf_kv(&line, "client", x->client_str);
-	if (v->key && strcmp(v->key->text, x->client_str) != 0)
-		pd_buf_kv(&line, "key", v->key->text);
+	pd_buf_kv(&line, "client", client_text(x));
+	if (v->key && strcmp(key_text(v->key, key, sizeof(key)),
+	    client_text(x)) != 0)
+		pd_buf_kv(&line, "key", key);
 	if (*x->helo)
 		pd_buf_kv(&line, "helo", pd_req_get(x->req, PD_A_HELO_NAME));
 	if (*pd_req_get(x->req, PD_A_PROTOCOL_STATE))
 		pd_buf_kv(&line, "state", pd_req_get(x->req, PD_A_PROTOCOL_STATE));
-	if (v->rule) {
+	if (v->rule && v->rule->limit >= 0) {
 		pd_str_fmt_duration(win, sizeof(win), v->rule->window);
 		snprintf(limit, sizeof(limit), "%lld/%s", v->rule->limit, win);
 		pd_buf_printf(&line, " count=%" PRIu64, v->count);
@@ -328,13 +356,18 @@ decide_log(const struct ctx *x, const struct verdict *v, enum pd_action act,
 	pd_buf_clear(&line);
 }
 
-/* render - the reply of verdict v, into out ("action=...\n\n") */
+/*
+ * render - the reply of verdict v, into out ("action=...\n\n"), and its
+ * log line.  With out NULL only the log line: the verdict took effect
+ * (a block was set) but another one answers this request.
+ */
 static enum pd_action
-render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
+render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
     struct pd_buf *out)
 {
 	const char *vars[PD_VAR_MAX] = { 0 };
 	char ref[16], count[24], limit[24], win[32], exp[32];
+	char key[PD_STR_VALUE_MAX + 1];
 	struct pd_buf text;
 	enum pd_action act;
 
@@ -345,15 +378,16 @@ render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
 	if (v->tmpl == NULL) {
 		pd_buf_printf(&text, "SLEEP %" PRId64, v->delay / 1000);
 	} else {
-		vars[PD_VAR_CLIENT_ADDRESS] = x->client_str;
+		vars[PD_VAR_CLIENT_ADDRESS] = client_text(x);
 		vars[PD_VAR_CLIENT_NAME] = pd_req_get(x->req, PD_A_CLIENT_NAME);
 		vars[PD_VAR_HELO_NAME] = pd_req_get(x->req, PD_A_HELO_NAME);
 		vars[PD_VAR_SENDER] = pd_req_get(x->req, PD_A_SENDER);
 		vars[PD_VAR_RECIPIENT] = pd_req_get(x->req, PD_A_RECIPIENT);
 		vars[PD_VAR_RULE] = v->name;
 		vars[PD_VAR_REF] = ref;
-		vars[PD_VAR_KEY] = v->key ? v->key->text : x->client_str;
-		if (v->rule) {
+		vars[PD_VAR_KEY] = v->key ? key_text(v->key, key, sizeof(key)) :
+		    client_text(x);
+		if (v->rule && v->rule->limit >= 0) {
 			snprintf(count, sizeof(count), "%" PRIu64, v->count);
 			snprintf(limit, sizeof(limit), "%lld", v->rule->limit);
 			pd_str_fmt_duration(win, sizeof(win), v->rule->window);
@@ -375,8 +409,8 @@ render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
 	}
 	act = pd_tmpl_action(pd_buf_str(&text));
 	decide_log(x, v, act, ref);
-	if (v->warn) {
-		e->stats.warned++;
+	if (v->warn || out == NULL) {
+		e->stats.warned += v->warn;
 		pd_buf_clear(&text);
 		return PD_ACT_DUNNO;
 	}
@@ -387,7 +421,7 @@ render(struct pd_engine *e, const struct ctx *x, const struct verdict *v,
 
 /* check_blocks - an active block or listing of a profile rule */
 static bool
-check_blocks(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+check_blocks(struct pd_engine *e, struct ctx *x, const size_t *rules,
     size_t n, struct verdict *v, struct key *k)
 {
 	const struct pd_conf *conf = e->conf;
@@ -465,12 +499,18 @@ applies(const struct pd_rule *r, const struct ctx *x)
 
 /* consider - what to do with a rule that fired */
 static void
-consider(struct pd_engine *e, const struct ctx *x, struct verdict *v,
+consider(struct pd_engine *e, struct ctx *x, struct verdict *v,
     struct outcome *o, struct pd_buf *out)
 {
 	const struct pd_rule *r = v->rule;
 	size_t len;
 
+	/* Decided already: a later rule still takes effect, and says so. */
+	if (o->decided) {
+		if (v->tmpl != NULL && r->score == 0)
+			render(e, x, v, NULL);
+		return;
+	}
 	if (r->score != 0) {
 		if (v->warn) {
 			render(e, x, v, out);
@@ -499,7 +539,7 @@ consider(struct pd_engine *e, const struct ctx *x, struct verdict *v,
 
 /* count_rules - the rules with a limit: count, and fire past it */
 static void
-count_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
     size_t n, struct outcome *o, struct pd_buf *out)
 {
 	const struct pd_conf *conf = e->conf;
@@ -508,7 +548,8 @@ count_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
 	struct key k;
 	uint64_t count;
 
-	for (size_t i = 0; i < n && !o->decided; i++) {
+	/* Every rule counts the events it applies to, decided or not. */
+	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
 		if (r->limit < 0 || !applies(r, x) || !key_make(conf, r, x, &k))
@@ -534,7 +575,7 @@ count_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
 
 /* check_rules - the rules without a limit: HELO findings and the like */
 static void
-check_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+check_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
     size_t n, struct outcome *o, struct pd_buf *out)
 {
 	const struct pd_conf *conf = e->conf;
@@ -553,7 +594,7 @@ check_rules(struct pd_engine *e, const struct ctx *x, const size_t *rules,
 
 /* dns_failed - the HELO lookup failed and a rule wanted its answer */
 static void
-dns_failed(struct pd_engine *e, const struct ctx *x, const size_t *rules,
+dns_failed(struct pd_engine *e, struct ctx *x, const size_t *rules,
     size_t n, struct outcome *o, struct pd_buf *out)
 {
 	const struct pd_conf *conf = e->conf;
@@ -567,7 +608,7 @@ dns_failed(struct pd_engine *e, const struct ctx *x, const size_t *rules,
 		return;
 	if (conf->dns_tempfail_reply.src == NULL) {
 		pd_log_info("helo=%s client=%s: DNS lookup %s; HELO DNS check "
-		    "skipped", x->helo, x->client_str,
+		    "skipped", x->helo, client_text(x),
 		    x->dns == PD_HELO_DNS_TIMEOUT ? "timed out" : "failed");
 		return;
 	}
@@ -579,7 +620,7 @@ dns_failed(struct pd_engine *e, const struct ctx *x, const size_t *rules,
 
 /* score_decide - the score's answer, when it reaches a threshold */
 static void
-score_decide(struct pd_engine *e, const struct ctx *x, struct outcome *o,
+score_decide(struct pd_engine *e, struct ctx *x, struct outcome *o,
     struct pd_buf *out)
 {
 	const struct pd_conf *conf = e->conf;
@@ -608,8 +649,6 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 	const size_t *rules;
 	size_t n;
 
-	if (access_match(conf, x, false) != NULL)
-		goto dunno;
 	if ((a = access_match(conf, x, true)) != NULL) {
 		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
 		    .warn = conf->dry_run };
@@ -645,7 +684,6 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		o.act = render(e, x, &o.sleep, out);
 		goto done;
 	}
-dunno:
 	pd_buf_puts(out, "action=DUNNO\n\n");
 	e->stats.actions[PD_ACT_DUNNO]++;
 	return PD_ACT_DUNNO;
@@ -673,7 +711,7 @@ helo_ctx(const struct pd_conf *conf, const struct pd_req *r,
 
 /* ctx_init - parse what the request is about; NULL, or why it can't */
 static const char *
-ctx_init(struct ctx *x, const struct pd_req *r, int64_t now, char *addr)
+ctx_init(struct ctx *x, const struct pd_req *r, int64_t now)
 {
 	const char *helo, *req;
 	size_t n;
@@ -686,8 +724,6 @@ ctx_init(struct ctx *x, const struct pd_req *r, int64_t now, char *addr)
 		    "no request attribute";
 	if (pd_addr_parse(pd_req_get(r, PD_A_CLIENT_ADDRESS), &x->client) < 0)
 		return "no usable client_address";
-	pd_addr_format(&x->client, addr, PD_ADDR_STRLEN);
-	x->client_str = addr;
 	helo = pd_req_get(r, PD_A_HELO_NAME);
 	n = pd_str_sanitize(x->helo, sizeof(x->helo), helo, strlen(helo));
 	if (n > 0 && x->helo[n - 1] == '.')
@@ -696,63 +732,70 @@ ctx_init(struct ctx *x, const struct pd_req *r, int64_t now, char *addr)
 	return NULL;
 }
 
-/* helo_findings - the HELO checks; none for authenticated clients */
-static void
-helo_findings(const struct pd_conf *conf, struct ctx *x,
-    enum pd_helo_dns dns, char *norm)
+/*
+ * helo_findings - the HELO checks; none for authenticated clients.
+ * Returns false when the DNS answer is still to come.
+ */
+static bool
+helo_findings(struct pd_engine *e, struct ctx *x, enum pd_helo_dns dns)
 {
+	char norm[PD_HELO_NAME_MAX + 1];
 	struct pd_helo_ctx hx;
 	enum pd_helo_finding f;
 
 	x->findings = 0;
 	x->dns = dns;
 	if (*pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
-		return;
-	helo_ctx(conf, x->req, &hx);
+		return true;
+	helo_ctx(e->conf, x->req, &hx);
 	f = pd_helo_classify(pd_req_get(x->req, PD_A_HELO_NAME), &hx, norm,
 	    x->tld);
-	if (f == PD_HELO_NEED_DNS)
+	if (f == PD_HELO_NEED_DNS) {
+		if (dns == PD_HELO_DNS_NONE && e->needs_dns && e->lookup) {
+			x->dns = dns = e->lookup(e->lookup_arg, norm);
+			if (dns == PD_HELO_DNS_PENDING) {
+				memcpy(e->lookup_name, norm, sizeof(norm));
+				return false;
+			}
+		}
 		f = dns == PD_HELO_DNS_NOTFOUND ? PD_HELO_UNKNOWN : PD_HELO_NONE;
+	}
 	if (f != PD_HELO_NONE)
 		x->findings |= 1u << f;
 	if (strcmp(pd_req_get(x->req, PD_A_CLIENT_NAME), "unknown") == 0)
 		x->findings |= 1u << PD_HELO_NO_RDNS;
+	return true;
 }
 
-bool
-pd_engine_helo_lookup(struct pd_engine *e, const struct pd_req *r,
-    char *name)
+void
+pd_engine_set_lookup(struct pd_engine *e, pd_engine_lookup_cb cb, void *arg)
 {
-	struct ctx x = { 0 };
-	char addr[PD_ADDR_STRLEN], tld[PD_HELO_NAME_MAX + 1];
-	struct pd_helo_ctx hx;
-
-	if (!e->needs_dns || *pd_req_get(r, PD_A_SASL_USERNAME) != '\0')
-		return false;
-	/* A malformed request is answered (and logged) by decide. */
-	if (ctx_init(&x, r, 0, addr) != NULL)
-		return false;
-	if (access_match(e->conf, &x, false) != NULL)
-		return false;
-	helo_ctx(e->conf, r, &hx);
-	return pd_helo_classify(pd_req_get(r, PD_A_HELO_NAME), &hx, name,
-	    tld) == PD_HELO_NEED_DNS;
+	e->lookup = cb;
+	e->lookup_arg = arg;
 }
 
 enum pd_action
 pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
     const char *peer, enum pd_helo_dns dns, struct pd_buf *out)
 {
-	char addr[PD_ADDR_STRLEN], norm[PD_HELO_NAME_MAX + 1];
 	struct ctx x = { 0 };
 	const char *why;
 
-	e->stats.requests++;
-	if ((why = ctx_init(&x, r, now, addr)) != NULL) {
+	if ((why = ctx_init(&x, r, now)) != NULL) {
+		e->stats.requests++;
 		pd_engine_malformed(e, peer, why, out);
 		return PD_ACT_DUNNO;
 	}
-	helo_findings(e->conf, &x, dns, norm);
+	/* Allow-listed clients are not checked at all, not even looked up. */
+	if (access_match(e->conf, &x, false) != NULL) {
+		e->stats.requests++;
+		e->stats.actions[PD_ACT_DUNNO]++;
+		pd_buf_puts(out, "action=DUNNO\n\n");
+		return PD_ACT_DUNNO;
+	}
+	if (!helo_findings(e, &x, dns))
+		return PD_ACT_PENDING;
+	e->stats.requests++;
 	return decide(e, &x, out);
 }
 

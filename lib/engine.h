@@ -30,6 +30,13 @@ struct pd_conf;
 struct pd_err;
 struct pd_req;
 
+/*
+ * The HELO DNS check asks this for a name's answer.  It returns the
+ * answer it has (from a cache), or PD_HELO_DNS_PENDING after which the
+ * caller looks the name (in e->lookup_name) up and decides again.
+ */
+typedef enum pd_helo_dns (*pd_engine_lookup_cb)(void *arg, const char *name);
+
 struct pd_engine_stats {
 	uint64_t	requests;
 	uint64_t	malformed;
@@ -46,6 +53,9 @@ struct pd_engine {
 	struct pd_sessions	 sessions;
 	uint32_t		 ref_next;
 	bool			 needs_dns;	/* a rule checks "unknown" */
+	pd_engine_lookup_cb	 lookup;
+	void			*lookup_arg;
+	char			 lookup_name[PD_HELO_NAME_MAX + 1];
 	struct pd_engine_stats	 stats;
 };
 
@@ -60,20 +70,19 @@ void	pd_engine_clear(struct pd_engine *);
 int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
 	    struct pd_err *);
 
-/*
- * pd_engine_helo_lookup - must the HELO name be looked up in DNS before
- * this request can be decided?  True when a rule checks "unknown" and
- * the name passes the syntax checks; name (PD_HELO_NAME_MAX + 1 bytes)
- * receives what to look up.
- */
-bool	pd_engine_helo_lookup(struct pd_engine *, const struct pd_req *,
-	    char *name);
+/* pd_engine_set_lookup - where HELO names are looked up (NULL: nowhere) */
+void	pd_engine_set_lookup(struct pd_engine *, pd_engine_lookup_cb, void *);
+
 /*
  * pd_engine_decide - answer one request: appends "action=...\n\n" to
- * reply and logs one line for every decision that is not DUNNO.
- * dns is what the lookup of the HELO name gave (PD_HELO_DNS_NONE when
- * none was needed).  peer names the connection in the log line of a
- * malformed request.  Returns what the reply does.
+ * reply and logs one line for every decision that is not DUNNO.  peer
+ * names the connection in the log line of a malformed request.  Returns
+ * what the reply does.
+ *
+ * dns is what the lookup of the HELO name gave, or PD_HELO_DNS_NONE to
+ * ask the lookup callback.  PD_ACT_PENDING means the name must be looked
+ * up first: nothing was counted or written, e->lookup_name says what to
+ * look up, and the caller decides again with the answer.
  */
 enum pd_action pd_engine_decide(struct pd_engine *, const struct pd_req *,
 	    int64_t now, const char *peer, enum pd_helo_dns dns,

@@ -31,7 +31,6 @@ static const char *var_names[PD_VAR_MAX] = {
 	[PD_VAR_REF] = "ref",
 	[PD_VAR_KEY] = "key",
 	[PD_VAR_TLD] = "tld",
-	[PD_VAR_REASON] = "reason",
 	[PD_VAR_SCORE] = "score",
 	[PD_VAR_REASONS] = "reasons",
 };
@@ -244,7 +243,7 @@ const char *
 pd_action_name(enum pd_action a)
 {
 	static const char *names[] = {
-		"dunno", "defer", "reject", "sleep", "warn", "other"
+		"dunno", "defer", "reject", "sleep", "warn", "other", "pending"
 	};
 
 	return names[a];

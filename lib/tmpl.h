@@ -34,7 +34,6 @@ enum pd_var {
 	PD_VAR_REF,
 	PD_VAR_KEY,
 	PD_VAR_TLD,
-	PD_VAR_REASON,
 	PD_VAR_SCORE,
 	PD_VAR_REASONS,
 	PD_VAR_MAX
@@ -59,6 +58,7 @@ enum pd_action {
 	PD_ACT_SLEEP,
 	PD_ACT_WARN,
 	PD_ACT_OTHER,		/* OK, HOLD, DISCARD, PREPEND, FILTER, ... */
+	PD_ACT_PENDING,		/* no answer yet: waiting for DNS */
 };
 
 /* pd_tmpl_compile - parse src; -1 with err on an unknown ${name} */

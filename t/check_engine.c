@@ -508,6 +508,17 @@ START_TEST(test_helo_checks_give_their_texts)
 }
 END_TEST
 
+/* A lookup that records what it was asked and has no answer yet. */
+static char asked[PD_HELO_NAME_MAX + 1];
+
+static enum pd_helo_dns
+pending_lookup(void *arg, const char *name)
+{
+	(void)arg;
+	snprintf(asked, sizeof(asked), "%s", name);
+	return PD_HELO_DNS_PENDING;
+}
+
 START_TEST(test_helo_lookup_asked_only_when_needed)
 {
 	static const struct {
@@ -521,36 +532,46 @@ START_TEST(test_helo_lookup_asked_only_when_needed)
 		{ "helo_name=mx.example.net\nsasl_username=bob", false },
 		{ "helo_name=mx.example.net\nclient_address=127.0.0.1", false },
 	};
-	char raw[1024], name[PD_HELO_NAME_MAX + 1];
 	struct pd_proto p;
 	struct pd_req r;
 	struct pd_err err;
+	struct pd_buf out;
+	char raw[1024];
 	size_t used;
 
 	setup(helo_conf);
+	pd_engine_set_lookup(&eng, pending_lookup, NULL);
+	pd_buf_init(&out, 4096);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		snprintf(raw, sizeof(raw), "request=smtpd_access_policy\n"
-		    "client_address=192.0.2.9\n%s\n\n", rows[i].extra);
+		    "client_address=192.0.2.9\nclient_port=7\n%s\n\n",
+		    rows[i].extra);
 		pd_proto_init(&p);
 		ck_assert_int_eq(pd_proto_feed(&p, raw, strlen(raw), &used,
 		    &err), 1);
 		ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
-		ck_assert_msg(pd_engine_helo_lookup(&eng, &r, name) ==
-		    rows[i].want, "%s", rows[i].extra);
-		if (rows[i].want)
-			ck_assert_str_eq(name, "mx.example.net");
+		asked[0] = '\0';
+		pd_buf_reset(&out);
+		ck_assert_msg((pd_engine_decide(&eng, &r, T0, "test",
+		    PD_HELO_DNS_NONE, &out) == PD_ACT_PENDING) == rows[i].want,
+		    "%s", rows[i].extra);
+		if (rows[i].want) {
+			ck_assert_str_eq(asked, "mx.example.net");
+			ck_assert_str_eq(eng.lookup_name, "mx.example.net");
+			/* Nothing answered, nothing counted yet. */
+			ck_assert_uint_eq(out.len, 0);
+			ck_assert_uint_eq(eng.sessions.tab.count, 0);
+		}
 		pd_proto_clear(&p);
 	}
+	pd_buf_clear(&out);
 	teardown();
 	/* Without a rule on "unknown" nothing is looked up. */
 	setup(small);
-	pd_proto_init(&p);
-	snprintf(raw, sizeof(raw), "request=smtpd_access_policy\n"
-	    "client_address=192.0.2.9\nhelo_name=mx.example.net\n\n");
-	ck_assert_int_eq(pd_proto_feed(&p, raw, strlen(raw), &used, &err), 1);
-	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
-	ck_assert(!pd_engine_helo_lookup(&eng, &r, name));
-	pd_proto_clear(&p);
+	pd_engine_set_lookup(&eng, pending_lookup, NULL);
+	asked[0] = '\0';
+	ck_assert(dunno(ask("192.0.2.9", 1, "helo_name=mx.example.net", T0)));
+	ck_assert_str_eq(asked, "");
 	teardown();
 }
 END_TEST
@@ -590,6 +611,22 @@ START_TEST(test_score_adds_up_to_threshold)
 	/* A name for the client takes its point away. */
 	ck_assert_ptr_nonnull(strstr(ask("192.0.2.9", 4, "helo_name=[192.0.2.1]\n"
 	    "client_name=mail.example.net", T0), "action=451 4.7.1"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_later_rules_count_after_a_decision)
+{
+	setup("rule a {\n event = connection\n limit = 1 per 1h\n"
+	    " reply = 451 4.7.1 rule a\n}\n"
+	    "rule b {\n event = connection\n limit = 2 per 1h\n block = 1h\n"
+	    " reply = 554 5.7.1 rule b\n}\n");
+	ck_assert(dunno(ask("192.0.2.9", 1, NULL, T0)));
+	ck_assert_str_eq(ask("192.0.2.9", 2, NULL, T0), "action=451 4.7.1 rule a\n\n");
+	/* a answers; b passes its limit on the same event and blocks. */
+	ck_assert_str_eq(ask("192.0.2.9", 3, NULL, T0), "action=451 4.7.1 rule a\n\n");
+	ck_assert(tu_log_has("action=reject rule=b client=192.0.2.9"));
+	ck_assert_str_eq(ask("192.0.2.9", 4, NULL, T0), "action=554 5.7.1 rule b\n\n");
 	teardown();
 }
 END_TEST
@@ -642,6 +679,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_dns_tempfail_action_reply);
 	tcase_add_test(tc, test_score_adds_up_to_threshold);
 	tcase_add_test(tc, test_condition_filters_counting);
+	tcase_add_test(tc, test_later_rules_count_after_a_decision);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,

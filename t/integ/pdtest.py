@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 
 import harness as h
 
@@ -67,3 +68,82 @@ class Policyd(object):
 def ref_of(text):
     m = re.search(r'PD-[0-9A-F]{6}', text or '')
     return m.group(0) if m else None
+
+
+class Unbound(object):
+    """A private unbound on a loopback port serving test zones.
+
+    zones: {zone: type} for local-zone lines; data: list of local-data
+    RRs; refuse: zones answered REFUSED (policyd sees a failure); slow:
+    zones forwarded to a UDP port that never answers.  queries() reads
+    unbound's own counter through unbound-control.
+    """
+
+    def __init__(self, zones=None, data=(), refuse=(), slow=()):
+        self.dir = tempfile.mkdtemp(prefix='pdtest-unbound.')
+        os.chmod(self.dir, 0o755)
+        if not h.keep_temp():
+            atexit.register(shutil.rmtree, self.dir, True)
+        self.port = h.free_port()
+        self.conf = os.path.join(self.dir, 'unbound.conf')
+        self.ctl = os.path.join(self.dir, 'unbound.ctl')
+        self.blackhole = None
+        lines = ['server:',
+                 '  interface: 127.0.0.1@%d' % self.port,
+                 '  port: %d' % self.port,
+                 '  do-daemonize: no', '  username: ""', '  chroot: ""',
+                 '  directory: "%s"' % self.dir, '  pidfile: ""',
+                 '  use-syslog: no', '  verbosity: 1',
+                 '  logfile: "%s/unbound.log"' % self.dir,
+                 '  do-ip6: no', '  do-not-query-localhost: no',
+                 '  access-control: 127.0.0.0/8 allow',
+                 '  num-threads: 1', '  prefetch: no',
+                 '  infra-host-ttl: 1', '  serve-expired: no']
+        for z, kind in (zones or {}).items():
+            lines.append('  local-zone: "%s." %s' % (z, kind))
+        for z in refuse:
+            lines.append('  local-zone: "%s." always_refuse' % z)
+        for rr in data:
+            lines.append('  local-data: "%s"' % rr)
+        if slow:
+            import socket
+            self.blackhole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.blackhole.bind(('127.0.0.1', 0))
+            bport = self.blackhole.getsockname()[1]
+            for z in slow:
+                lines += ['forward-zone:', '  name: "%s."' % z,
+                          '  forward-addr: 127.0.0.1@%d' % bport]
+        lines += ['remote-control:', '  control-enable: yes',
+                  '  control-interface: "%s"' % self.ctl,
+                  '  control-use-cert: no']
+        with open(self.conf, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        self.proc = None
+
+    def start(self):
+        self.proc = h.Proc(['unbound', '-d', '-c', self.conf], name='unbound')
+        self.proc.start(timeout=20)
+        # Ready when the control socket answers.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.control('status') is not None:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError('unbound did not start: %s' % self.proc.output())
+
+    def control(self, *args):
+        import subprocess
+        r = subprocess.run(['unbound-control', '-c', self.conf] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        return r.stdout if r.returncode == 0 else None
+
+    def queries(self):
+        out = self.control('stats_noreset') or ''
+        m = re.search(r'^total\.num\.queries=(\d+)$', out, re.M)
+        return int(m.group(1)) if m else -1
+
+    def stop(self):
+        if self.blackhole:
+            self.blackhole.close()
+        return self.proc.stop()
