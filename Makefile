@@ -26,13 +26,13 @@ PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
 	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c lib/keytab.c \
-	lib/log.c lib/proto.c lib/server.c lib/session.c lib/state.c lib/str.c \
+	lib/log.c lib/proto.c lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
 TESTS = check_addr check_buf check_conf check_counter check_engine check_helo \
-	check_proto check_server check_session check_state check_str check_tmpl \
+	check_proto check_server check_session check_state check_str check_tail check_tmpl \
 	check_window
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
