@@ -19,7 +19,7 @@
 #include "testutil.h"
 
 static struct pd_buf got;
-static char path[512], path1[512];
+static char path[512], path1[512], posfile[600];
 
 static void
 line_cb(void *arg, const char *line, size_t len)
@@ -46,6 +46,10 @@ setup(void)
 	snprintf(path1, sizeof(path1), "%s/mail.log.1", tu_tmpdir());
 	unlink(path);
 	unlink(path1);
+	/* Under CK_FORK=no the tests share one process and directory. */
+	snprintf(posfile, sizeof(posfile), "%s.pos", path);
+	unlink(posfile);
+	pd_buf_clear(&got);
 	pd_buf_init(&got, 1 << 20);
 }
 
@@ -177,10 +181,8 @@ START_TEST(test_tail_restart_resumes_exactly)
 	struct pd_tail t;
 	struct pd_tail_pos pos, loaded;
 	struct pd_err err;
-	char posfile[600];
 
 	setup();
-	snprintf(posfile, sizeof(posfile), "%s.pos", path);
 	put(path, "");
 	start(&t, NULL);
 	put(path, "1\n2\n3");
@@ -269,22 +271,29 @@ START_TEST(test_tail_damaged_position_file)
 {
 	struct pd_tail_pos pos;
 	struct pd_err err;
-	char posfile[600];
 
 	setup();
-	snprintf(posfile, sizeof(posfile), "%s.pos", path);
 	ck_assert_int_eq(pd_tail_pos_load(posfile, &pos, &err), 0);
 	put(posfile, "garbage\n");
 	ck_assert_int_eq(pd_tail_pos_load(posfile, &pos, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a maillog position"));
+	pd_buf_clear(&got);
 }
 END_TEST
+
+static void
+got_clear(void)
+{
+	pd_buf_clear(&got);
+}
 
 static Suite *
 tail_suite(void)
 {
 	Suite *s = suite_create("tail");
 	TCase *tc = tcase_create("follow");
+
+	tcase_add_checked_fixture(tc, NULL, got_clear);
 
 	tcase_add_test(tc, test_tail_first_start_skips_history);
 	tcase_add_test(tc, test_tail_partial_line_waits);
