@@ -571,6 +571,12 @@ close_block(struct parser *ps)
 		if (r->limit >= 0 && !r->has_event)
 			perr(ps, l, "rule %s: a limit needs an event to count",
 			    r->name);
+		if (r->has_event && pd_event_from_log(r->event) &&
+		    (r->limit < 0 || r->helo || (r->key != PD_KEY_CLIENT_ADDRESS &&
+		    r->key != PD_KEY_CLIENT_PREFIX)))
+			perr(ps, l, "rule %s: a maillog event needs a limit, no "
+			    "helo condition, and the key client_address or "
+			    "client_prefix", r->name);
 		if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
 			perr(ps, l, "rule %s: score takes the place of reply, "
 			    "block, release and delay", r->name);

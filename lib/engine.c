@@ -36,6 +36,7 @@ struct ctx {
 	unsigned		 findings;	/* 1 << enum pd_helo_finding */
 	char			 tld[PD_HELO_NAME_MAX + 1];
 	enum pd_helo_dns	 dns;		/* what the HELO lookup gave */
+	bool			 from_log;	/* a maillog event, no request */
 };
 
 /*
@@ -331,6 +332,8 @@ decide_log(struct ctx *x, const struct verdict *v, enum pd_action act,
 	if (v->key && strcmp(key_text(v->key, key, sizeof(key)),
 	    client_text(x)) != 0)
 		pd_buf_kv(&line, "key", key);
+	if (x->from_log)
+		pd_buf_puts(&line, " source=maillog");
 	if (*x->helo)
 		pd_buf_kv(&line, "helo", pd_req_get(x->req, PD_A_HELO_NAME));
 	if (*pd_req_get(x->req, PD_A_PROTOCOL_STATE))
@@ -537,6 +540,35 @@ consider(struct pd_engine *e, struct ctx *x, struct verdict *v,
 	o->decided = !v->warn;
 }
 
+/*
+ * log_rule - a rate or tarpit rule counting a maillog event acts on the
+ * requests of a key whose count is past the limit, without counting
+ * them: the events come from the maillog.
+ */
+static void
+log_rule(struct pd_engine *e, struct ctx *x, size_t i, const struct key *k,
+    struct outcome *o, struct pd_buf *out)
+{
+	const struct pd_rule *r = &e->conf->rules[i];
+	struct pd_counter *c;
+	struct verdict v;
+	uint64_t count;
+
+	if (r->kind != PD_RULE_RATE && r->kind != PD_RULE_TARPIT)
+		return;		/* blocks are set when the event comes */
+	c = pd_counters_get(&e->counters, e->slots[i], k->bytes, k->len);
+	if (c == NULL || pd_counter_blocked(c, x->now))
+		return;
+	count = pd_window_count(&c->win, e->counters.slots[c->slot].width,
+	    x->now);
+	if (count <= (uint64_t)r->limit)
+		return;
+	fire(r, &e->counters, c, x, count, &v);
+	v.key = k;
+	v.warn = r->warn || e->conf->dry_run;
+	consider(e, x, &v, o, out);
+}
+
 /* count_rules - the rules with a limit: count, and fire past it */
 static void
 count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
@@ -552,7 +584,13 @@ count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
-		if (r->limit < 0 || !applies(r, x) || !key_make(conf, r, x, &k))
+		if (r->limit < 0 || !key_make(conf, r, x, &k))
+			continue;
+		if (pd_event_from_log(r->event)) {
+			log_rule(e, x, rules[i], &k, o, out);
+			continue;
+		}
+		if (!applies(r, x))
 			continue;
 		c = pd_counters_add(&e->counters, e->slots[rules[i]], k.bytes,
 		    k.len, x->now);
@@ -797,6 +835,53 @@ pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
 		return PD_ACT_PENDING;
 	e->stats.requests++;
 	return decide(e, &x, out);
+}
+
+void
+pd_engine_event(struct pd_engine *e, enum pd_event_type type,
+    const struct pd_addr *client, int64_t now)
+{
+	const struct pd_conf *conf = e->conf;
+	struct pd_req none = { 0 };
+	struct ctx x = { .req = &none, .now = now, .client = *client,
+	    .from_log = true };
+	struct pd_counter *c;
+	struct verdict v;
+	struct key k;
+	uint64_t count;
+
+	e->stats.log_events++;
+	/* Trusted clients are exempt from what the maillog says, too. */
+	if (access_match(conf, &x, false) != NULL)
+		return;
+	for (size_t i = 0; i < conf->nrules; i++) {
+		const struct pd_rule *r = &conf->rules[i];
+
+		if (r->event != type || r->limit < 0 ||
+		    !key_make(conf, r, &x, &k))
+			continue;
+		c = pd_counters_add(&e->counters, e->slots[i], k.bytes, k.len,
+		    now);
+		if (c == NULL) {
+			e->stats.store_full++;
+			continue;
+		}
+		if (pd_counter_blocked(c, now)) {
+			/* Each attempt while listed starts the quiet period again. */
+			if (c->flags & PD_COUNTER_LISTING)
+				c->until = now + r->hold;
+			c->last = now;
+			continue;
+		}
+		count = pd_counters_count(&e->counters, c, now, 1);
+		if (count <= (uint64_t)r->limit ||
+		    (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING))
+			continue;
+		fire(r, &e->counters, c, &x, count, &v);
+		v.key = &k;
+		v.warn = r->warn || conf->dry_run;
+		render(e, &x, &v, NULL);
+	}
 }
 
 void

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "counter.h"
+#include "event.h"
 #include "helo.h"
 #include "session.h"
 #include "tmpl.h"
@@ -43,6 +44,7 @@ struct pd_engine_stats {
 	uint64_t	actions[PD_ACT_OTHER + 1];
 	uint64_t	warned;
 	uint64_t	store_full;
+	uint64_t	log_events;
 };
 
 struct pd_engine {
@@ -93,6 +95,15 @@ enum pd_action pd_engine_decide(struct pd_engine *, const struct pd_req *,
  */
 void	pd_engine_malformed(struct pd_engine *, const char *peer,
 	    const char *why, struct pd_buf *reply);
+
+/*
+ * pd_engine_event - count an event the maillog reported for client at
+ * now.  A block or listing rule that passes its limit blocks the key,
+ * and says so in the log; rate and tarpit rules act on the key's next
+ * requests.  Allow-listed clients are not counted.
+ */
+void	pd_engine_event(struct pd_engine *, enum pd_event_type,
+	    const struct pd_addr *client, int64_t now);
 
 /* pd_engine_tick - housekeeping: expire idle counters and sessions */
 void	pd_engine_tick(struct pd_engine *, int64_t now);

@@ -12,6 +12,11 @@ static const char *event_names[PD_EV_MAX] = {
 	[PD_EV_RCPT] = "rcpt",
 	[PD_EV_DATA] = "data",
 	[PD_EV_MESSAGE] = "message",
+	[PD_EV_LOG_CONNECTION] = "log_connection",
+	[PD_EV_RCPT_REJECTED] = "rcpt_rejected",
+	[PD_EV_AUTH_FAILED] = "auth_failed",
+	[PD_EV_DATA_REJECTED] = "data_rejected",
+	[PD_EV_DROPPED] = "dropped",
 };
 
 static const char *key_names[PD_KEY_MAX] = {

@@ -9,6 +9,7 @@
 #ifndef PD_EVENT_H
 #define PD_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -20,8 +21,21 @@ enum pd_event_type {
 	PD_EV_RCPT,		/* each RCPT TO */
 	PD_EV_DATA,		/* DATA command */
 	PD_EV_MESSAGE,		/* end of message */
+	/* From the maillog: what Postfix itself did. */
+	PD_EV_LOG_CONNECTION,	/* smtpd "connect from" */
+	PD_EV_RCPT_REJECTED,	/* NOQUEUE: reject: RCPT */
+	PD_EV_AUTH_FAILED,	/* SASL authentication failed */
+	PD_EV_DATA_REJECTED,	/* reject or milter-reject at DATA or after */
+	PD_EV_DROPPED,		/* lost connection, too many errors, timeout */
 	PD_EV_MAX
 };
+
+/* pd_event_from_log - the event comes from the maillog, not a request */
+static inline bool
+pd_event_from_log(enum pd_event_type t)
+{
+	return t >= PD_EV_LOG_CONNECTION;
+}
 
 enum pd_key_type {
 	PD_KEY_CLIENT_ADDRESS,	/* IPv4 exact, IPv6 by its /64 */

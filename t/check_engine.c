@@ -645,6 +645,93 @@ START_TEST(test_condition_filters_counting)
 }
 END_TEST
 
+static const char case_b[] =
+    "allow trusted {\n client = 192.0.2.200\n}\n"
+    "rule dict_tarpit {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+    " delay = 5s step\n max_delay = 30s\n}\n"
+    "rule dict_block {\n event = rcpt_rejected\n limit = 4 per 1h\n"
+    " block = 2m\n reply = 554 5.7.1 Too many errors from ${client_address}\n}\n"
+    "rule dict_segment {\n event = rcpt_rejected\n key = client_prefix\n"
+    " limit = 9 per 1h\n block = 1h\n"
+    " reply = 554 5.7.1 Too many errors from ${key}\n}\n";
+
+static void
+log_event(enum pd_event_type type, const char *addr, int64_t now)
+{
+	struct pd_addr a;
+
+	ck_assert_int_eq(pd_addr_parse(addr, &a), 0);
+	pd_engine_event(&eng, type, &a, now);
+}
+
+START_TEST(test_case_b_tarpit_then_block)
+{
+	const char *want[] = { "DUNNO", "SLEEP 5", "SLEEP 10", "SLEEP 15" };
+	char w[64];
+
+	setup(case_b);
+	for (int i = 0; i < 4; i++) {
+		log_event(PD_EV_RCPT_REJECTED, "198.51.100.7", T0 + i * SEC);
+		snprintf(w, sizeof(w), "action=%s\n\n", want[i]);
+		ck_assert_str_eq(ask("198.51.100.7", 1, NULL, T0 + i * SEC), w);
+	}
+	/* The fifth error blocks for 2 minutes. */
+	log_event(PD_EV_RCPT_REJECTED, "198.51.100.7", T0 + 5 * SEC);
+	ck_assert(tu_log_has("action=reject rule=dict_block client=198.51.100.7 "
+	    "source=maillog count=5 limit=4/1h"));
+	ck_assert_str_eq(ask("198.51.100.7", 2, NULL, T0 + 6 * SEC),
+	    "action=554 5.7.1 Too many errors from 198.51.100.7\n\n");
+	ck_assert_str_eq(ask("198.51.100.7", 3, NULL, T0 + 2 * MIN + 4 * SEC),
+	    "action=554 5.7.1 Too many errors from 198.51.100.7\n\n");
+	/* After the block the tarpit goes on: five errors in the hour. */
+	ck_assert_str_eq(ask("198.51.100.7", 4, NULL, T0 + 2 * MIN + 6 * SEC),
+	    "action=SLEEP 20\n\n");
+	/* Another address is not delayed. */
+	ck_assert(dunno(ask("198.51.100.8", 1, NULL, T0 + 7 * SEC)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_case_b_segment_and_allow_list)
+{
+	char addr[32];
+
+	setup(case_b);
+	/* Ten addresses of one /24, one error each: the segment is blocked. */
+	for (int i = 1; i <= 10; i++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i);
+		log_event(PD_EV_RCPT_REJECTED, addr, T0 + i * SEC);
+	}
+	ck_assert_str_eq(ask("203.0.113.77", 1, NULL, T0 + MIN),
+	    "action=554 5.7.1 Too many errors from 203.0.113.0/24\n\n");
+	/* A trusted address is never counted, delayed or blocked. */
+	for (int i = 0; i < 20; i++)
+		log_event(PD_EV_RCPT_REJECTED, "192.0.2.200", T0 + i * SEC);
+	ck_assert(dunno(ask("192.0.2.200", 1, NULL, T0 + MIN)));
+	ck_assert(dunno(ask("192.0.2.201", 1, NULL, T0 + MIN)));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_case_e_block_and_reblock)
+{
+	setup("rule auth_flood {\n event = auth_failed\n limit = 9 per 1h\n"
+	    " block = 24h\n reply = 554 5.7.1 Your IP is generating excessive "
+	    "authentication failures. Please contact support.\n}\n");
+	for (int i = 0; i < 10; i++)
+		log_event(PD_EV_AUTH_FAILED, "198.51.100.9", T0 + i * SEC);
+	ck_assert_str_eq(ask("198.51.100.9", 1, NULL, T0 + MIN),
+	    "action=554 5.7.1 Your IP is generating excessive authentication "
+	    "failures. Please contact support.\n\n");
+	ck_assert(dunno(ask("198.51.100.9", 2, NULL, T0 + 10 * SEC + DAY)));
+	/* The behaviour resumes after the block: blocked again. */
+	for (int i = 0; i < 10; i++)
+		log_event(PD_EV_AUTH_FAILED, "198.51.100.9", T0 + DAY + MIN + i);
+	ck_assert(!dunno(ask("198.51.100.9", 3, NULL, T0 + DAY + 2 * MIN)));
+	teardown();
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -680,6 +767,11 @@ engine_suite(void)
 	tcase_add_test(tc, test_score_adds_up_to_threshold);
 	tcase_add_test(tc, test_condition_filters_counting);
 	tcase_add_test(tc, test_later_rules_count_after_a_decision);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("maillog");
+	tcase_add_test(tc, test_case_b_tarpit_then_block);
+	tcase_add_test(tc, test_case_b_segment_and_allow_list);
+	tcase_add_test(tc, test_case_e_block_and_reblock);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,
