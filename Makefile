@@ -25,8 +25,9 @@ PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS)
 PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
-	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c lib/keytab.c \
-	lib/log.c lib/proto.c lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
+	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c \
+	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
+	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a

@@ -62,6 +62,7 @@ static const struct option {
 	    "24", 1, 32 },
 	{ "ipv6_segment", OPT_INT, offsetof(struct pd_conf, ipv6_segment),
 	    "64", 1, 128 },
+	{ "maillog", OPT_STRING, offsetof(struct pd_conf, maillog), "", 0, 0 },
 	{ "local_domains", OPT_LIST, offsetof(struct pd_conf, local_domains),
 	    "", 0, 0 },
 	{ "local_addresses", OPT_LIST,
@@ -732,6 +733,15 @@ resolve_globals(struct parser *ps)
 	    &c->score_defer_reply);
 	reply_option(ps, "score_reject_reply", c->score_reject_reply_text,
 	    &c->score_reject_reply);
+}
+
+bool
+pd_conf_needs_maillog(const struct pd_conf *c)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].has_event && pd_event_from_log(c->rules[i].event))
+			return true;
+	return false;
 }
 
 bool

@@ -112,6 +112,7 @@ struct pd_conf {
 	long long		 ipv6_client_prefix;
 	long long		 ipv4_segment;
 	long long		 ipv6_segment;
+	char			*maillog;		/* "" when not followed */
 	struct pd_strlist	 local_domains;		/* lower case */
 	struct pd_strlist	 local_addresses_text;
 	struct pd_cidr		*local_addresses;
@@ -152,6 +153,9 @@ struct pd_conf *pd_conf_parse(const char *name, const char *text,
 	    char *const *overrides, size_t noverrides, pd_conf_error_cb cb,
 	    void *arg);
 void	pd_conf_free(struct pd_conf *);
+
+/* pd_conf_needs_maillog - some rule counts events from the maillog */
+bool	pd_conf_needs_maillog(const struct pd_conf *);
 
 /* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
 bool	pd_conf_needs_dns(const struct pd_conf *);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "conf.h"
 #include "proto.h"
+#include "maillog.h"
 #include "state.h"
 #include "daemon.h"
 
@@ -171,6 +173,90 @@ request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
 	return 1;
 }
 
+/* maillog_line_cb - a line Postfix logged: count what it reports */
+static void
+maillog_line_cb(void *arg, const char *line, size_t len)
+{
+	struct pd_daemon *d = arg;
+	struct pd_maillog_line ml;
+	enum pd_event_type type;
+	int64_t now = pd_clock_now();
+	struct tm tm;
+	time_t t = (time_t)(now / 1000);
+
+	d->log_lines++;
+	localtime_r(&t, &tm);
+	if (pd_maillog_parse(line, len, now, tm.tm_gmtoff, &ml) < 0 ||
+	    !pd_maillog_event(&ml, &type))
+		return;
+	d->log_matched++;
+	/* Live, the line is as old as it takes to read it: count it now. */
+	pd_engine_event(&d->engine, type, &ml.client, now);
+}
+
+/* maillog_path_pos - where the maillog position is kept, or NULL */
+static const char *
+maillog_pos_file(const struct pd_daemon *d, char *buf, size_t len)
+{
+	if (*d->conf->state_file == '\0')
+		return NULL;
+	snprintf(buf, len, "%s.maillog", d->conf->state_file);
+	return buf;
+}
+
+/* start_maillog - follow the maillog from where the last run stopped */
+static int
+start_maillog(struct pd_daemon *d)
+{
+	struct pd_tail_pos pos;
+	struct pd_err err;
+	const char *pf;
+	char buf[4200];
+	int have = 0;
+
+	if (*d->conf->maillog == '\0') {
+		if (pd_conf_needs_maillog(d->conf))
+			pd_log_warnx("rules count maillog events, but no "
+			    "maillog is set: they will never trigger");
+		return 0;
+	}
+	if ((pf = maillog_pos_file(d, buf, sizeof(buf))) != NULL &&
+	    (have = pd_tail_pos_load(pf, &pos, &err)) < 0) {
+		pd_log_warnx("%s; reading the maillog from its end", err.msg);
+		have = 0;
+	}
+	if (pd_tail_init(&d->tail, d->conf->maillog, have ? &pos : NULL,
+	    maillog_line_cb, d, &err) < 0 ||
+	    pd_tail_start(&d->tail, d->loop, 500) < 0) {
+		pd_log_err("maillog %s: %s", d->conf->maillog, err.msg);
+		return -1;
+	}
+	d->tailing = true;
+	if (d->tail.fd < 0)
+		pd_log_warnx("maillog %s: %s; waiting for it to appear",
+		    d->conf->maillog, strerror(errno));
+	return 0;
+}
+
+/* save_maillog_pos - keep the position with the counters it fed */
+static int
+save_maillog_pos(struct pd_daemon *d)
+{
+	struct pd_tail_pos pos;
+	struct pd_err err;
+	char buf[4200];
+	const char *pf;
+
+	if (!d->tailing || (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
+		return 0;
+	pd_tail_position(&d->tail, &pos);
+	if (pd_tail_pos_save(pf, &pos, &err) < 0) {
+		pd_log_err("state: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* ensure_dns - a resolver, once some rule needs one */
 static int
 ensure_dns(struct pd_daemon *d)
@@ -253,6 +339,8 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		rc = pd_state_save(&d->engine.counters, path, pd_clock_now(), &err);
 		if (rc < 0)
 			pd_log_err("state: %s", err.msg);
+		else
+			rc = save_maillog_pos(d);
 		_exit(rc < 0);
 	}
 	reap_saver(d, true);
@@ -260,6 +348,7 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
 		return -1;
 	}
+	save_maillog_pos(d);
 	pd_log_info("state: saved %zu counters to %s",
 	    pd_counters_size(&d->engine.counters), path);
 	return 0;
@@ -327,6 +416,8 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	if (ensure_dns(d) < 0)
 		return -1;
 	load_state(d);
+	if (start_maillog(d) < 0)
+		return -1;
 	d->next_save = pd_clock_now() + d->conf->state_interval;
 	if (pd_server_init(&d->server, loop, &ops, d) < 0)
 		return -1;
@@ -419,7 +510,13 @@ pd_daemon_stop(struct pd_daemon *d)
 	pd_server_close(&d->server);
 	pd_dns_free(d->dns);
 	d->dns = NULL;
+	/* Read what Postfix logged up to now before saving the position. */
+	if (d->tailing)
+		pd_tail_poll(&d->tail);
 	pd_daemon_save(d, false);
+	if (d->tailing)
+		pd_tail_clear(&d->tail);
+	d->tailing = false;
 	uv_close((uv_handle_t *)&d->tick, NULL);
 }
 

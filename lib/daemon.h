@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "list.h"
 #include "server.h"
+#include "tail.h"
 
 struct pd_conf;
 
@@ -31,6 +32,10 @@ struct pd_daemon {
 	struct pd_server	 server;
 	struct pd_dns		*dns;		/* NULL until a rule needs it */
 	struct pd_list		 pending;	/* requests waiting for DNS */
+	struct pd_tail		 tail;		/* the maillog, when followed */
+	bool			 tailing;
+	uint64_t		 log_lines;	/* maillog lines read */
+	uint64_t		 log_matched;	/* of them, events */
 	uv_timer_t		 tick;
 	int64_t			 next_save;	/* wall-clock ms */
 	pid_t			 saver;		/* child writing a snapshot */

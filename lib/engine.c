@@ -874,8 +874,11 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 			continue;
 		}
 		count = pd_counters_count(&e->counters, c, now, 1);
-		if (count <= (uint64_t)r->limit ||
-		    (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING))
+		if (count <= (uint64_t)r->limit)
+			continue;
+		/* Rate and tarpit rules act on requests; say when they start. */
+		if ((r->kind == PD_RULE_RATE || r->kind == PD_RULE_TARPIT) &&
+		    count != (uint64_t)r->limit + 1)
 			continue;
 		fire(r, &e->counters, c, &x, count, &v);
 		v.key = &k;

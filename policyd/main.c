@@ -13,21 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "conf.h"
 #include "daemon.h"
+#include "replay.h"
 
 #define MAX_OVERRIDES	64
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: policyd [-dft] [-c file] [-o name=value]\n");
+	fprintf(stderr, "usage: policyd [-dft] [-c file] [-o name=value]\n"
+	    "       policyd [-c file] [-o name=value] replay maillog\n");
 	exit(2);
 }
 
@@ -60,6 +64,26 @@ close_walk_cb(uv_handle_t *h, void *arg)
 	(void)arg;
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
+}
+
+/* replay - "policyd replay FILE": the rules over a saved maillog */
+static int
+replay(const char *file, char **overrides, size_t nover, const char *log)
+{
+	struct pd_replay_stats st;
+	struct pd_conf *conf;
+	struct pd_err err;
+
+	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
+	    NULL)) == NULL)
+		return 1;
+	if (pd_replay(conf, log, pd_clock_now(), stdout, &st, &err) < 0) {
+		fprintf(stderr, "policyd: %s\n", err.msg);
+		pd_conf_free(conf);
+		return 1;
+	}
+	pd_conf_free(conf);
+	return 0;
 }
 
 static int
@@ -127,6 +151,8 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
+	if (optind + 2 == argc && strcmp(argv[optind], "replay") == 0)
+		return replay(file, overrides, nover, argv[optind + 1]);
 	if (optind != argc)
 		usage();
 

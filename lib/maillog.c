@@ -1,0 +1,736 @@
+/*
+ * maillog - parse the Postfix lines policyd counts.
+ *
+ * A line is "STAMP HOST PROGRAM[PID]: MESSAGE".  Only two programs
+ * matter: smtpd, whatever its syslog_name ("postfix/smtpd",
+ * "postfix/submission/smtpd", "postfix-out/smtpd"), and cleanup, which
+ * logs the milter reject at end of message.  postscreen is not smtpd:
+ * its CONNECT lines precede smtpd's own "connect from" for the clients it
+ * passes, and its rejects are its own verdicts on clients that never
+ * reached smtpd, so all its lines are NONE.
+ *
+ * The formats are Postfix 3.7's (smtpd.c, smtpd_check.c log_whatsup(),
+ * smtpd_sasl_glue.c, cleanup_milter.c).  Each message is matched by
+ * literal prefixes at fixed positions, and the client is always taken
+ * from the position Postfix puts it in, before any text a client
+ * controls: a client that writes "from unknown[192.0.2.1]" into its
+ * subject must not get that address counted.
+ *
+ * Every read is bounded by the line's end; the line needs no NUL.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "addr.h"
+#include "event.h"
+#include "str.h"
+#include "maillog.h"
+
+/* The part of a line still to parse: [p, e). */
+struct span {
+	const char	*p;
+	const char	*e;
+};
+
+static inline size_t
+span_len(const struct span *s)
+{
+	return (size_t)(s->e - s->p);
+}
+
+/* starts - [p, e) starts with lit */
+static inline bool
+starts(const char *p, const char *e, const char *lit)
+{
+	size_t n = strlen(lit);		/* lit is a literal: folded */
+
+	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+/* eat - skip lit if the span starts with it */
+static inline bool
+eat(struct span *s, const char *lit)
+{
+	if (!starts(s->p, s->e, lit))
+		return false;
+	s->p += strlen(lit);
+	return true;
+}
+
+static inline bool
+eat_char(struct span *s, char c)
+{
+	if (s->p == s->e || *s->p != c)
+		return false;
+	s->p++;
+	return true;
+}
+
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* digits - n decimal digits exactly; -1 if they are not there */
+static int
+digits(struct span *s, int n)
+{
+	int v = 0;
+
+	if (span_len(s) < (size_t)n)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (!is_digit(s->p[i]))
+			return -1;
+		v = v * 10 + (s->p[i] - '0');
+	}
+	s->p += n;
+	return v;
+}
+
+/* number - 1 to 9 digits (no overflow); -1 if none */
+static int
+number(struct span *s)
+{
+	int v = 0, n = 0;
+
+	while (s->p < s->e && is_digit(*s->p) && n < 9) {
+		v = v * 10 + (*s->p++ - '0');
+		n++;
+	}
+	if (n == 0 || (s->p < s->e && is_digit(*s->p)))
+		return -1;
+	return v;
+}
+
+/* find - first occurrence of lit in s, or NULL */
+static const char *
+find(const struct span *s, const char *lit)
+{
+	size_t n = strlen(lit);
+	const char *p = s->p, *q;
+
+	while ((size_t)(s->e - p) >= n) {
+		if ((q = memchr(p, lit[0], (size_t)(s->e - p) - n + 1)) == NULL)
+			return NULL;
+		if (memcmp(q, lit, n) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Time.  days_from_civil() and year_of_days() are Howard Hinnant's
+ * proleptic Gregorian algorithms: exact, and no timegm(), which would
+ * read the TZ environment on some systems.
+ */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int64_t
+year_of_days(int64_t z)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	return yoe + era * 400 + (mp >= 10);
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Days in each month; February has 29 because the year may be unknown. */
+static const int mdays[12] = {
+	31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+};
+
+/* clock_ok - h:m:s in range and d in range for month m (1-based) */
+static bool
+clock_ok(int m, int d, int h, int mi, int s)
+{
+	/* 60 is a leap second; the arithmetic rolls it into the next. */
+	return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
+	    h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
+}
+
+/* hms - "HH:MM:SS" */
+static bool
+hms(struct span *s, int *h, int *mi, int *sec)
+{
+	return (*h = digits(s, 2)) >= 0 && eat_char(s, ':') &&
+	    (*mi = digits(s, 2)) >= 0 && eat_char(s, ':') &&
+	    (*sec = digits(s, 2)) >= 0;
+}
+
+static const char months[12][3] = {
+	{ 'J', 'a', 'n' }, { 'F', 'e', 'b' }, { 'M', 'a', 'r' },
+	{ 'A', 'p', 'r' }, { 'M', 'a', 'y' }, { 'J', 'u', 'n' },
+	{ 'J', 'u', 'l' }, { 'A', 'u', 'g' }, { 'S', 'e', 'p' },
+	{ 'O', 'c', 't' }, { 'N', 'o', 'v' }, { 'D', 'e', 'c' },
+};
+
+/*
+ * stamp_traditional - "Nov 23 09:36:51 ", "Nov  3 ..." (syslogd) or
+ * "Nov 03 ..." (Postfix's postlogd, strftime "%b %d").  The C locale's
+ * English month names are what both write.
+ */
+static int
+stamp_traditional(struct span *s, int64_t now, long tz, int64_t *ms)
+{
+	int m, d, h, mi, sec;
+	int64_t local, y, t;
+
+	if (span_len(s) < 4 || s->p[3] != ' ')
+		return -1;
+	for (m = 0; m < 12; m++)
+		if (memcmp(s->p, months[m], 3) == 0)
+			break;
+	if (m == 12)
+		return -1;
+	s->p += 4;
+	m++;
+	if (eat_char(s, ' ')) {
+		if ((d = digits(s, 1)) < 0)
+			return -1;
+	} else if ((d = digits(s, 2)) < 0) {
+		/* "Nov 3 ": one digit, one space, as some syslogs write */
+		if ((d = digits(s, 1)) < 0)
+			return -1;
+	}
+	if (!eat_char(s, ' ') || !hms(s, &h, &mi, &sec) || !eat_char(s, ' ') ||
+	    !clock_ok(m, d, h, mi, sec))
+		return -1;
+	local = floor_div(now, 1000) + tz;
+	y = year_of_days(floor_div(local, 86400));
+	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec - tz;
+	/* More than a day ahead of now: last year's line read this year. */
+	if (t * 1000 > now + 86400 * 1000LL)
+		t = days_from_civil(y - 1, m, d) * 86400 + h * 3600 + mi * 60 +
+		    sec - tz;
+	*ms = t * 1000;
+	return 0;
+}
+
+/* stamp_rfc3339 - "2026-11-23T09:36:51[.123456](Z|+01:00|+0100) " */
+static int
+stamp_rfc3339(struct span *s, int64_t *ms)
+{
+	int y, m, d, h, mi, sec, frac = 0, scale = 100, oh, om, sign;
+	int64_t t;
+
+	if ((y = digits(s, 4)) < 0 || !eat_char(s, '-') ||
+	    (m = digits(s, 2)) < 0 || !eat_char(s, '-') ||
+	    (d = digits(s, 2)) < 0 ||
+	    !(eat_char(s, 'T') || eat_char(s, 't')) ||
+	    !hms(s, &h, &mi, &sec) || !clock_ok(m, d, h, mi, sec))
+		return -1;
+	if (eat_char(s, '.')) {
+		if (s->p == s->e || !is_digit(*s->p))
+			return -1;
+		/* milliseconds: the first three digits, the rest is skipped */
+		for (; s->p < s->e && is_digit(*s->p); s->p++) {
+			frac += (*s->p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (eat_char(s, 'Z') || eat_char(s, 'z')) {
+		oh = om = 0;
+		sign = 1;
+	} else {
+		if (eat_char(s, '+'))
+			sign = 1;
+		else if (eat_char(s, '-'))
+			sign = -1;
+		else
+			return -1;
+		if ((oh = digits(s, 2)) < 0)
+			return -1;
+		eat_char(s, ':');
+		if ((om = digits(s, 2)) < 0 || oh > 23 || om > 59)
+			return -1;
+	}
+	if (!eat_char(s, ' '))
+		return -1;
+	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	*ms = t * 1000 + frac;
+	return 0;
+}
+
+/* Longest host and program names taken; longer ones are not Postfix's. */
+#define HOST_MAX	255
+#define PROG_MAX	64
+
+enum program {
+	PROG_OTHER,
+	PROG_SMTPD,
+	PROG_CLEANUP,
+};
+
+/* ends_with - the n bytes at p end in lit */
+static bool
+ends_with(const char *p, size_t n, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	return n >= k && memcmp(p + n - k, lit, k) == 0;
+}
+
+/*
+ * header - skip "HOST PROGRAM[PID]: " (or "PROGRAM: ") and say which
+ * program it is.  Postfix names itself syslog_name/service, and
+ * syslog_name starts with "postfix" ("postfix", "postfix/submission",
+ * "postfix-out"): a bare "smtpd" is OpenSMTPD's.
+ */
+static int
+header(struct span *s, enum program *prog)
+{
+	const char *host, *name, *p;
+	size_t n;
+
+	host = s->p;
+	p = memchr(host, ' ', span_len(s) < HOST_MAX + 1 ? span_len(s) :
+	    HOST_MAX + 1);
+	if (p == NULL || p == host)
+		return -1;
+	s->p = name = p + 1;
+	for (p = name; p < s->e && p - name <= PROG_MAX; p++)
+		if (*p == '[' || *p == ':' || *p == ' ')
+			break;
+	if (p == name || p == s->e || *p == ' ' || p - name > PROG_MAX)
+		return -1;
+	n = (size_t)(p - name);
+	s->p = p;
+	if (eat_char(s, '[')) {
+		if (number(s) < 0 || !eat_char(s, ']'))
+			return -1;
+	}
+	if (!eat(s, ": "))
+		return -1;
+	*prog = PROG_OTHER;
+	if (n > 7 && memcmp(name, "postfix", 7) == 0 &&
+	    (name[7] == '/' || name[7] == '-')) {
+		if (ends_with(name, n, "/smtpd"))
+			*prog = PROG_SMTPD;
+		else if (ends_with(name, n, "/cleanup"))
+			*prog = PROG_CLEANUP;
+	}
+	return 0;
+}
+
+/*
+ * client - "NAME[ADDR]" with an optional ":PORT" (Postfix 3.5 and later
+ * with smtpd_client_port_logging).  NAME is a validated host name or
+ * "unknown", so it holds no '[' or blank.  "unknown[unknown]" fails.
+ */
+static bool
+client(struct span *s, bool port, struct pd_addr *a)
+{
+	char buf[PD_ADDR_STRLEN];
+	const char *p, *lb = NULL, *rb;
+	size_t n;
+
+	for (p = s->p; p < s->e && p - s->p <= HOST_MAX; p++) {
+		if (*p == '[') {
+			lb = p;
+			break;
+		}
+		if (*p == ' ' || *p == ']')
+			return false;
+	}
+	if (lb == NULL || lb == s->p)
+		return false;
+	n = (size_t)(s->e - (lb + 1));
+	if ((rb = memchr(lb + 1, ']', n < sizeof(buf) ? n : sizeof(buf))) ==
+	    NULL)
+		return false;
+	n = (size_t)(rb - (lb + 1));
+	/* inet_pton() would stop at a NUL: the bytes must all be address. */
+	for (size_t i = 0; i < n; i++) {
+		char c = lb[1 + i];
+
+		if (!is_digit(c) && !(c >= 'a' && c <= 'f') &&
+		    !(c >= 'A' && c <= 'F') && c != '.' && c != ':')
+			return false;
+	}
+	memcpy(buf, lb + 1, n);
+	buf[n] = '\0';
+	if (pd_addr_parse(buf, a) < 0)
+		return false;
+	s->p = rb + 1;
+	if (port && s->p + 1 < s->e && s->p[0] == ':' && is_digit(s->p[1])) {
+		s->p++;
+		if (number(s) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* set_reason - the sanitised bytes [p, e) */
+static void
+set_reason(struct pd_maillog_line *out, const char *p, const char *e)
+{
+	pd_str_sanitize(out->reason, sizeof(out->reason), p, (size_t)(e - p));
+}
+
+/* set_after - a command name such as "RCPT" or "END-OF-MESSAGE" */
+static bool
+set_after(struct pd_maillog_line *out, const char *p, size_t n)
+{
+	if (n == 0 || n >= sizeof(out->after))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '-'))
+			return false;
+	memcpy(out->after, p, n);
+	out->after[n] = '\0';
+	return true;
+}
+
+/*
+ * What smtpd_check.c puts between "<x>: " and the text, by
+ * SMTPD_NAME_*: "Recipient address rejected: User unknown ...".
+ */
+static const char *const reject_names[] = {
+	"Recipient address rejected: ",
+	"Client host rejected: ",
+	"Sender address rejected: ",
+	"Helo command rejected: ",
+	"Data command rejected: ",
+	"End-of-data rejected: ",
+	"Etrn command rejected: ",
+	"Unverified Client host rejected: ",
+	"Client certificate rejected: ",
+	"SASL login name rejected: ",
+};
+
+/*
+ * reply - "550 5.1.1 <x>: Recipient address rejected: TEXT; from=<..."
+ * into code and reason.  cleanup's milter-reject omits the three-digit
+ * code ("5.7.1 TEXT; ..."); code stays "" then.
+ */
+static bool
+reply(struct span *s, bool want_code, struct pd_maillog_line *out)
+{
+	struct span t;
+	const char *p, *semi;
+	size_t i;
+
+	if (want_code) {
+		if (span_len(s) < 4 || (s->p[0] != '4' && s->p[0] != '5') ||
+		    !is_digit(s->p[1]) || !is_digit(s->p[2]) || s->p[3] != ' ')
+			return false;
+		memcpy(out->code, s->p, 3);
+		out->code[3] = '\0';
+		s->p += 4;
+	}
+	/* The enhanced status code, "5.1.1 ", is optional after a code. */
+	t = *s;
+	if ((eat_char(&t, '4') || eat_char(&t, '5') || eat_char(&t, '2')) &&
+	    eat_char(&t, '.') && number(&t) >= 0 && eat_char(&t, '.') &&
+	    number(&t) >= 0 && eat_char(&t, ' '))
+		s->p = t.p;
+	else if (!want_code)
+		return false;
+	if ((semi = memchr(s->p, ';', span_len(s))) == NULL)
+		semi = s->e;
+	/* "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: " */
+	if (s->p < semi && *s->p == '<') {
+		t = (struct span){ s->p, semi };
+		if ((p = find(&t, ">: ")) != NULL)
+			s->p = p + 3;
+	}
+	for (i = 0; i < sizeof(reject_names) / sizeof(reject_names[0]); i++)
+		if (starts(s->p, semi, reject_names[i])) {
+			s->p += strlen(reject_names[i]);
+			break;
+		}
+	set_reason(out, s->p, semi);
+	return true;
+}
+
+/*
+ * smtpd_reject - after "QUEUEID: ": "reject: RCPT from CLIENT: REPLY" and
+ * "milter-reject: ..." (log_whatsup() and the smtpd milter replies).
+ * reject_warning, hold, discard and the CONNECT, HELO and MAIL stages
+ * are not counted.
+ */
+static void
+smtpd_reject(struct span *s, struct pd_maillog_line *out)
+{
+	static const struct {
+		const char		*stage;	/* with " from " */
+		enum pd_maillog_kind	 kind;
+	} stages[] = {
+		{ "RCPT from ", PD_ML_RCPT_REJECT },
+		{ "DATA from ", PD_ML_DATA_REJECT },
+		{ "END-OF-MESSAGE from ", PD_ML_DATA_REJECT },
+		{ "BDAT from ", PD_ML_DATA_REJECT },
+	};
+	size_t i;
+
+	if (!eat(s, "reject: ") && !eat(s, "milter-reject: "))
+		return;
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (eat(s, stages[i].stage))
+			break;
+	if (i == sizeof(stages) / sizeof(stages[0]))
+		return;
+	if (!client(s, true, &out->client) || !eat(s, ": ") ||
+	    !reply(s, true, out))
+		return;
+	set_after(out, stages[i].stage, strlen(stages[i].stage) - 6);
+	out->kind = stages[i].kind;
+}
+
+/*
+ * drop - "lost connection after RCPT from CLIENT", "timeout after DATA
+ * (17 bytes) from CLIENT", "too many errors after UNKNOWN from CLIENT".
+ */
+static bool
+drop(struct span *s, struct pd_maillog_line *out)
+{
+	static const char *const why[] = {
+		"lost connection after ", "timeout after ",
+		"too many errors after ",
+	};
+	const char *w;
+	size_t i;
+
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (eat(s, why[i]))
+			break;
+	if (i == sizeof(why) / sizeof(why[0]))
+		return false;
+	w = s->p;
+	while (s->p < s->e && *s->p != ' ' && s->p - w < 16)
+		s->p++;
+	if (!set_after(out, w, (size_t)(s->p - w)))
+		return true;
+	/* DATA and BDAT add the byte count: "(17 bytes)". */
+	if (eat(s, " (")) {
+		if (number(s) < 0 || !eat(s, " bytes)"))
+			return true;
+	}
+	if (!eat(s, " from ") || !client(s, true, &out->client))
+		return true;
+	/* the reason is the prefix without " after " */
+	set_reason(out, why[i], why[i] + strlen(why[i]) - 7);
+	out->kind = PD_ML_DROP;
+	return true;
+}
+
+/*
+ * disconnect_counts - " ehlo=2 mail=1 rcpt=1/3 data=1 commands=6/9":
+ * "name=ok" when every such command succeeded, "name=ok/all" otherwise
+ * (smtpd_format_cmd_stats()).
+ */
+static void
+disconnect_counts(struct span *s, struct pd_maillog_line *out)
+{
+	static const char *const names[] = { "rcpt=", "data=", "auth=" };
+	int *ok[] = { &out->rcpt_ok, &out->data_ok, &out->auth_ok };
+	int *all[] = { &out->rcpt_all, &out->data_all, &out->auth_all };
+	size_t i;
+	int a, b;
+
+	while (eat_char(s, ' ')) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (eat(s, names[i]))
+				break;
+		if (i < sizeof(names) / sizeof(names[0]) &&
+		    (a = number(s)) >= 0) {
+			b = a;
+			if (eat_char(s, '/') && (b = number(s)) < 0)
+				b = -1;
+			if (b >= 0 && (s->p == s->e || *s->p == ' ')) {
+				*ok[i] = a;
+				*all[i] = b;
+			}
+		}
+		while (s->p < s->e && *s->p != ' ')
+			s->p++;
+	}
+}
+
+/*
+ * auth_fail - "warning: CLIENT: SASL LOGIN authentication failed:
+ * REASON, sasl_username=USER" (", sasl_username=" since 3.7.8; older
+ * versions end with the reason).  "authentication aborted" is the client
+ * giving up, not a wrong password: not counted.
+ */
+static void
+auth_fail(struct span *s, struct pd_maillog_line *out)
+{
+	const char *p, *end;
+
+	if (!client(s, true, &out->client) || !eat(s, ": SASL "))
+		return;
+	p = s->p;
+	while (s->p < s->e && *s->p != ' ' && s->p - p < 32)
+		s->p++;
+	if (s->p == p || !eat(s, " authentication failed: "))
+		return;
+	if ((end = find(s, ", sasl_username=")) == NULL)
+		end = s->e;
+	set_reason(out, s->p, end);
+	out->kind = PD_ML_AUTH_FAIL;
+}
+
+/* queue_id - "NOQUEUE: " or "4Kq8X45Qvtz9vxW: " (short or long ids) */
+static bool
+queue_id(struct span *s)
+{
+	const char *p = s->p;
+
+	while (s->p < s->e && s->p - p <= 32 &&
+	    ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'A' && *s->p <= 'Z') ||
+	    (*s->p >= 'a' && *s->p <= 'z')))
+		s->p++;
+	return s->p > p && eat(s, ": ");
+}
+
+/*
+ * smtpd_line - the message of an smtpd line.  The fixed prefixes come
+ * first; anything else may start with a queue id, and a long queue id
+ * ("4Kq8X45Qvtz9vxW") may begin with any letter, so it is tried last.
+ */
+static void
+smtpd_line(struct span *s, struct pd_maillog_line *out)
+{
+	if (eat(s, "connect from ")) {
+		if (client(s, true, &out->client))
+			out->kind = PD_ML_CONNECT;
+	} else if (eat(s, "disconnect from ")) {
+		if (client(s, true, &out->client)) {
+			disconnect_counts(s, out);
+			out->kind = PD_ML_DISCONNECT;
+		}
+	} else if (eat(s, "warning: ")) {
+		auth_fail(s, out);
+	} else if (!drop(s, out) && queue_id(s)) {
+		smtpd_reject(s, out);
+	}
+}
+
+/*
+ * cleanup_line - "QUEUEID: milter-reject: END-OF-MESSAGE from
+ * NAME[ADDR]: 5.7.1 TEXT; from=<...>" (cleanup_milter_apply(): no port,
+ * no three-digit code).  cleanup's header and body check rejects are not
+ * counted: they log the client after the header text, which the client
+ * wrote ("reject: header Subject: x from unknown[192.0.2.1]; from=<"),
+ * so no position in the line is safe to take it from.
+ */
+static void
+cleanup_line(struct span *s, struct pd_maillog_line *out)
+{
+	if (!queue_id(s) || !eat(s, "milter-reject: END-OF-MESSAGE from ") ||
+	    !client(s, false, &out->client) || !eat(s, ": ") ||
+	    !reply(s, false, out))
+		return;
+	set_after(out, "END-OF-MESSAGE", 14);
+	out->kind = PD_ML_DATA_REJECT;
+}
+
+int
+pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
+    struct pd_maillog_line *out)
+{
+	struct span s = { line, line + len };
+	enum program prog;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = PD_ML_NONE;
+	out->rcpt_ok = out->rcpt_all = -1;
+	out->data_ok = out->data_all = -1;
+	out->auth_ok = out->auth_all = -1;
+	if (len == 0)
+		return -1;
+	if (is_digit(*line))
+		rc = stamp_rfc3339(&s, &out->time);
+	else
+		rc = stamp_traditional(&s, now, tz_offset, &out->time);
+	if (rc < 0 || header(&s, &prog) < 0) {
+		out->time = 0;
+		return -1;
+	}
+	if (prog == PROG_SMTPD)
+		smtpd_line(&s, out);
+	else if (prog == PROG_CLEANUP)
+		cleanup_line(&s, out);
+	/* A half-matched line leaves no half-filled fields behind. */
+	if (out->kind == PD_ML_NONE) {
+		int64_t t = out->time;
+
+		memset(out, 0, sizeof(*out));
+		out->time = t;
+		out->rcpt_ok = out->rcpt_all = -1;
+		out->data_ok = out->data_all = -1;
+		out->auth_ok = out->auth_all = -1;
+	}
+	return 0;
+}
+
+static const char *const kind_names[PD_ML_MAX] = {
+	[PD_ML_NONE] = "none",
+	[PD_ML_CONNECT] = "connect",
+	[PD_ML_RCPT_REJECT] = "rcpt_reject",
+	[PD_ML_AUTH_FAIL] = "auth_fail",
+	[PD_ML_DATA_REJECT] = "data_reject",
+	[PD_ML_DROP] = "drop",
+	[PD_ML_DISCONNECT] = "disconnect",
+};
+
+const char *
+pd_maillog_kind_name(enum pd_maillog_kind k)
+{
+	if ((unsigned)k >= PD_ML_MAX)
+		return "?";
+	return kind_names[k];
+}
+
+bool
+pd_maillog_event(const struct pd_maillog_line *ml, enum pd_event_type *type)
+{
+	switch (ml->kind) {
+	case PD_ML_CONNECT:
+		*type = PD_EV_LOG_CONNECTION;
+		return true;
+	case PD_ML_RCPT_REJECT:
+		*type = PD_EV_RCPT_REJECTED;
+		return true;
+	case PD_ML_AUTH_FAIL:
+		*type = PD_EV_AUTH_FAILED;
+		return true;
+	case PD_ML_DATA_REJECT:
+		*type = PD_EV_DATA_REJECTED;
+		return true;
+	case PD_ML_DROP:
+		*type = PD_EV_DROPPED;
+		return true;
+	default:
+		return false;
+	}
+}

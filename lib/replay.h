@@ -1,0 +1,34 @@
+/*
+ * replay - run the rules over a saved maillog, with the log's own
+ * timestamps, and report which keys would have been delayed or blocked,
+ * when and by which rule.  Ops tune thresholds with it before going
+ * live; it uses the engine that runs live, so its answers are the
+ * daemon's.
+ */
+#ifndef PD_REPLAY_H
+#define PD_REPLAY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct pd_conf;
+struct pd_err;
+
+struct pd_replay_stats {
+	uint64_t	lines;
+	uint64_t	events;
+	uint64_t	decisions;
+	double		seconds;
+};
+
+/*
+ * pd_replay - read file (a maillog, "-" for standard input) through the
+ * rules of conf and print each decision to out, prefixed by the time of
+ * the line that caused it, then a summary.  Traditional syslog stamps
+ * have no year: the one that puts them no later than now is taken.
+ * -1 with err when file cannot be read.
+ */
+int	pd_replay(const struct pd_conf *, const char *file, int64_t now,
+	    FILE *out, struct pd_replay_stats *, struct pd_err *);
+
+#endif
