@@ -33,7 +33,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
 TESTS = check_addr check_buf check_conf check_counter check_engine check_helo \
-	check_proto check_server check_session check_state check_str check_tail check_tmpl \
+	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
 	check_window
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
@@ -128,6 +128,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/policyd $(BENCH_BINS)
 	@LOADGEN=$(BUILD)/bench/loadgen t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver etc/policyd.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
+	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 
 install: $(BUILD)/bin/policyd
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \

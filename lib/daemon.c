@@ -191,7 +191,7 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 		return;
 	d->log_matched++;
 	/* Live, the line is as old as it takes to read it: count it now. */
-	pd_engine_event(&d->engine, type, &ml.client, now);
+	pd_engine_event(&d->engine, type, &ml.client, ml.reason, now);
 }
 
 /* maillog_path_pos - where the maillog position is kept, or NULL */

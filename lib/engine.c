@@ -75,6 +75,62 @@ struct outcome {
 	char			 reasons[256];	/* rule names, comma-separated */
 };
 
+/*
+ * own_hash - client and reply text, the codes left out and cut at the
+ * first ';': the part Postfix logs as the reason of a reject.
+ */
+static uint64_t
+own_hash(const struct pd_addr *client, const char *text)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t n;
+
+	/* "451 4.7.1 text": skip the code and the enhanced code. */
+	if (strspn(text, "0123456789") == 3 && text[3] == ' ') {
+		text += 4;
+		if (strspn(text, "0123456789.") > 0 && strchr(text, ' '))
+			text = strchr(text, ' ') + 1;
+	}
+	n = strcspn(text, ";");
+	for (size_t i = 0; i < pd_addr_len(client) + 1; i++) {
+		h ^= i == 0 ? client->family : client->bytes[i - 1];
+		h *= 0x100000001b3ULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint8_t)text[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+/* own_note - remember a reply that Postfix will log as a reject */
+static void
+own_note(struct pd_engine *e, const struct ctx *x, const char *text)
+{
+	if (e->own == NULL)
+		return;
+	e->own[e->own_next].hash = own_hash(&x->client, text);
+	e->own[e->own_next].when = x->now;
+	e->own_next = (e->own_next + 1) % PD_ENGINE_OWN_MAX;
+}
+
+/* own_reply - reason is what policyd told this client lately */
+static bool
+own_reply(const struct pd_engine *e, const struct pd_addr *client,
+    const char *reason, int64_t now)
+{
+	uint64_t h;
+
+	if (e->own == NULL || reason == NULL || *reason == '\0')
+		return false;
+	h = own_hash(client, reason);
+	for (size_t i = 0; i < PD_ENGINE_OWN_MAX; i++)
+		if (e->own[i].hash == h && now - e->own[i].when <
+		    PD_ENGINE_OWN_TTL)
+			return true;
+	return false;
+}
+
 void
 pd_engine_ref(uint32_t id, char *buf, size_t len)
 {
@@ -132,6 +188,7 @@ pd_engine_init(struct pd_engine *e, const struct pd_conf *conf, uint32_t seed,
 {
 	memset(e, 0, sizeof(*e));
 	e->ref_next = seed;
+	e->own = calloc(PD_ENGINE_OWN_MAX, sizeof(*e->own));
 	if (pd_counters_init(&e->counters, (size_t)conf->max_keys) < 0 ||
 	    pd_sessions_init(&e->sessions, PD_SESSION_MAX) < 0) {
 		pd_engine_clear(e);
@@ -151,8 +208,10 @@ pd_engine_clear(struct pd_engine *e)
 	pd_sessions_clear(&e->sessions);
 	free(e->slots);
 	free(e->all);
+	free(e->own);
 	e->slots = NULL;
 	e->all = NULL;
+	e->own = NULL;
 }
 
 int
@@ -418,6 +477,8 @@ render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
 		return PD_ACT_DUNNO;
 	}
 	pd_buf_printf(out, "action=%s\n\n", pd_buf_str(&text));
+	if (act == PD_ACT_DEFER || act == PD_ACT_REJECT)
+		own_note(e, x, pd_buf_str(&text));
 	pd_buf_clear(&text);
 	return act;
 }
@@ -839,7 +900,7 @@ pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
 
 void
 pd_engine_event(struct pd_engine *e, enum pd_event_type type,
-    const struct pd_addr *client, int64_t now)
+    const struct pd_addr *client, const char *reason, int64_t now)
 {
 	const struct pd_conf *conf = e->conf;
 	struct pd_req none = { 0 };
@@ -854,6 +915,11 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 	/* Trusted clients are exempt from what the maillog says, too. */
 	if (access_match(conf, &x, false) != NULL)
 		return;
+	/* Our own reject, logged by Postfix: not an error of the client's. */
+	if (own_reply(e, client, reason, now)) {
+		e->stats.own_rejects++;
+		return;
+	}
 	for (size_t i = 0; i < conf->nrules; i++) {
 		const struct pd_rule *r = &conf->rules[i];
 

@@ -45,6 +45,20 @@ struct pd_engine_stats {
 	uint64_t	warned;
 	uint64_t	store_full;
 	uint64_t	log_events;
+	uint64_t	own_rejects;	/* maillog rejects that were ours */
+};
+
+/*
+ * What policyd itself answered lately, per client, so that its own
+ * rejects, which Postfix logs like any other, are not counted back from
+ * the maillog as the client's errors.
+ */
+#define PD_ENGINE_OWN_MAX	4096
+#define PD_ENGINE_OWN_TTL	(10 * 60 * 1000)
+
+struct pd_engine_own {
+	uint64_t	hash;		/* client and reply text; 0 when free */
+	int64_t		when;
 };
 
 struct pd_engine {
@@ -59,6 +73,8 @@ struct pd_engine {
 	void			*lookup_arg;
 	char			 lookup_name[PD_HELO_NAME_MAX + 1];
 	struct pd_engine_stats	 stats;
+	struct pd_engine_own	*own;		/* PD_ENGINE_OWN_MAX of them */
+	unsigned		 own_next;
 };
 
 /* The longest reply line pd_engine_decide() appends, with "action=". */
@@ -100,10 +116,12 @@ void	pd_engine_malformed(struct pd_engine *, const char *peer,
  * pd_engine_event - count an event the maillog reported for client at
  * now.  A block or listing rule that passes its limit blocks the key,
  * and says so in the log; rate and tarpit rules act on the key's next
- * requests.  Allow-listed clients are not counted.
+ * requests.  Allow-listed clients are not counted, and neither is a
+ * reject whose reason (the text Postfix logged, "" when none) is a reply
+ * policyd itself gave that client in the last PD_ENGINE_OWN_TTL.
  */
 void	pd_engine_event(struct pd_engine *, enum pd_event_type,
-	    const struct pd_addr *client, int64_t now);
+	    const struct pd_addr *client, const char *reason, int64_t now);
 
 /* pd_engine_tick - housekeeping: expire idle counters and sessions */
 void	pd_engine_tick(struct pd_engine *, int64_t now);

@@ -183,6 +183,10 @@ hms(struct span *s, int *h, int *mi, int *sec)
 	    (*sec = digits(s, 2)) >= 0;
 }
 
+/* 9999-12-31T23:59:59.999Z, and the widest zone offset taken */
+#define NOW_MAX		253402300799999LL
+#define TZ_MAX		(26 * 3600L)
+
 static const char months[12][3] = {
 	{ 'J', 'a', 'n' }, { 'F', 'e', 'b' }, { 'M', 'a', 'r' },
 	{ 'A', 'p', 'r' }, { 'M', 'a', 'y' }, { 'J', 'u', 'n' },
@@ -221,6 +225,11 @@ stamp_traditional(struct span *s, int64_t now, long tz, int64_t *ms)
 	if (!eat_char(s, ' ') || !hms(s, &h, &mi, &sec) || !eat_char(s, ' ') ||
 	    !clock_ok(m, d, h, mi, sec))
 		return -1;
+	/* Keep a caller's nonsense from overflowing: years 1970 to 9999. */
+	if (now < 0 || now > NOW_MAX)
+		now = now < 0 ? 0 : NOW_MAX;
+	if (tz < -TZ_MAX || tz > TZ_MAX)
+		tz = 0;
 	local = floor_div(now, 1000) + tz;
 	y = year_of_days(floor_div(local, 86400));
 	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec - tz;
@@ -301,7 +310,8 @@ ends_with(const char *p, size_t n, const char *lit)
  * header - skip "HOST PROGRAM[PID]: " (or "PROGRAM: ") and say which
  * program it is.  Postfix names itself syslog_name/service, and
  * syslog_name starts with "postfix" ("postfix", "postfix/submission",
- * "postfix-out"): a bare "smtpd" is OpenSMTPD's.
+ * "postfix-out": postmulti wants instance names to start "postfix-"); a
+ * bare "smtpd" is OpenSMTPD's.
  */
 static int
 header(struct span *s, enum program *prog)
@@ -453,14 +463,14 @@ reply(struct span *s, bool want_code, struct pd_maillog_line *out)
 		s->p = t.p;
 	else if (!want_code)
 		return false;
+	/*
+	 * "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: ", skipped
+	 * before looking for the ';': a quoted local part may hold one.
+	 */
+	if (s->p < s->e && *s->p == '<' && (p = find(s, ">: ")) != NULL)
+		s->p = p + 3;
 	if ((semi = memchr(s->p, ';', span_len(s))) == NULL)
 		semi = s->e;
-	/* "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: " */
-	if (s->p < semi && *s->p == '<') {
-		t = (struct span){ s->p, semi };
-		if ((p = find(&t, ">: ")) != NULL)
-			s->p = p + 3;
-	}
 	for (i = 0; i < sizeof(reject_names) / sizeof(reject_names[0]); i++)
 		if (starts(s->p, semi, reject_names[i])) {
 			s->p += strlen(reject_names[i]);

@@ -97,7 +97,7 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 			continue;
 		st->events++;
 		rp.now = ml.time;
-		pd_engine_event(&e, type, &ml.client, ml.time);
+		pd_engine_event(&e, type, &ml.client, ml.reason, ml.time);
 		if ((st->events & 0xffff) == 0)
 			pd_engine_tick(&e, ml.time);
 	}

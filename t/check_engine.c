@@ -661,7 +661,8 @@ log_event(enum pd_event_type type, const char *addr, int64_t now)
 	struct pd_addr a;
 
 	ck_assert_int_eq(pd_addr_parse(addr, &a), 0);
-	pd_engine_event(&eng, type, &a, now);
+	pd_engine_event(&eng, type, &a, "User unknown in local recipient table",
+	    now);
 }
 
 START_TEST(test_case_b_tarpit_then_block)
@@ -732,6 +733,35 @@ START_TEST(test_case_e_block_and_reblock)
 }
 END_TEST
 
+START_TEST(test_own_rejects_are_not_counted_back)
+{
+	struct pd_addr a;
+
+	setup("rule conn {\n event = connection\n limit = 1 per 1h\n"
+	    " reply = 451 4.7.1 Too many from ${client_address}; later\n}\n"
+	    "rule errs {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 errors\n}\n");
+	ask("192.0.2.9", 1, NULL, T0);
+	ck_assert_str_eq(ask("192.0.2.9", 2, NULL, T0),
+	    "action=451 4.7.1 Too many from 192.0.2.9; later\n\n");
+	/* Postfix logs that reply as a reject, reason up to the ';'. */
+	ck_assert_int_eq(pd_addr_parse("192.0.2.9", &a), 0);
+	for (int i = 0; i < 3; i++)
+		pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
+		    "Too many from 192.0.2.9", T0 + SEC);
+	ck_assert_uint_eq(eng.stats.own_rejects, 3);
+	ck_assert(!tu_log_has("rule=errs"));
+	/* The same text for another client is that client's error. */
+	ck_assert_int_eq(pd_addr_parse("192.0.2.10", &a), 0);
+	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
+	    "Too many from 192.0.2.9", T0 + SEC);
+	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
+	    "Too many from 192.0.2.9", T0 + SEC);
+	ck_assert(tu_log_has("rule=errs client=192.0.2.10"));
+	teardown();
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -772,6 +802,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_case_b_tarpit_then_block);
 	tcase_add_test(tc, test_case_b_segment_and_allow_list);
 	tcase_add_test(tc, test_case_e_block_and_reblock);
+	tcase_add_test(tc, test_own_rejects_are_not_counted_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,
