@@ -233,8 +233,8 @@ start_maillog(struct pd_daemon *d)
 	}
 	d->tailing = true;
 	if (d->tail.fd < 0)
-		pd_log_warnx("maillog %s: %s; waiting for it to appear",
-		    d->conf->maillog, strerror(errno));
+		pd_log_warnx("maillog %s: not there yet; reading it once it "
+		    "appears", d->conf->maillog);
 	return 0;
 }
 
@@ -488,9 +488,10 @@ pd_daemon_reload(struct pd_daemon *d)
 	}
 	if (!same_list(&nc->listen, &d->conf->listen) ||
 	    strcmp(nc->user, d->conf->user) != 0 ||
-	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0))
-		pd_log_warnx("reload: listen, user and dns_forward take effect "
-		    "only at restart");
+	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0) ||
+	    strcmp(nc->maillog, d->conf->maillog) != 0)
+		pd_log_warnx("reload: listen, user, dns_forward and maillog take "
+		    "effect only at restart");
 	pd_server_set_limits(&d->server, nc->request_timeout, nc->idle_timeout,
 	    (size_t)nc->max_clients);
 	pd_conf_free(d->conf);
