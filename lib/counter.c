@@ -25,8 +25,11 @@ pd_counters_init(struct pd_counters *s, size_t max_keys)
 static void
 counter_free(struct pd_counters *s, struct pd_counter *c)
 {
-	if (c->since)
+	s->slots[c->slot].count--;
+	if (c->since) {
 		s->nblocked--;
+		s->slots[c->slot].nblocked--;
+	}
 	pd_list_unlink(&c->link);
 	pd_keytab_remove(&s->tab, &c->node);
 	free(c);
@@ -193,6 +196,7 @@ pd_counters_add(struct pd_counters *s, int slot, const void *key, size_t klen,
 	memcpy(c->node.key, buf, len);
 	pd_keytab_insert(&s->tab, &c->node);
 	pd_list_push(&s->slots[slot].lru, &c->link);
+	s->slots[slot].count++;
 	return c;
 }
 
@@ -212,8 +216,10 @@ void
 pd_counters_block(struct pd_counters *s, struct pd_counter *c, int64_t since,
     int64_t until, uint8_t flags)
 {
-	if (c->since == 0)
+	if (c->since == 0) {
 		s->nblocked++;
+		s->slots[c->slot].nblocked++;
+	}
 	c->since = since;
 	c->until = until;
 	c->flags = flags;
@@ -247,6 +253,7 @@ pd_counters_unblock(struct pd_counters *s, struct pd_counter *c)
 	if (c->since == 0)
 		return;
 	s->nblocked--;
+	s->slots[c->slot].nblocked--;
 	c->since = 0;
 	c->until = 0;
 	c->flags = 0;

@@ -54,6 +54,8 @@ struct pd_counter_slot {
 	int64_t			 width;		/* bucket width, ms */
 	bool			 live;		/* a loaded rule uses it */
 	struct pd_list		 lru;
+	size_t			 count;		/* counters of this slot */
+	size_t			 nblocked;	/* of them, blocked */
 };
 
 struct pd_counters {

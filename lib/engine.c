@@ -494,7 +494,9 @@ check_blocks(struct pd_engine *e, struct ctx *x, const size_t *rules,
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
-		if (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING)
+		/* Most rules hold no block at all: no lookup then. */
+		if ((r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING) ||
+		    e->counters.slots[e->slots[rules[i]]].nblocked == 0)
 			continue;
 		if (!key_make(conf, r, x, k))
 			continue;
@@ -645,13 +647,16 @@ count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
-		if (r->limit < 0 || !key_make(conf, r, x, &k))
+		if (r->limit < 0)
 			continue;
 		if (pd_event_from_log(r->event)) {
-			log_rule(e, x, rules[i], &k, o, out);
+			/* Nothing counted for the rule yet: nothing to look up. */
+			if (e->counters.slots[e->slots[rules[i]]].count > 0 &&
+			    key_make(conf, r, x, &k))
+				log_rule(e, x, rules[i], &k, o, out);
 			continue;
 		}
-		if (!applies(r, x))
+		if (!applies(r, x) || !key_make(conf, r, x, &k))
 			continue;
 		c = pd_counters_add(&e->counters, e->slots[rules[i]], k.bytes,
 		    k.len, x->now);
