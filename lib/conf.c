@@ -573,11 +573,12 @@ close_block(struct parser *ps)
 			perr(ps, l, "rule %s: a limit needs an event to count",
 			    r->name);
 		if (r->has_event && pd_event_from_log(r->event) &&
-		    (r->limit < 0 || r->helo || (r->key != PD_KEY_CLIENT_ADDRESS &&
+		    (r->limit < 0 || r->helo || r->score ||
+		    (r->key != PD_KEY_CLIENT_ADDRESS &&
 		    r->key != PD_KEY_CLIENT_PREFIX)))
 			perr(ps, l, "rule %s: a maillog event needs a limit, no "
-			    "helo condition, and the key client_address or "
-			    "client_prefix", r->name);
+			    "helo condition or score, and the key "
+			    "client_address or client_prefix", r->name);
 		if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
 			perr(ps, l, "rule %s: score takes the place of reply, "
 			    "block, release and delay", r->name);

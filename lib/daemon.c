@@ -448,7 +448,8 @@ pd_daemon_drop_privileges(struct pd_daemon *d, struct pd_err *err)
 	if ((pw = getpwnam(user)) == NULL)
 		return pd_err_set(err, "user %s: %s", user,
 		    errno ? strerror(errno) : "no such user");
-	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	/* Its groups too: reading the maillog may need "adm". */
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0)
 		return pd_err_set(err, "cannot become user %s: %s", user,
 		    strerror(errno));

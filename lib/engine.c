@@ -79,18 +79,31 @@ struct outcome {
  * own_hash - client and reply text, the codes left out and cut at the
  * first ';': the part Postfix logs as the reason of a reject.
  */
+/* reply_text - "451 4.7.1 text" or "REJECT text": what Postfix logs */
+static const char *
+reply_text(const char *s)
+{
+	static const char *words[] = { "REJECT ", "DEFER ", "DEFER_IF_PERMIT ",
+	    "DEFER_IF_REJECT ", NULL };
+
+	if (strspn(s, "0123456789") == 3 && s[3] == ' ') {
+		s += 4;
+		if (strspn(s, "0123456789.") > 0 && strchr(s, ' '))
+			s = strchr(s, ' ') + 1;
+	}
+	for (size_t i = 0; words[i]; i++)
+		if (strncasecmp(s, words[i], strlen(words[i])) == 0)
+			return s + strlen(words[i]);
+	return s;
+}
+
 static uint64_t
 own_hash(const struct pd_addr *client, const char *text)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t n;
 
-	/* "451 4.7.1 text": skip the code and the enhanced code. */
-	if (strspn(text, "0123456789") == 3 && text[3] == ' ') {
-		text += 4;
-		if (strspn(text, "0123456789.") > 0 && strchr(text, ' '))
-			text = strchr(text, ' ') + 1;
-	}
+	text = reply_text(text);
 	n = strcspn(text, ";");
 	for (size_t i = 0; i < pd_addr_len(client) + 1; i++) {
 		h ^= i == 0 ? client->family : client->bytes[i - 1];
@@ -101,6 +114,35 @@ own_hash(const struct pd_addr *client, const char *text)
 		h *= 0x100000001b3ULL;
 	}
 	return h ? h : 1;
+}
+
+/*
+ * own_text - reason begins with the fixed start of one of our reply
+ * texts.  This catches our rejects that the ring below cannot: those
+ * from before a restart, and all of them in a replay.
+ */
+static bool
+own_text(const struct pd_conf *conf, const char *reason)
+{
+	const struct pd_tmpl *t;
+	const char *src, *end;
+	size_t n;
+
+	for (size_t i = 0; i < conf->nrules + conf->naccess; i++) {
+		t = i < conf->nrules ? &conf->rules[i].reply :
+		    &conf->access[i - conf->nrules].reply;
+		if (t->src == NULL)
+			continue;
+		src = reply_text(t->src);
+		end = strstr(src, "${");
+		n = end ? (size_t)(end - src) : strcspn(src, ";");
+		if (n > strcspn(src, ";"))
+			n = strcspn(src, ";");
+		/* Too short a start would match other texts by chance. */
+		if (n >= 8 && strncmp(reason, src, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* own_note - remember a reply that Postfix will log as a reject */
@@ -121,7 +163,11 @@ own_reply(const struct pd_engine *e, const struct pd_addr *client,
 {
 	uint64_t h;
 
-	if (e->own == NULL || reason == NULL || *reason == '\0')
+	if (reason == NULL || *reason == '\0')
+		return false;
+	if (own_text(e->conf, reason))
+		return true;
+	if (e->own == NULL)
 		return false;
 	h = own_hash(client, reason);
 	for (size_t i = 0; i < PD_ENGINE_OWN_MAX; i++)

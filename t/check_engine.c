@@ -751,13 +751,33 @@ START_TEST(test_own_rejects_are_not_counted_back)
 		    "Too many from 192.0.2.9", T0 + SEC);
 	ck_assert_uint_eq(eng.stats.own_rejects, 3);
 	ck_assert(!tu_log_has("rule=errs"));
-	/* The same text for another client is that client's error. */
+	/* Another client's own error is counted. */
 	ck_assert_int_eq(pd_addr_parse("192.0.2.10", &a), 0);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "Too many from 192.0.2.9", T0 + SEC);
+	    "User unknown in local recipient table", T0 + SEC);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "Too many from 192.0.2.9", T0 + SEC);
+	    "User unknown in local recipient table", T0 + SEC);
 	ck_assert(tu_log_has("rule=errs client=192.0.2.10"));
+	teardown();
+}
+END_TEST
+
+START_TEST(test_own_reply_texts_known_after_restart)
+{
+	struct pd_addr a;
+
+	/* No reply given in this run: the text of a rule still tells. */
+	setup("rule conn {\n event = connection\n limit = 1 per 1h\n"
+	    " reply = 451 4.7.1 Too many connections received this hour from "
+	    "${client_address}\n}\n"
+	    "rule errs {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+	    " block = 1h\n reply = REJECT errors\n}\n");
+	ck_assert_int_eq(pd_addr_parse("192.0.2.9", &a), 0);
+	for (int i = 0; i < 3; i++)
+		pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a, "Too many "
+		    "connections received this hour from 192.0.2.9", T0);
+	ck_assert_uint_eq(eng.stats.own_rejects, 3);
+	ck_assert(!tu_log_has("rule=errs"));
 	teardown();
 }
 END_TEST
@@ -803,6 +823,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_case_b_segment_and_allow_list);
 	tcase_add_test(tc, test_case_e_block_and_reblock);
 	tcase_add_test(tc, test_own_rejects_are_not_counted_back);
+	tcase_add_test(tc, test_own_reply_texts_known_after_restart);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,
