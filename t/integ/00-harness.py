@@ -11,8 +11,9 @@
      "action=451 4.7.1 test text from policy" for 192.0.2.66 and DUNNO
      otherwise; plus a "bulk" smtpd service using the
      check_policy_service { inet:..., policy_context=bulk,
-     default_action=DUNNO } form.  The raw requests are written to
-     t/integ/recorded-requests.txt (reference data, rewritten on each run).
+     default_action=DUNNO } form.  With PD_RECORD_REQUESTS=FILE the raw
+     requests are written to FILE; t/data/postfix-3.7-requests.txt is
+     the frozen copy the unit tests use.
   C. the same Postfix with the policy server stopped.
 
 FINDING (C), Postfix 3.7.11 with default smtpd_policy_service_* settings

@@ -129,7 +129,7 @@ Private instance
   such values into main.cf as `harness_<svc>_<param>` and passes
   `-o param=$harness_<svc>_<param>`.
 
-Policy delegation protocol as seen in 3.7.11 (see t/integ/recorded-requests.txt)
+Policy delegation protocol as seen in 3.7.11 (see t/data/postfix-3.7-requests.txt)
 -------------------------------------------------------------------------------
 Attributes sent by smtpd in 3.7.11, always in this order, every request
 (empty values are sent as "name="), terminated by an empty line:
