@@ -568,13 +568,14 @@ check_blocks(struct pd_engine *e, struct ctx *x, const size_t *rules,
 	return false;
 }
 
-/* fire - rule r passed its limit with count n on counter c */
+/* fire - rule r passed its limit with count n on counter c, for key k */
 static void
-fire(const struct pd_rule *r, struct pd_counters *cs, struct pd_counter *c,
-    const struct ctx *x, uint64_t n, struct verdict *v)
+fire(const struct pd_conf *conf, const struct pd_rule *r,
+    struct pd_counters *cs, struct pd_counter *c, const struct ctx *x,
+    uint64_t n, const struct key *k, struct verdict *v)
 {
 	*v = (struct verdict){ .name = r->name, .rule = r, .tmpl = &r->reply,
-	    .count = n };
+	    .count = n, .key = k, .warn = r->warn || conf->dry_run };
 	switch (r->kind) {
 	case PD_RULE_RATE:
 		break;
@@ -672,9 +673,7 @@ log_rule(struct pd_engine *e, struct ctx *x, size_t i, const struct key *k,
 	    x->now);
 	if (count <= (uint64_t)r->limit)
 		return;
-	fire(r, &e->counters, c, x, count, &v);
-	v.key = k;
-	v.warn = r->warn || e->conf->dry_run;
+	fire(e->conf, r, &e->counters, c, x, count, k, &v);
 	consider(e, x, &v, o, out);
 }
 
@@ -716,9 +715,7 @@ count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
 		count = pd_counters_count(&e->counters, c, x->now, 1);
 		if (count <= (uint64_t)r->limit)
 			continue;
-		fire(r, &e->counters, c, x, count, &v);
-		v.key = &k;
-		v.warn = r->warn || conf->dry_run;
+		fire(conf, r, &e->counters, c, x, count, &k, &v);
 		consider(e, x, &v, o, out);
 	}
 }
@@ -997,9 +994,7 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 		if ((r->kind == PD_RULE_RATE || r->kind == PD_RULE_TARPIT) &&
 		    count != (uint64_t)r->limit + 1)
 			continue;
-		fire(r, &e->counters, c, &x, count, &v);
-		v.key = &k;
-		v.warn = r->warn || conf->dry_run;
+		fire(conf, r, &e->counters, c, &x, count, &k, &v);
 		render(e, &x, &v, NULL);
 	}
 }
