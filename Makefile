@@ -28,13 +28,13 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
 	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
-	lib/tmpl.c lib/window.c
+	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c lib/metrics.c lib/rpc.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
 TESTS = check_addr check_buf check_conf check_counter check_engine check_helo \
 	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
-	check_window
+	check_window check_admin check_ctl check_journal check_metrics
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
@@ -48,7 +48,7 @@ RUN_DIR = $(CURDIR)/run
 .PHONY: all run check check-asan valgrind bench install lint clean deps \
 	deps-check
 
-all: $(BUILD)/bin/policyd
+all: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 
 config.mk: configure config.mk.in
 	@build-aux/deps build
@@ -79,9 +79,19 @@ $(BUILD)/policyd/main.o: policyd/main.c config.mk
 		-DPD_CONF_DEFAULT_FILE='"$(sysconfdir)/policyd/policyd.conf"' \
 		-c $< -o $@
 
+$(BUILD)/policyd/policydctl.o: policyd/policydctl.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(PD_CFLAGS) \
+		-DPD_CONF_DEFAULT_FILE='"$(sysconfdir)/policyd/policyd.conf"' \
+		-c $< -o $@
+
 $(BUILD)/bin/policyd: $(BUILD)/policyd/main.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(PD_LDFLAGS) -o $@ $(BUILD)/policyd/main.o $(LIB) $(PD_LIBS)
+
+$(BUILD)/bin/policydctl: $(BUILD)/policyd/policydctl.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(PD_LDFLAGS) -o $@ $(BUILD)/policyd/policydctl.o $(LIB) $(PD_LIBS)
 
 $(BUILD)/t/testutil.o: t/testutil.c
 	@mkdir -p $(@D)
@@ -103,17 +113,20 @@ $(BUILD)/bench/%: $(BUILD)/t/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(PD_LDFLAGS) -o $@ $< $(LIB) $(PD_LIBS)
 
-run: $(BUILD)/bin/policyd
+# policydctl -s run/control.sock ... talks to it.
+run: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	@mkdir -p $(RUN_DIR)
 	$(BUILD)/bin/policyd -f -c etc/policyd.conf -o user= \
-		-o state_file=$(RUN_DIR)/policyd.state
+		-o state_file=$(RUN_DIR)/policyd.state \
+		-o control_socket=$(RUN_DIR)/control.sock
 
 check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@t/run $(BUILD)
 
 .PHONY: all-tests
-all-tests: $(BUILD)/bin/policyd $(TEST_BINS) $(BENCH_BINS)
+all-tests: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl $(TEST_BINS) \
+	$(BENCH_BINS)
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
@@ -130,15 +143,17 @@ bench: deps
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 
-install: $(BUILD)/bin/policyd
+install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(localstatedir)/lib/policyd \
 		$(DESTDIR)$(prefix)/lib/systemd/system
 	$(INSTALL) -m 755 $(BUILD)/bin/policyd $(DESTDIR)$(sbindir)/policyd
+	$(INSTALL) -m 755 $(BUILD)/bin/policydctl $(DESTDIR)$(sbindir)/policydctl
 	$(INSTALL) -m 644 etc/policyd.conf $(DESTDIR)$(sysconfdir)/policyd/policyd.conf
 	$(INSTALL) -m 644 etc/policyd.service $(DESTDIR)$(prefix)/lib/systemd/system/policyd.service
 	$(INSTALL) -m 644 man/policyd.8 $(DESTDIR)$(mandir)/man8/policyd.8
+	$(INSTALL) -m 644 man/policydctl.8 $(DESTDIR)$(mandir)/man8/policydctl.8
 	$(INSTALL) -m 644 man/policyd.conf.5 $(DESTDIR)$(mandir)/man5/policyd.conf.5
 
 lint:

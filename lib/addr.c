@@ -1,7 +1,10 @@
 /*
  * addr - address parsing, masking and CIDR matching.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,4 +126,43 @@ pd_cidr_format(const struct pd_cidr *c, char *buf, size_t n)
 		snprintf(buf, n, "%s", host);
 	else
 		snprintf(buf, n, "%s/%u", host, c->bits);
+}
+
+int
+pd_hostport_parse(const char *hp, struct sockaddr_storage *ss,
+    struct pd_err *err)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strrchr(hp, ':');
+	char host[64];
+	size_t hl;
+	long port;
+	char *end;
+
+	if (colon == NULL)
+		return pd_err_set(err, "expected HOST:PORT");
+	hl = (size_t)(colon - hp);
+	if (hl >= 2 && hp[0] == '[' && hp[hl - 1] == ']') {
+		hp++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return pd_err_set(err, "host too long");
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '\0')
+		return pd_err_set(err, "bad port");
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+	} else {
+		return pd_err_set(err, "\"%s\" is not an IP address", host);
+	}
+	return 0;
 }

@@ -46,4 +46,12 @@ bool	pd_cidr_match(const struct pd_cidr *, const struct pd_addr *);
 /* pd_cidr_format - "192.0.2.0/24"; a host route prints as the address */
 void	pd_cidr_format(const struct pd_cidr *, char *, size_t);
 
+struct sockaddr_storage;
+/*
+ * pd_hostport_parse - "127.0.0.1:10040" or "[::1]:10040" (an IP address,
+ * no name lookups) into a socket address.
+ */
+int	pd_hostport_parse(const char *, struct sockaddr_storage *,
+	    struct pd_err *);
+
 #endif

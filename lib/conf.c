@@ -87,6 +87,15 @@ static const struct option {
 	{ "score_reject_reply", OPT_STRING,
 	    offsetof(struct pd_conf, score_reject_reply_text),
 	    "554 5.7.1 Message refused: ${reasons} (${ref})", 0, 0 },
+	{ "block_reply", OPT_STRING, offsetof(struct pd_conf, block_reply_text),
+	    "451 4.7.1 ${reason} (${ref})", 0, 0 },
+	{ "control_socket", OPT_STRING,
+	    offsetof(struct pd_conf, control_socket), PD_CONF_DEFAULT_CONTROL,
+	    0, 0 },
+	{ "explain_history", OPT_INT, offsetof(struct pd_conf, explain_history),
+	    "20000", 0, 10000000 },
+	{ "metrics_listen", OPT_STRING, offsetof(struct pd_conf, metrics_listen),
+	    "", 0, 0 },
 };
 
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
@@ -514,6 +523,9 @@ open_block(struct parser *ps, const char *type, const char *name)
 		perr(ps, ps->line, "bad %s name \"%s\"", type, name);
 	} else if (name_taken(c, name)) {
 		perr(ps, ps->line, "name \"%s\" is used twice", name);
+	} else if (strcmp(name, PD_CONF_MANUAL) == 0) {
+		perr(ps, ps->line, "the name \"%s\" is kept for blocks set "
+		    "with policydctl", name);
 	}
 	ps->block = b;
 	ps->block_line = ps->line;
@@ -734,6 +746,7 @@ resolve_globals(struct parser *ps)
 	    &c->score_defer_reply);
 	reply_option(ps, "score_reject_reply", c->score_reject_reply_text,
 	    &c->score_reject_reply);
+	reply_option(ps, "block_reply", c->block_reply_text, &c->block_reply);
 }
 
 bool
@@ -880,6 +893,7 @@ pd_conf_free(struct pd_conf *c)
 	free(c->local_addresses);
 	pd_tmpl_clear(&c->dns_tempfail_reply);
 	pd_tmpl_clear(&c->score_defer_reply);
+	pd_tmpl_clear(&c->block_reply);
 	pd_tmpl_clear(&c->score_reject_reply);
 	for (size_t i = 0; i < c->nrules; i++)
 		rule_free(&c->rules[i]);

@@ -32,6 +32,11 @@
 #ifndef PD_CONF_DEFAULT_FILE
 #define PD_CONF_DEFAULT_FILE	"/etc/policyd/policyd.conf"
 #endif
+#ifndef PD_CONF_DEFAULT_CONTROL
+#define PD_CONF_DEFAULT_CONTROL	"/run/policyd/control.sock"
+#endif
+/* The rule name of blocks an operator sets with policydctl. */
+#define PD_CONF_MANUAL		"manual"
 
 struct pd_strlist {
 	char	**v;		/* owned, each string owned */
@@ -128,6 +133,11 @@ struct pd_conf {
 	char			*score_reject_reply_text;
 	struct pd_tmpl		 score_defer_reply;
 	struct pd_tmpl		 score_reject_reply;
+	char			*block_reply_text;	/* policydctl block */
+	struct pd_tmpl		 block_reply;
+	char			*control_socket;	/* "" when none */
+	long long		 explain_history;	/* decisions kept */
+	char			*metrics_listen;	/* "" or HOST:PORT */
 
 	struct pd_rule		*rules;
 	size_t			 nrules;

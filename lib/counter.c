@@ -32,6 +32,7 @@ counter_free(struct pd_counters *s, struct pd_counter *c)
 	}
 	pd_list_unlink(&c->link);
 	pd_keytab_remove(&s->tab, &c->node);
+	free(c->note);
 	free(c);
 }
 
@@ -258,8 +259,21 @@ pd_counters_unblock(struct pd_counters *s, struct pd_counter *c)
 	c->until = 0;
 	c->flags = 0;
 	c->hits = 0;
+	pd_counters_note(c, NULL);
 	pd_list_unlink(&c->link);
 	lru_insert(&s->slots[c->slot].lru, c);
+}
+
+int
+pd_counters_note(struct pd_counter *c, const char *text)
+{
+	char *copy = NULL;
+
+	if (text != NULL && (copy = strdup(text)) == NULL)
+		return -1;
+	free(c->note);
+	c->note = copy;
+	return 0;
 }
 
 void

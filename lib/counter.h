@@ -41,6 +41,8 @@ struct pd_counter {
 	int64_t			 since;		/* block began; 0 when none */
 	int64_t			 until;		/* block ends */
 	uint32_t		 hits;		/* count that triggered it */
+	char			*note;		/* why, for an operator's block;
+						   owned, usually NULL */
 	uint16_t		 slot;
 	uint8_t			 flags;
 	struct pd_window	 win;
@@ -98,6 +100,8 @@ uint64_t pd_counters_count(struct pd_counters *, struct pd_counter *,
 void	pd_counters_block(struct pd_counters *, struct pd_counter *,
 	    int64_t since, int64_t until, uint8_t flags);
 void	pd_counters_unblock(struct pd_counters *, struct pd_counter *);
+/* pd_counters_note - set c's note to a copy of text (NULL: none) */
+int	pd_counters_note(struct pd_counter *, const char *text);
 void	pd_counters_remove(struct pd_counters *, struct pd_counter *);
 /*
  * pd_counters_sweep - free counters whose window is empty and that hold

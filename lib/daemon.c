@@ -6,6 +6,7 @@
  * reload swaps the config between requests and a stop loses nothing
  * that a peer was promised.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -25,9 +26,14 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "str.h"
+#include "admin.h"
 #include "conf.h"
+#include "ctl.h"
 #include "proto.h"
 #include "maillog.h"
+#include "metrics.h"
+#include "out.h"
 #include "state.h"
 #include "daemon.h"
 
@@ -89,7 +95,10 @@ pending_dns_cb(void *arg, enum pd_dns_status st)
 static void
 pending_timeout_cb(uv_timer_t *t)
 {
-	pending_done((struct pending *)t, PD_HELO_DNS_TIMEOUT);
+	struct pending *p = (struct pending *)t;
+
+	p->d->dns_timeouts++;
+	pending_done(p, PD_HELO_DNS_TIMEOUT);
 }
 
 static void
@@ -380,6 +389,191 @@ load_state(struct pd_daemon *d)
 		pd_log_err("state: %s; starting with empty counters", err.msg);
 }
 
+static void
+daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
+{
+	*m = (struct pd_metrics){ .engine = &d->engine,
+	    .server = &d->server.stats, .connections = d->server.nconns,
+	    .dns = d->dns ? pd_dns_stats(d->dns) : NULL,
+	    .dns_timeouts = d->dns_timeouts, .maillog_lines = d->log_lines,
+	    .maillog_events = d->log_matched, .reloads = d->reloads,
+	    .reload_failures = d->reload_failures, .started = d->started };
+}
+
+static void
+cmd_status(struct pd_daemon *d, struct pd_out *o)
+{
+	char up[32];
+
+	pd_out_str(o, "version", PD_VERSION);
+	pd_out_int(o, "pid", (long long)getpid());
+	pd_out_time(o, "started", d->started);
+	pd_str_fmt_duration(up, sizeof(up), (pd_clock_now() - d->started) /
+	    1000 * 1000);
+	pd_out_str(o, "uptime", up);
+	pd_out_str(o, "config", d->file);
+	pd_out_int(o, "rules", (long long)d->conf->nrules);
+	pd_out_str(o, "mode", d->conf->dry_run ? "dry_run" : "live");
+	pd_out_int(o, "connections", (long long)d->server.nconns);
+	pd_out_int(o, "requests", (long long)d->engine.stats.requests);
+	pd_out_int(o, "keys", (long long)pd_counters_size(&d->engine.counters));
+	pd_out_int(o, "blocked", (long long)d->engine.counters.nblocked);
+	pd_out_str(o, "maillog", d->tailing ? d->conf->maillog : "-");
+	pd_out_str(o, "dns", d->dns ? (*d->conf->dns_forward ?
+	    d->conf->dns_forward : "system resolver") : "-");
+	pd_out_str(o, "state_file", *d->conf->state_file ?
+	    d->conf->state_file : "-");
+	pd_out_int(o, "explain_history", d->conf->explain_history);
+}
+
+/* control_run - one policydctl command; returns its exit code */
+static int
+control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
+    struct pd_buf *body, struct pd_err *err)
+{
+	struct pd_metrics m;
+	struct pd_out o;
+	int rc = PD_CTL_OK;
+
+	if (cmd->op == PD_CTL_STATS && !cmd->json) {
+		daemon_metrics(d, &m);
+		pd_metrics_text(&m, cmd->prometheus, body);
+		return PD_CTL_OK;
+	}
+	pd_out_init(&o, body, cmd->json);
+	switch (cmd->op) {
+	case PD_CTL_STATUS:
+		cmd_status(d, &o);
+		break;
+	case PD_CTL_STATS:
+		daemon_metrics(d, &m);
+		pd_metrics_out(&m, &o);
+		break;
+	case PD_CTL_RELOAD:
+		if (pd_daemon_reload(d) < 0) {
+			pd_err_set(err, "%s has errors (they are in the log, and "
+			    "policyd -t lists them); the running configuration "
+			    "is kept", d->file);
+			rc = PD_CTL_FAILED;
+		} else {
+			pd_out_str(&o, "reloaded", d->file);
+			pd_out_int(&o, "rules", (long long)d->conf->nrules);
+		}
+		break;
+	default:
+		rc = pd_admin_run(&d->engine, cmd, pd_clock_now(), &o, err);
+		break;
+	}
+	pd_out_finish(&o);
+	return rc;
+}
+
+static void
+control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
+{
+	struct pd_daemon *d = arg;
+	char copy[PD_CTL_REQUEST_MAX + 1], *argv[PD_CTL_ARGS_MAX];
+	struct pd_ctl_cmd cmd;
+	struct pd_buf body;
+	struct pd_err err = { "" };
+	int argc, rc;
+
+	memcpy(copy, req, len + 1);
+	pd_buf_init(&body, 64 * 1024 * 1024);
+	if ((argc = pd_ctl_decode(copy, argv, &err)) < 0 ||
+	    pd_ctl_parse(argc, argv, &cmd, &err) < 0)
+		rc = PD_CTL_USAGE;
+	else
+		rc = control_run(d, &cmd, &body, &err);
+	if (rc == PD_CTL_USAGE)
+		pd_log_warnx("control: bad command: %s", err.msg);
+	pd_buf_printf(answer, "%d %s\n", rc, rc ? err.msg : "");
+	pd_buf_append(answer, pd_buf_str(&body), body.len);
+	pd_buf_clear(&body);
+}
+
+/* http_cb - GET /metrics, for Prometheus; nothing else is served */
+static void
+http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
+{
+	struct pd_daemon *d = arg;
+	struct pd_metrics m;
+	struct pd_buf body;
+	const char *status = "200 OK";
+	size_t n = strcspn(req, "\r\n");
+
+	(void)len;
+	pd_buf_init(&body, 16 * 1024 * 1024);
+	if (strncmp(req, "GET ", 4) != 0 && strncmp(req, "HEAD ", 5) != 0) {
+		status = "405 Method Not Allowed";
+		pd_buf_puts(&body, "only GET\n");
+	} else if ((n > 13 && strncmp(req + 4, "/metrics ", 9) == 0) ||
+	    (n > 14 && strncmp(req + 5, "/metrics ", 9) == 0)) {
+		daemon_metrics(d, &m);
+		pd_metrics_text(&m, true, &body);
+	} else {
+		status = "404 Not Found";
+		pd_buf_puts(&body, "policyd serves /metrics\n");
+	}
+	pd_buf_printf(answer, "HTTP/1.0 %s\r\nContent-Type: text/plain; "
+	    "version=0.0.4; charset=utf-8\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", status, body.len);
+	if (req[0] != 'H')
+		pd_buf_append(answer, pd_buf_str(&body), body.len);
+	pd_buf_clear(&body);
+}
+
+/* control_group - the group the control socket gets: the daemon user's */
+static gid_t
+control_group(const struct pd_conf *conf)
+{
+	struct passwd *pw;
+
+	if (*conf->user == '\0' || geteuid() != 0 ||
+	    (pw = getpwnam(conf->user)) == NULL)
+		return (gid_t)-1;
+	return pw->pw_gid;
+}
+
+/* start_control - policydctl's socket and the metrics endpoint */
+static int
+start_control(struct pd_daemon *d)
+{
+	struct pd_rpc_opts ctl = { .terminator = "\n\n",
+	    .max = PD_CTL_REQUEST_MAX, .timeout = 10000, .mode = 0660,
+	    .gid = control_group(d->conf) };
+	struct pd_rpc_opts http = { .terminator = "\r\n\r\n", .max = 8192,
+	    .timeout = 10000, .gid = (gid_t)-1 };
+	char spec[4200], dir[4200], *slash;
+	struct pd_err err;
+
+	if (*d->conf->control_socket) {
+		/* Its directory, as the systemd unit's RuntimeDirectory would. */
+		snprintf(dir, sizeof(dir), "%s", d->conf->control_socket);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				pd_log_warn("control_socket: mkdir %s", dir);
+		}
+		snprintf(spec, sizeof(spec), "unix:%s", d->conf->control_socket);
+		d->control = pd_rpc_listen(d->loop, spec, &ctl, control_cb, d,
+		    &err);
+		if (d->control == NULL) {
+			pd_log_err("control_socket %s", err.msg);
+			return -1;
+		}
+	}
+	if (*d->conf->metrics_listen) {
+		snprintf(spec, sizeof(spec), "inet:%s", d->conf->metrics_listen);
+		if ((d->http = pd_rpc_listen(d->loop, spec, &http, http_cb, d,
+		    &err)) == NULL) {
+			pd_log_err("metrics_listen %s", err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static uint32_t
 ref_seed(void)
 {
@@ -400,6 +594,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 
 	memset(d, 0, sizeof(*d));
 	d->loop = loop;
+	d->started = pd_clock_now();
 	pd_list_init(&d->pending);
 	d->overrides = overrides;
 	d->noverrides = noverrides;
@@ -416,6 +611,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	if (ensure_dns(d) < 0)
 		return -1;
 	load_state(d);
+	pd_engine_reindex(&d->engine);
 	if (start_maillog(d) < 0)
 		return -1;
 	d->next_save = pd_clock_now() + d->conf->state_interval;
@@ -430,6 +626,8 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 			return -1;
 		}
 	}
+	if (start_control(d) < 0)
+		return -1;
 	uv_timer_init(loop, &d->tick);
 	d->tick.data = d;
 	uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
@@ -479,25 +677,31 @@ pd_daemon_reload(struct pd_daemon *d)
 	if (nc == NULL) {
 		pd_log_err("reload: %s has errors; keeping the running "
 		    "configuration", d->file);
+		d->reload_failures++;
 		return -1;
 	}
 	if (pd_engine_set_conf(&d->engine, nc, &err) < 0) {
 		pd_log_err("reload: %s; keeping the running configuration",
 		    err.msg);
 		pd_conf_free(nc);
+		d->reload_failures++;
 		return -1;
 	}
 	if (!same_list(&nc->listen, &d->conf->listen) ||
 	    strcmp(nc->user, d->conf->user) != 0 ||
 	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0) ||
-	    strcmp(nc->maillog, d->conf->maillog) != 0)
-		pd_log_warnx("reload: listen, user, dns_forward and maillog take "
-		    "effect only at restart");
+	    strcmp(nc->maillog, d->conf->maillog) != 0 ||
+	    strcmp(nc->control_socket, d->conf->control_socket) != 0 ||
+	    strcmp(nc->metrics_listen, d->conf->metrics_listen) != 0)
+		pd_log_warnx("reload: listen, user, dns_forward, maillog, "
+		    "control_socket and metrics_listen take effect only at "
+		    "restart");
 	pd_server_set_limits(&d->server, nc->request_timeout, nc->idle_timeout,
 	    (size_t)nc->max_clients);
 	pd_conf_free(d->conf);
 	d->conf = nc;
 	ensure_dns(d);
+	d->reloads++;
 	pd_log_info("reloaded %s: %zu rules", d->file, nc->nrules);
 	return 0;
 }
@@ -510,6 +714,9 @@ pd_daemon_stop(struct pd_daemon *d)
 	d->stopping = true;
 	/* Closing the connections cancels what waits for DNS. */
 	pd_server_close(&d->server);
+	pd_rpc_close(d->control);
+	pd_rpc_close(d->http);
+	d->control = d->http = NULL;
 	pd_dns_free(d->dns);
 	d->dns = NULL;
 	/* Read what Postfix logged up to now before saving the position. */

@@ -17,8 +17,11 @@
 #include "dns.h"
 #include "engine.h"
 #include "list.h"
+#include "rpc.h"
 #include "server.h"
 #include "tail.h"
+
+#define PD_VERSION	"0.1.0"
 
 struct pd_conf;
 
@@ -40,6 +43,12 @@ struct pd_daemon {
 	int64_t			 next_save;	/* wall-clock ms */
 	pid_t			 saver;		/* child writing a snapshot */
 	bool			 stopping;
+	struct pd_rpc		*control;	/* policydctl's socket */
+	struct pd_rpc		*http;		/* metrics_listen */
+	int64_t			 started;	/* ms */
+	uint64_t		 dns_timeouts;
+	uint64_t		 reloads;
+	uint64_t		 reload_failures;
 };
 
 /*

@@ -63,6 +63,7 @@ struct verdict {
 	int64_t			 delay;		/* tarpit, ms */
 	bool			 warn;
 	const struct outcome	*score;		/* for a score decision */
+	const char		*reason;	/* an operator's block */
 };
 
 /* What the rules decided so far, while they are being evaluated. */
@@ -183,6 +184,51 @@ pd_engine_ref(uint32_t id, char *buf, size_t len)
 	snprintf(buf, len, "PD-%06" PRIX32, id & 0xffffff);
 }
 
+const char *const pd_engine_states[PD_ENGINE_STATES] = {
+	"CONNECT", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "END-OF-MESSAGE",
+	"VRFY", "ETRN", "other",
+};
+
+/* count_request - one answered request, by protocol_state and action */
+static void
+count_request(struct pd_engine *e, const struct pd_req *r, enum pd_action act)
+{
+	const char *state = r ? pd_req_get(r, PD_A_PROTOCOL_STATE) : "";
+	size_t i;
+
+	for (i = 0; i < PD_ENGINE_STATES - 1; i++)
+		if (strcasecmp(state, pd_engine_states[i]) == 0)
+			break;
+	e->stats.actions[act]++;
+	e->stats.by_state[i][act]++;
+}
+
+/* count_decision - one decision of a rule or list, by its name */
+static void
+count_decision(struct pd_engine *e, const char *name, enum pd_action act,
+    bool warn)
+{
+	struct pd_engine_rulestat *rs = NULL, *p;
+
+	for (size_t i = 0; i < e->nrstats && rs == NULL; i++)
+		if (strcmp(e->rstats[i].name, name) == 0)
+			rs = &e->rstats[i];
+	if (rs == NULL) {
+		/* A name is added once; a reload keeps its totals going. */
+		p = realloc(e->rstats, (e->nrstats + 1) * sizeof(*p));
+		if (p == NULL)
+			return;
+		e->rstats = p;
+		rs = &p[e->nrstats++];
+		memset(rs, 0, sizeof(*rs));
+		snprintf(rs->name, sizeof(rs->name), "%s", name);
+	}
+	if (warn)
+		rs->warned++;
+	else
+		rs->actions[act]++;
+}
+
 /* rule_sig - what must stay the same for a rule to keep its counters */
 static uint32_t
 rule_sig(const struct pd_rule *r)
@@ -190,12 +236,15 @@ rule_sig(const struct pd_rule *r)
 	return (uint32_t)r->event << 8 | (uint32_t)r->key;
 }
 
+/* Operators' blocks: a slot no rule can have, keyed by network. */
+#define MANUAL_SIG	0xffffffffu
+
 static int
 engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
 {
 	size_t *all;
 	int *slots;
-	int s;
+	int s, manual;
 
 	slots = calloc(conf->nrules ? conf->nrules : 1, sizeof(*slots));
 	all = calloc(conf->nrules ? conf->nrules : 1, sizeof(*all));
@@ -217,6 +266,15 @@ engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
 		slots[i] = s;
 		all[i] = i;
 	}
+	manual = pd_counters_slot(&e->counters, PD_CONF_MANUAL, MANUAL_SIG,
+	    24 * 3600 * 1000);
+	if (manual < 0 || pd_journal_resize(&e->journal,
+	    (size_t)conf->explain_history) < 0) {
+		free(slots);
+		free(all);
+		return pd_err_set(err, "out of memory");
+	}
+	e->manual = manual;
 	pd_counters_retire(&e->counters);
 	e->counters.max_keys = (size_t)conf->max_keys;
 	e->needs_dns = pd_conf_needs_dns(conf);
@@ -252,12 +310,16 @@ pd_engine_clear(struct pd_engine *e)
 {
 	pd_counters_clear(&e->counters);
 	pd_sessions_clear(&e->sessions);
+	pd_journal_clear(&e->journal);
 	free(e->slots);
 	free(e->all);
 	free(e->own);
+	free(e->rstats);
 	e->slots = NULL;
 	e->all = NULL;
 	e->own = NULL;
+	e->rstats = NULL;
+	e->nrstats = 0;
 }
 
 int
@@ -360,7 +422,8 @@ key_text(const struct key *k, char *buf, size_t size)
 		return buf;
 	}
 	c.addr.family = k->bytes[0];
-	memcpy(c.addr.bytes, k->bytes + 1, k->len - 1);
+	/* A manual block's key has its prefix length after the address. */
+	memcpy(c.addr.bytes, k->bytes + 1, pd_addr_len(&c.addr));
 	if (k->cidr)
 		pd_cidr_format(&c, buf, size);
 	else
@@ -417,51 +480,50 @@ key_make(const struct pd_conf *conf, const struct pd_rule *r,
 	return true;
 }
 
-/* decide_log - the one log line of a decision */
+/* decide_log - the one log line of a decision, into line */
 static void
 decide_log(struct ctx *x, const struct verdict *v, enum pd_action act,
-    const char *ref)
+    const char *ref, struct pd_buf *line)
 {
-	struct pd_buf line;
 	char limit[64], win[32], exp[32], key[PD_STR_VALUE_MAX + 1];
 
-	pd_buf_init(&line, 2048);
 	if (v->warn) {
-		pd_buf_puts(&line, "action=warn");
-		pd_buf_kv(&line, "would", pd_action_name(act));
+		pd_buf_puts(line, "action=warn");
+		pd_buf_kv(line, "would", pd_action_name(act));
 	} else {
-		pd_buf_printf(&line, "action=%s", pd_action_name(act));
+		pd_buf_printf(line, "action=%s", pd_action_name(act));
 	}
-	pd_buf_kv(&line, "rule", v->name);
-	pd_buf_kv(&line, "client", client_text(x));
+	pd_buf_kv(line, "rule", v->name);
+	pd_buf_kv(line, "client", client_text(x));
 	if (v->key && strcmp(key_text(v->key, key, sizeof(key)),
 	    client_text(x)) != 0)
-		pd_buf_kv(&line, "key", key);
+		pd_buf_kv(line, "key", key);
 	if (x->from_log)
-		pd_buf_puts(&line, " source=maillog");
+		pd_buf_puts(line, " source=maillog");
 	if (*x->helo)
-		pd_buf_kv(&line, "helo", pd_req_get(x->req, PD_A_HELO_NAME));
+		pd_buf_kv(line, "helo", pd_req_get(x->req, PD_A_HELO_NAME));
 	if (*pd_req_get(x->req, PD_A_PROTOCOL_STATE))
-		pd_buf_kv(&line, "state", pd_req_get(x->req, PD_A_PROTOCOL_STATE));
+		pd_buf_kv(line, "state", pd_req_get(x->req, PD_A_PROTOCOL_STATE));
 	if (v->rule && v->rule->limit >= 0) {
 		pd_str_fmt_duration(win, sizeof(win), v->rule->window);
 		snprintf(limit, sizeof(limit), "%lld/%s", v->rule->limit, win);
-		pd_buf_printf(&line, " count=%" PRIu64, v->count);
-		pd_buf_kv(&line, "limit", limit);
+		pd_buf_printf(line, " count=%" PRIu64, v->count);
+		pd_buf_kv(line, "limit", limit);
 	}
 	if (v->delay)
-		pd_buf_printf(&line, " delay=%" PRId64 "s", v->delay / 1000);
+		pd_buf_printf(line, " delay=%" PRId64 "s", v->delay / 1000);
 	if (v->score) {
-		pd_buf_printf(&line, " score=%lld", v->score->score);
-		pd_buf_kv(&line, "reasons", v->score->reasons);
+		pd_buf_printf(line, " score=%lld", v->score->score);
+		pd_buf_kv(line, "reasons", v->score->reasons);
 	}
+	if (v->reason)
+		pd_buf_kv(line, "reason", v->reason);
 	if (v->expires) {
 		pd_str_fmt_time(exp, sizeof(exp), v->expires);
-		pd_buf_kv(&line, "expires", exp);
+		pd_buf_kv(line, "expires", exp);
 	}
-	pd_buf_kv(&line, "ref", ref);
-	pd_log_info("%s", pd_buf_str(&line));
-	pd_buf_clear(&line);
+	pd_buf_kv(line, "ref", ref);
+	pd_log_info("%s", pd_buf_str(line));
 }
 
 /*
@@ -476,10 +538,11 @@ render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
 	const char *vars[PD_VAR_MAX] = { 0 };
 	char ref[16], count[24], limit[24], win[32], exp[32];
 	char key[PD_STR_VALUE_MAX + 1];
-	struct pd_buf text;
+	struct pd_buf text, line;
 	enum pd_action act;
+	uint32_t id = e->ref_next;
 
-	pd_engine_ref(e->ref_next, ref, sizeof(ref));
+	pd_engine_ref(id, ref, sizeof(ref));
 	/* An odd step visits every 24-bit value before one repeats. */
 	e->ref_next += 0x9e3779;
 	pd_buf_init(&text, PD_ENGINE_REPLY_MAX);
@@ -513,10 +576,17 @@ render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
 			vars[PD_VAR_SCORE] = count;
 			vars[PD_VAR_REASONS] = v->score->reasons;
 		}
+		vars[PD_VAR_REASON] = v->reason;
 		pd_tmpl_render(v->tmpl, vars, &text);
 	}
 	act = pd_tmpl_action(pd_buf_str(&text));
-	decide_log(x, v, act, ref);
+	pd_buf_init(&line, 2048);
+	decide_log(x, v, act, ref, &line);
+	/* What the client was told; nothing when another verdict answered. */
+	pd_journal_add(&e->journal, id, x->now, &x->client, pd_buf_str(&line),
+	    v->warn || out == NULL ? "" : pd_buf_str(&text));
+	pd_buf_clear(&line);
+	count_decision(e, v->name, act, v->warn);
 	if (v->warn || out == NULL) {
 		e->stats.warned += v->warn;
 		pd_buf_clear(&text);
@@ -566,6 +636,140 @@ check_blocks(struct pd_engine *e, struct ctx *x, const size_t *rules,
 		return true;
 	}
 	return false;
+}
+
+/* manual_key - the key of an operator's block: the network, its length */
+static void
+manual_key(struct key *k, const struct pd_addr *a, int bits)
+{
+	key_addr(k, a, bits, true);
+	k->bytes[k->len++] = (uint8_t)bits;
+}
+
+static void
+manual_mark(struct pd_engine *e, int family, int bits)
+{
+	e->manual_bits[family == 6][bits / 64] |= 1ULL << (bits % 64);
+}
+
+/*
+ * check_manual - an operator's block of a network holding the client,
+ * the most specific first.  Only prefix lengths some block has are
+ * looked up: usually one or two, and none while there is no block.
+ */
+static bool
+check_manual(struct pd_engine *e, struct ctx *x, struct verdict *v,
+    struct key *k)
+{
+	const uint64_t *bits = e->manual_bits[x->client.family == 6];
+	struct pd_counter *c;
+
+	if (e->counters.slots[e->manual].nblocked == 0)
+		return false;
+	for (int b = x->client.family == 6 ? 128 : 32; b >= 0; b--) {
+		if (!(bits[b / 64] & (1ULL << (b % 64))))
+			continue;
+		manual_key(k, &x->client, b);
+		c = pd_counters_get(&e->counters, e->manual, k->bytes, k->len);
+		if (c == NULL || c->since == 0)
+			continue;
+		if (!pd_counter_blocked(c, x->now)) {
+			pd_counters_unblock(&e->counters, c);
+			continue;
+		}
+		c->last = x->now;
+		*v = (struct verdict){ .name = PD_CONF_MANUAL,
+		    .tmpl = &e->conf->block_reply, .key = k,
+		    .expires = c->until, .reason = c->note ? c->note : "",
+		    .warn = e->conf->dry_run };
+		return true;
+	}
+	return false;
+}
+
+int
+pd_engine_block(struct pd_engine *e, const struct pd_cidr *net, int64_t now,
+    int64_t until, const char *reason, struct pd_err *err)
+{
+	struct pd_counter *c;
+	struct key k;
+
+	manual_key(&k, &net->addr, net->bits);
+	c = pd_counters_add(&e->counters, e->manual, k.bytes, k.len, now);
+	if (c == NULL)
+		return pd_err_set(err, "out of memory, or every key is blocked");
+	if (pd_counters_note(c, reason) < 0) {
+		pd_counters_remove(&e->counters, c);
+		return pd_err_set(err, "out of memory");
+	}
+	if (c->since)
+		c->until = until;
+	else
+		pd_counters_block(&e->counters, c, now, until, PD_COUNTER_MANUAL);
+	c->last = now;
+	manual_mark(e, net->addr.family, net->bits);
+	return 0;
+}
+
+void
+pd_engine_reindex(struct pd_engine *e)
+{
+	struct pd_list *l;
+	struct pd_cidr net;
+
+	memset(e->manual_bits, 0, sizeof(e->manual_bits));
+	for (l = e->counters.blocked.next; l != &e->counters.blocked;
+	    l = l->next) {
+		const struct pd_counter *c = pd_list_entry(l, struct pd_counter,
+		    link);
+
+		if (c->slot == e->manual && pd_engine_counter_net(e, c, &net))
+			manual_mark(e, net.addr.family, net.bits);
+	}
+}
+
+const struct pd_rule *
+pd_engine_counter_rule(const struct pd_engine *e, const struct pd_counter *c)
+{
+	for (size_t i = 0; i < e->conf->nrules; i++)
+		if (e->slots[i] == (int)c->slot)
+			return &e->conf->rules[i];
+	return NULL;
+}
+
+bool
+pd_engine_counter_net(const struct pd_engine *e, const struct pd_counter *c,
+    struct pd_cidr *net)
+{
+	const struct pd_rule *r;
+	const uint8_t *key;
+	size_t len, alen;
+	int bits;
+
+	key = pd_counter_key(c, &len);
+	if (len < 1 || (key[0] != 4 && key[0] != 6))
+		return false;
+	alen = key[0] == 4 ? 4 : 16;
+	if (c->slot == e->manual) {
+		if (len != 1 + alen + 1)
+			return false;
+		bits = key[1 + alen];
+	} else {
+		if (len != 1 + alen || (r = pd_engine_counter_rule(e, c)) == NULL)
+			return false;
+		if (r->key == PD_KEY_CLIENT_PREFIX)
+			bits = (int)(alen == 4 ? e->conf->ipv4_segment :
+			    e->conf->ipv6_segment);
+		else if (r->key == PD_KEY_CLIENT_ADDRESS)
+			bits = alen == 4 ? 32 : (int)e->conf->ipv6_client_prefix;
+		else
+			return false;
+	}
+	memset(net, 0, sizeof(*net));
+	net->addr.family = key[0];
+	memcpy(net->addr.bytes, key + 1, alen);
+	net->bits = (uint8_t)bits;
+	return true;
 }
 
 /* fire - rule r passed its limit with count n on counter c, for key k */
@@ -804,6 +1008,11 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 			goto done;
 	}
 	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
+	if (check_manual(e, x, &v, &k)) {
+		o.act = render(e, x, &v, out);
+		if (!v.warn)
+			goto done;
+	}
 	if ((p = profile_select(conf, x->req)) != NULL) {
 		rules = p->rules;
 		n = p->nrules;
@@ -832,10 +1041,10 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		goto done;
 	}
 	pd_buf_puts(out, "action=DUNNO\n\n");
-	e->stats.actions[PD_ACT_DUNNO]++;
+	count_request(e, x->req, PD_ACT_DUNNO);
 	return PD_ACT_DUNNO;
 done:
-	e->stats.actions[o.act]++;
+	count_request(e, x->req, o.act);
 	return o.act;
 }
 
@@ -936,7 +1145,7 @@ pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
 	/* Allow-listed clients are not checked at all, not even looked up. */
 	if (access_match(e->conf, &x, false) != NULL) {
 		e->stats.requests++;
-		e->stats.actions[PD_ACT_DUNNO]++;
+		count_request(e, r, PD_ACT_DUNNO);
 		pd_buf_puts(out, "action=DUNNO\n\n");
 		return PD_ACT_DUNNO;
 	}
@@ -1004,7 +1213,7 @@ pd_engine_malformed(struct pd_engine *e, const char *peer, const char *why,
     struct pd_buf *out)
 {
 	e->stats.malformed++;
-	e->stats.actions[PD_ACT_DUNNO]++;
+	count_request(e, NULL, PD_ACT_DUNNO);
 	if (peer)
 		pd_log_warnx("malformed request from %s: %s; answered DUNNO",
 		    peer, why);

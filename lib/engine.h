@@ -23,11 +23,14 @@
 #include "counter.h"
 #include "event.h"
 #include "helo.h"
+#include "journal.h"
 #include "session.h"
 #include "tmpl.h"
 
 struct pd_buf;
+struct pd_cidr;
 struct pd_conf;
+struct pd_rule;
 struct pd_err;
 struct pd_req;
 
@@ -38,14 +41,26 @@ struct pd_req;
  */
 typedef enum pd_helo_dns (*pd_engine_lookup_cb)(void *arg, const char *name);
 
+/* Requests are counted by protocol_state; these, then "other". */
+#define PD_ENGINE_STATES	10
+extern const char *const pd_engine_states[PD_ENGINE_STATES];
+
 struct pd_engine_stats {
 	uint64_t	requests;
 	uint64_t	malformed;
 	uint64_t	actions[PD_ACT_OTHER + 1];
+	uint64_t	by_state[PD_ENGINE_STATES][PD_ACT_OTHER + 1];
 	uint64_t	warned;
 	uint64_t	store_full;
 	uint64_t	log_events;
 	uint64_t	own_rejects;	/* maillog rejects that were ours */
+};
+
+/* Decisions per rule (or list, "manual", "score"), by name. */
+struct pd_engine_rulestat {
+	char		name[PD_COUNTER_NAME_MAX + 1];
+	uint64_t	actions[PD_ACT_OTHER + 1];
+	uint64_t	warned;
 };
 
 /*
@@ -73,8 +88,14 @@ struct pd_engine {
 	void			*lookup_arg;
 	char			 lookup_name[PD_HELO_NAME_MAX + 1];
 	struct pd_engine_stats	 stats;
+	struct pd_engine_rulestat *rstats;	/* owned, nrstats of them */
+	size_t			 nrstats;
 	struct pd_engine_own	*own;		/* PD_ENGINE_OWN_MAX of them */
 	unsigned		 own_next;
+	struct pd_journal	 journal;	/* the latest decisions */
+	int			 manual;	/* slot of operators' blocks */
+	uint64_t		 manual_bits[2][3];	/* prefix lengths in
+							   use, IPv4 and IPv6 */
 };
 
 /* The longest reply line pd_engine_decide() appends, with "action=". */
@@ -128,5 +149,24 @@ void	pd_engine_tick(struct pd_engine *, int64_t now);
 
 /* pd_engine_ref - format a reference id "PD-7F3A2C" */
 void	pd_engine_ref(uint32_t id, char *buf, size_t len);
+
+/*
+ * pd_engine_block - an operator's block of net until until, with a
+ * reason that the reply (block_reply) and policydctl show.  Replaces a
+ * manual block of the same net.  -1 with err when out of room.
+ */
+int	pd_engine_block(struct pd_engine *, const struct pd_cidr *net,
+	    int64_t now, int64_t until, const char *reason, struct pd_err *);
+/* pd_engine_reindex - after counters were loaded: find manual blocks */
+void	pd_engine_reindex(struct pd_engine *);
+/*
+ * pd_engine_counter_net - the network an address key stands for (a
+ * host route for a single address); false for other keys.
+ */
+bool	pd_engine_counter_net(const struct pd_engine *,
+	    const struct pd_counter *, struct pd_cidr *);
+/* pd_engine_counter_rule - the loaded rule a counter belongs to, or NULL */
+const struct pd_rule *pd_engine_counter_rule(const struct pd_engine *,
+	    const struct pd_counter *);
 
 #endif

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "addr.h"
 #include "proto.h"
 #include "server.h"
 
@@ -58,6 +59,7 @@ struct pd_conn {
 	struct pd_buf		 out;		/* replies not yet written */
 	uint64_t		 active;	/* uv_now of the last read */
 	uint64_t		 started;	/* uv_now when a request began */
+	uint64_t		 asked;		/* uv_hrtime when it was complete */
 	size_t			 queued;	/* bytes in uv_write requests */
 	struct pd_buf		 hold;		/* input behind a pending request */
 	bool			 pending;	/* a request awaits its answer */
@@ -72,6 +74,26 @@ struct write_req {
 };
 
 static void conn_close(struct pd_conn *, const char *reason, bool warn);
+
+const uint32_t pd_server_latency_us[PD_SERVER_LATENCY_BUCKETS - 1] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
+/* answered - count how long the request of c took */
+static void
+answered(struct pd_conn *c)
+{
+	struct pd_server_stats *st = &c->srv->stats;
+	uint64_t ns = uv_hrtime() - c->asked;
+	size_t i = 0;
+
+	while (i < PD_SERVER_LATENCY_BUCKETS - 1 &&
+	    ns > (uint64_t)pd_server_latency_us[i] * 1000)
+		i++;
+	st->latency[i]++;
+	st->latency_ns += ns;
+}
 
 static void
 sweep_cb(uv_timer_t *t)
@@ -262,6 +284,7 @@ conn_input(struct pd_conn *c, const char *data, size_t len)
 		if (rc == 0)
 			break;
 		srv->stats.requests++;
+		c->asked = uv_hrtime();
 		if (pd_proto_parse(&c->proto, &req, &err) < 0) {
 			srv->ops->malformed(srv->arg, c->peer, err.msg, &c->out);
 		} else if (srv->ops->request(srv->arg, c, &req, c->peer,
@@ -271,6 +294,7 @@ conn_input(struct pd_conn *c, const char *data, size_t len)
 			conn_hold(c, data, len);
 			break;
 		}
+		answered(c);
 		pd_proto_next(&c->proto);
 	}
 	conn_flush(c);
@@ -284,6 +308,7 @@ pd_server_answer(struct pd_conn *c, const char *reply, size_t len)
 	if (!c->pending || c->closing)
 		return;
 	c->pending = false;
+	answered(c);
 	if (pd_buf_append(&c->out, reply, len) < 0) {
 		conn_close(c, "peer does not read its replies", true);
 		return;
@@ -382,32 +407,12 @@ accept_cb(uv_stream_t *ls, int status)
 static int
 listen_inet(struct pd_server_listener *l, const char *hp, struct pd_err *err)
 {
-	char host[64];
-	const char *colon = strrchr(hp, ':');
 	struct sockaddr_storage ss;
-	size_t hl;
-	long port;
-	char *end;
+	struct pd_err why;
 	int rc;
 
-	if (colon == NULL)
-		return pd_err_set(err, "%s: expected inet:HOST:PORT", l->spec);
-	hl = (size_t)(colon - hp);
-	if (hl >= 2 && hp[0] == '[' && hp[hl - 1] == ']') {
-		hp++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host))
-		return pd_err_set(err, "%s: host too long", l->spec);
-	memcpy(host, hp, hl);
-	host[hl] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '\0')
-		return pd_err_set(err, "%s: bad port", l->spec);
-	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
-	    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
-		return pd_err_set(err, "%s: \"%s\" is not an IP address",
-		    l->spec, host);
+	if (pd_hostport_parse(hp, &ss, &why) < 0)
+		return pd_err_set(err, "%s: %s", l->spec, why.msg);
 	if ((rc = uv_tcp_init(l->srv->loop, &l->h.tcp)) != 0)
 		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
 	l->inited = true;

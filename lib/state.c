@@ -7,8 +7,11 @@
  *	"PDSTATE\0" u32 version u32 nslots i64 saved_at
  *	nslots x { u16 slot, u8 namelen, name, u32 sig, i64 window }
  *	counters: { u16 slot, u16 keylen, key, i64 first, last, since,
- *	            until, u32 hits, u8 flags, struct window }
+ *	            until, u32 hits, u8 flags, struct window,
+ *	            u16 notelen, note }
  *	end marker u16 0xffff, u64 count, u64 FNV-1a of all before
+ *
+ * Version 1 files, which have no notes, still load.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,7 +31,7 @@
 #include "state.h"
 
 #define MAGIC		"PDSTATE"	/* 8 bytes with the NUL */
-#define VERSION		1
+#define VERSION		2
 #define END_MARK	0xffff
 
 struct writer {
@@ -53,7 +56,7 @@ w_put(struct writer *w, const void *p, size_t n)
 static void
 w_counter(struct writer *w, const struct pd_counter *c)
 {
-	uint16_t slot = c->slot, klen;
+	uint16_t slot = c->slot, klen, nlen;
 	const uint8_t *key;
 	size_t len;
 
@@ -69,6 +72,10 @@ w_counter(struct writer *w, const struct pd_counter *c)
 	w_put(w, &c->hits, sizeof(c->hits));
 	w_put(w, &c->flags, sizeof(c->flags));
 	w_put(w, &c->win, sizeof(c->win));
+	len = c->note ? strlen(c->note) : 0;
+	nlen = (uint16_t)(len > PD_STATE_NOTE_MAX ? PD_STATE_NOTE_MAX : len);
+	w_put(w, &nlen, sizeof(nlen));
+	w_put(w, c->note ? c->note : "", nlen);
 }
 
 static uint64_t
@@ -208,17 +215,17 @@ fnv(const uint8_t *p, size_t n)
 
 /* check_file - header, end marker and checksum, before anything is used */
 static int
-check_file(const uint8_t *buf, size_t len, const char *path, struct pd_err *err)
+check_file(const uint8_t *buf, size_t len, const char *path,
+    uint32_t *version, struct pd_err *err)
 {
 	uint64_t want;
-	uint32_t version;
 
 	if (len < 8 + 4 + 4 + 8 + 2 + 8 + 8 || memcmp(buf, MAGIC, 8) != 0)
 		return pd_err_set(err, "%s: not a policyd state file", path);
-	memcpy(&version, buf + 8, 4);
-	if (version != VERSION)
-		return pd_err_set(err, "%s: state version %" PRIu32 ", want %d",
-		    path, version, VERSION);
+	memcpy(version, buf + 8, 4);
+	if (*version < 1 || *version > VERSION)
+		return pd_err_set(err, "%s: state version %" PRIu32 ", want "
+		    "1 to %d", path, *version, VERSION);
 	memcpy(&want, buf + len - 8, 8);
 	if (fnv(buf, len - 8) != want)
 		return pd_err_set(err, "%s: checksum mismatch (truncated or "
@@ -232,7 +239,7 @@ pd_state_load(struct pd_counters *s, const char *path,
 {
 	struct reader r;
 	int map[PD_COUNTER_SLOTS];
-	uint32_t nslots = 0;
+	uint32_t nslots = 0, version = 0;
 	uint64_t count = 0, want = 0;
 	size_t len = 0;
 	uint8_t *buf;
@@ -241,7 +248,7 @@ pd_state_load(struct pd_counters *s, const char *path,
 	err->msg[0] = '\0';
 	if ((buf = map_file(path, &len, err)) == NULL)
 		return err->msg[0] ? -1 : 0;	/* no file: start empty */
-	if (check_file(buf, len, path, err) < 0) {
+	if (check_file(buf, len, path, &version, err) < 0) {
 		munmap(buf, len);
 		return -1;
 	}
@@ -275,7 +282,8 @@ pd_state_load(struct pd_counters *s, const char *path,
 	}
 	for (;;) {
 		uint8_t key[PD_KEYTAB_KEY_MAX];
-		uint16_t slot, klen;
+		char note[PD_STATE_NOTE_MAX + 1] = "";
+		uint16_t slot, klen, nlen = 0;
 		struct pd_counter tmp, *c;
 
 		if (!r_get(&r, &slot, 2) || slot == END_MARK)
@@ -286,6 +294,9 @@ pd_state_load(struct pd_counters *s, const char *path,
 		    !r_get(&r, &tmp.since, 8) || !r_get(&r, &tmp.until, 8) ||
 		    !r_get(&r, &tmp.hits, 4) || !r_get(&r, &tmp.flags, 1) ||
 		    !r_get(&r, &tmp.win, sizeof(tmp.win)))
+			break;
+		if (version >= 2 && (!r_get(&r, &nlen, 2) ||
+		    nlen > PD_STATE_NOTE_MAX || !r_get(&r, note, nlen)))
 			break;
 		count++;
 		if (slot >= PD_COUNTER_SLOTS || map[slot] < 0) {
@@ -300,8 +311,11 @@ pd_state_load(struct pd_counters *s, const char *path,
 		c->last = tmp.last;
 		c->hits = tmp.hits;
 		c->win = tmp.win;
-		if (tmp.since)
+		if (tmp.since) {
 			pd_counters_block(s, c, tmp.since, tmp.until, tmp.flags);
+			if (nlen > 0)
+				pd_counters_note(c, note);
+		}
 		info->loaded++;
 	}
 	/* The checksum held, so a bad count means a bug, not damage. */

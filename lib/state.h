@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest note (an operator's reason) a snapshot keeps. */
+#define PD_STATE_NOTE_MAX	1024
+
 struct pd_counters;
 struct pd_err;
 

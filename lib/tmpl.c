@@ -33,6 +33,7 @@ static const char *var_names[PD_VAR_MAX] = {
 	[PD_VAR_TLD] = "tld",
 	[PD_VAR_SCORE] = "score",
 	[PD_VAR_REASONS] = "reasons",
+	[PD_VAR_REASON] = "reason",
 };
 
 int

@@ -36,6 +36,7 @@ enum pd_var {
 	PD_VAR_TLD,
 	PD_VAR_SCORE,
 	PD_VAR_REASONS,
+	PD_VAR_REASON,		/* an operator's, for a manual block */
 	PD_VAR_MAX
 };
 

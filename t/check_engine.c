@@ -62,24 +62,7 @@ teardown(void)
 static const char *
 ask_raw(const char *raw, int64_t now)
 {
-	struct pd_proto p;
-	struct pd_req r;
-	struct pd_err err;
-	struct pd_buf in, out;
-	size_t used;
-
-	pd_buf_init(&in, 1 << 20);
-	pd_buf_init(&out, 4096);
-	pd_buf_printf(&in, "%s\n\n", raw);
-	pd_proto_init(&p);
-	ck_assert_int_eq(pd_proto_feed(&p, in.data, in.len, &used, &err), 1);
-	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
-	pd_engine_decide(&eng, &r, now, "test", dns_answer, &out);
-	snprintf(reply, sizeof(reply), "%s", pd_buf_str(&out));
-	pd_proto_clear(&p);
-	pd_buf_clear(&in);
-	pd_buf_clear(&out);
-	return reply;
+	return tu_decide(&eng, raw, now, dns_answer, reply, sizeof(reply));
 }
 
 /* ask - a Postfix-like RCPT request from addr, session port */

@@ -455,7 +455,7 @@ START_TEST(test_server_listen_errors)
 	static const struct {
 		const char *spec, *want;
 	} bad[] = {
-		{ "inet:127.0.0.1", "expected inet:HOST:PORT" },
+		{ "inet:127.0.0.1", "inet:127.0.0.1: expected HOST:PORT" },
 		{ "inet:localhost:25", "is not an IP address" },
 		{ "inet:127.0.0.1:99999", "bad port" },
 		{ "tcp:1:2", "expected inet:HOST:PORT or unix:PATH" },

@@ -10,7 +10,10 @@
 
 #include "buf.h"
 #include "log.h"
+#include "err.h"
 #include "conf.h"
+#include "engine.h"
+#include "proto.h"
 #include "testutil.h"
 
 static struct pd_buf logbuf;
@@ -185,5 +188,39 @@ tu_fixture(const char *file, int session, const char **reqs, size_t max)
 		else
 			p[-1] = '\n';	/* join the lines back */
 	}
+	return n;
+}
+
+const char *
+tu_decide(struct pd_engine *e, const char *raw, int64_t now, int dns,
+    char *reply, size_t len)
+{
+	struct pd_proto p;
+	struct pd_req r;
+	struct pd_err err;
+	struct pd_buf in, out;
+	size_t used;
+
+	pd_buf_init(&in, 1 << 20);
+	pd_buf_init(&out, 4096);
+	pd_buf_printf(&in, "%s\n\n", raw);
+	pd_proto_init(&p);
+	ck_assert_int_eq(pd_proto_feed(&p, in.data, in.len, &used, &err), 1);
+	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
+	pd_engine_decide(e, &r, now, "test", (enum pd_helo_dns)dns, &out);
+	snprintf(reply, len, "%s", pd_buf_str(&out));
+	pd_proto_clear(&p);
+	pd_buf_clear(&in);
+	pd_buf_clear(&out);
+	return reply;
+}
+
+int
+tu_count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
 	return n;
 }

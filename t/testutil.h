@@ -12,6 +12,7 @@
 #include <check.h>
 
 struct pd_conf;
+struct pd_engine;
 
 /* A fixed, bucket-aligned "now": 2026-11-22T00:00:00Z in ms. */
 #define T0		1795305600000LL
@@ -28,6 +29,8 @@ void	tu_log_capture(void);
 const char *tu_log_text(void);
 /* tu_log_has - some captured line contains s */
 bool	tu_log_has(const char *s);
+/* tu_count - occurrences of needle in text */
+int	tu_count(const char *text, const char *needle);
 /* tu_log_count - captured lines containing s */
 int	tu_log_count(const char *s);
 void	tu_log_reset(void);
@@ -55,5 +58,13 @@ int	tu_run(Suite *);
  */
 size_t	tu_fixture(const char *file, int session, const char **reqs,
 	    size_t max);
+
+/*
+ * tu_decide - one request (its lines, without the final empty line)
+ * through pd_engine_decide with the given HELO DNS answer; the reply
+ * goes to out.
+ */
+const char *tu_decide(struct pd_engine *, const char *raw, int64_t now,
+	    int dns, char *out, size_t len);
 
 #endif

@@ -31,9 +31,11 @@ class Policyd(object):
         self.port = port or h.free_port()
         self.conf_path = os.path.join(self.dir, 'policyd.conf')
         self.state_path = os.path.join(self.dir, 'policyd.state')
+        self.control_path = os.path.join(self.dir, 'control.sock')
         self.write_conf(conf)
         args = [POLICYD, '-f', '-c', self.conf_path,
-                '-o', 'listen=inet:127.0.0.1:%d' % self.port]
+                '-o', 'listen=inet:127.0.0.1:%d' % self.port,
+                '-o', 'control_socket=' + self.control_path]
         if state:
             args += ['-o', 'state_file=' + self.state_path]
         args += list(extra_args)

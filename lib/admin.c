@@ -1,0 +1,334 @@
+/*
+ * admin - operators' commands on the counter store and the journal.
+ *
+ * A query names an address or a network; it concerns every counter
+ * whose key overlaps it: for 203.0.113.9 the client's own counters, its
+ * segment's (203.0.113.0/24) and any manual block of a network holding
+ * it.  That is also what unblock lifts, since each of those would keep
+ * the address out.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "str.h"
+#include "conf.h"
+#include "ctl.h"
+#include "engine.h"
+#include "out.h"
+#include "admin.h"
+
+/* overlap - one network holds the other */
+static bool
+overlap(const struct pd_cidr *a, const struct pd_cidr *b)
+{
+	struct pd_addr x = a->addr, y = b->addr;
+	int bits = a->bits < b->bits ? a->bits : b->bits;
+
+	if (x.family != y.family)
+		return false;
+	pd_addr_mask(&x, bits);
+	pd_addr_mask(&y, bits);
+	return memcmp(x.bytes, y.bytes, pd_addr_len(&x)) == 0;
+}
+
+typedef void (*visit_fn)(struct pd_engine *, struct pd_counter *,
+    const struct pd_cidr *, void *);
+
+/* visit - call fn for each counter overlapping net; fn may free it */
+static void
+visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
+    visit_fn fn, void *arg)
+{
+	struct pd_counters *cs = &e->counters;
+	struct pd_list *head, *l, *next;
+	struct pd_cidr kn;
+
+	for (size_t s = 0; s <= cs->nslots; s++) {
+		if (s < cs->nslots && (blocked_only || cs->slots[s].count == 0))
+			continue;
+		head = s < cs->nslots ? &cs->slots[s].lru : &cs->blocked;
+		for (l = head->next; l != head; l = next) {
+			struct pd_counter *c = pd_list_entry(l,
+			    struct pd_counter, link);
+
+			next = l->next;
+			if (!pd_engine_counter_net(e, c, &kn))
+				continue;
+			if (net == NULL || overlap(net, &kn))
+				fn(e, c, &kn, arg);
+		}
+	}
+}
+
+static const char *
+kind_name(const struct pd_engine *e, const struct pd_counter *c,
+    const struct pd_rule *r)
+{
+	static const char *kinds[] = { "rate", "block", "listing", "tarpit" };
+
+	if (c->slot == e->manual)
+		return "manual";
+	return r ? kinds[r->kind] : "?";
+}
+
+static const char *
+state_name(const struct pd_counter *c, const struct pd_rule *r,
+    uint64_t count, int64_t now)
+{
+	if (pd_counter_blocked(c, now))
+		return c->flags & PD_COUNTER_LISTING ? "listed" : "blocked";
+	if (r && r->limit >= 0 && count > (uint64_t)r->limit)
+		return "over-limit";
+	return "counting";
+}
+
+struct show {
+	struct pd_out	*o;
+	int64_t		 now;
+	enum pd_ctl_what what;
+	size_t		 n;
+};
+
+/* counter_out - one counter as a list item */
+static void
+counter_out(struct pd_engine *e, struct pd_counter *c,
+    const struct pd_cidr *net, void *arg)
+{
+	struct show *sh = arg;
+	const struct pd_rule *r = pd_engine_counter_rule(e, c);
+	char key[PD_CIDR_STRLEN], limit[64], win[32];
+	uint64_t count;
+
+	if (sh->what == PD_CTL_BLOCKS && (c->flags & PD_COUNTER_LISTING))
+		return;
+	if (sh->what == PD_CTL_LISTINGS && !(c->flags & PD_COUNTER_LISTING))
+		return;
+	count = c->slot == e->manual ? 0 : pd_window_count(&c->win,
+	    e->counters.slots[c->slot].width, sh->now);
+	pd_cidr_format(net, key, sizeof(key));
+	pd_out_open(sh->o);
+	pd_out_str(sh->o, "key", key);
+	pd_out_str(sh->o, "rule", c->slot == e->manual ? PD_CONF_MANUAL :
+	    r ? r->name : e->counters.slots[c->slot].name);
+	pd_out_str(sh->o, "kind", kind_name(e, c, r));
+	pd_out_str(sh->o, "state", state_name(c, r, count, sh->now));
+	if (r && r->limit >= 0) {
+		pd_str_fmt_duration(win, sizeof(win), r->window);
+		snprintf(limit, sizeof(limit), "%lld/%s", r->limit, win);
+		/* A block used its events up: show the count that set it. */
+		pd_out_int(sh->o, "count", pd_counter_blocked(c, sh->now) &&
+		    c->hits ? (long long)c->hits : (long long)count);
+		pd_out_str(sh->o, "limit", limit);
+	}
+	pd_out_time(sh->o, "first", c->first);
+	pd_out_time(sh->o, "last", c->last);
+	if (pd_counter_blocked(c, sh->now)) {
+		pd_out_time(sh->o, "since", c->since);
+		pd_out_time(sh->o, "expires", c->until);
+		if (c->note)
+			pd_out_str(sh->o, "reason", c->note);
+	}
+	pd_out_close(sh->o);
+	sh->n++;
+}
+
+/*
+ * line_out - the pairs of a decision's log line as values.  The line
+ * was written by pd_buf_kv: values with a space are double-quoted and
+ * hold no quote themselves.
+ */
+static void
+line_out(struct pd_out *o, const char *line)
+{
+	char name[64], value[PD_STR_VALUE_MAX + 1];
+	const char *p = line, *eq, *end;
+	size_t n;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if ((eq = strchr(p, '=')) == NULL)
+			break;
+		n = (size_t)(eq - p);
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (eq[1] == '"') {
+			if ((end = strchr(eq + 2, '"')) == NULL)
+				end = eq + 2 + strlen(eq + 2);
+			n = (size_t)(end - eq - 2);
+			p = *end ? end + 1 : end;
+			eq++;
+		} else {
+			end = eq + 1 + strcspn(eq + 1, " ");
+			n = (size_t)(end - eq - 1);
+			p = end;
+		}
+		snprintf(value, sizeof(value), "%.*s", (int)n, eq + 1);
+		pd_out_str(o, name, value);
+	}
+}
+
+static int
+cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
+    struct pd_out *o)
+{
+	struct show sh = { .o = o, .now = now };
+	const struct pd_journal_entry *je;
+	char net[PD_CIDR_STRLEN];
+	size_t shown = 0;
+
+	pd_cidr_format(&cmd->net, net, sizeof(net));
+	pd_out_str(o, "address", net);
+	pd_out_list(o, "counters");
+	visit(e, &cmd->net, false, counter_out, &sh);
+	pd_out_end(o);
+	/* The latest decisions about it, newest first. */
+	pd_out_list(o, "decisions");
+	for (size_t i = 0; (je = pd_journal_at(&e->journal, i)) != NULL &&
+	    shown < 10; i++) {
+		if (!pd_cidr_match(&cmd->net, &je->client))
+			continue;
+		pd_out_open(o);
+		pd_out_time(o, "time", je->when);
+		line_out(o, je->line);
+		pd_out_close(o);
+		shown++;
+	}
+	pd_out_end(o);
+	return PD_CTL_OK;
+}
+
+static int
+cmd_list(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
+    struct pd_out *o)
+{
+	struct show sh = { .o = o, .now = now, .what = cmd->what };
+
+	pd_out_list(o, cmd->what == PD_CTL_LISTINGS ? "listings" :
+	    cmd->what == PD_CTL_BLOCKS ? "blocks" : "blocked");
+	visit(e, NULL, true, counter_out, &sh);
+	pd_out_end(o);
+	pd_out_int(o, "total", (long long)sh.n);
+	return PD_CTL_OK;
+}
+
+static int
+cmd_block(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
+    struct pd_out *o, struct pd_err *err)
+{
+	char net[PD_CIDR_STRLEN], until[32];
+
+	if (pd_engine_block(e, &cmd->net, now, now + cmd->duration,
+	    cmd->reason, err) < 0)
+		return PD_CTL_FAILED;
+	pd_cidr_format(&cmd->net, net, sizeof(net));
+	pd_str_fmt_time(until, sizeof(until), now + cmd->duration);
+	pd_log_info("control: block %s until %s reason=\"%s\"", net, until,
+	    cmd->reason);
+	pd_out_str(o, "blocked", net);
+	pd_out_str(o, "expires", until);
+	pd_out_str(o, "reason", cmd->reason);
+	return PD_CTL_OK;
+}
+
+struct lift {
+	struct pd_out	*o;
+	bool		 reset;
+	int64_t		 now;
+	size_t		 n;
+};
+
+/* lift_one - unblock (or, for reset, forget) one counter */
+static void
+lift_one(struct pd_engine *e, struct pd_counter *c, const struct pd_cidr *net,
+    void *arg)
+{
+	struct lift *lf = arg;
+	const struct pd_rule *r = pd_engine_counter_rule(e, c);
+	const char *rule = c->slot == e->manual ? PD_CONF_MANUAL :
+	    r ? r->name : "?";
+	char key[PD_CIDR_STRLEN];
+
+	if (!lf->reset && !pd_counter_blocked(c, lf->now))
+		return;
+	pd_cidr_format(net, key, sizeof(key));
+	pd_out_open(lf->o);
+	pd_out_str(lf->o, "key", key);
+	pd_out_str(lf->o, "rule", rule);
+	if (pd_counter_blocked(c, lf->now))
+		pd_out_str(lf->o, "lifted", c->flags & PD_COUNTER_LISTING ?
+		    "listing" : "block");
+	pd_out_close(lf->o);
+	pd_log_info("control: %s rule=%s key=%s", lf->reset ? "reset" :
+	    "unblock", rule, key);
+	/* A manual block is nothing but its block. */
+	if (lf->reset || c->slot == e->manual)
+		pd_counters_remove(&e->counters, c);
+	else
+		pd_counters_unblock(&e->counters, c);
+	lf->n++;
+}
+
+static int
+cmd_lift(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
+    struct pd_out *o, struct pd_err *err)
+{
+	struct lift lf = { .o = o, .reset = cmd->op == PD_CTL_RESET,
+	    .now = now };
+	char net[PD_CIDR_STRLEN];
+
+	pd_cidr_format(&cmd->net, net, sizeof(net));
+	pd_out_list(o, lf.reset ? "reset" : "unblocked");
+	visit(e, &cmd->net, !lf.reset, lift_one, &lf);
+	pd_out_end(o);
+	if (lf.n == 0) {
+		pd_err_set(err, lf.reset ? "nothing is counted for %s" :
+		    "nothing blocks %s", net);
+		return PD_CTL_FAILED;
+	}
+	return PD_CTL_OK;
+}
+
+static int
+cmd_explain(struct pd_engine *e, const struct pd_ctl_cmd *cmd,
+    struct pd_out *o, struct pd_err *err)
+{
+	const struct pd_journal_entry *je;
+	char ref[16];
+
+	pd_engine_ref(cmd->ref, ref, sizeof(ref));
+	if ((je = pd_journal_find(&e->journal, cmd->ref)) == NULL) {
+		pd_err_set(err, "%s is not among the last %zu decisions; look "
+		    "for ref=%s in the mail log", ref, e->journal.cap, ref);
+		return PD_CTL_FAILED;
+	}
+	pd_out_time(o, "time", je->when);
+	line_out(o, je->line);
+	if (*je->reply)
+		pd_out_str(o, "reply", je->reply);
+	return PD_CTL_OK;
+}
+
+int
+pd_admin_run(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
+    struct pd_out *o, struct pd_err *err)
+{
+	switch (cmd->op) {
+	case PD_CTL_SHOW:
+		return cmd_show(e, cmd, now, o);
+	case PD_CTL_LIST:
+		return cmd_list(e, cmd, now, o);
+	case PD_CTL_BLOCK:
+		return cmd_block(e, cmd, now, o, err);
+	case PD_CTL_UNBLOCK:
+	case PD_CTL_RESET:
+		return cmd_lift(e, cmd, now, o, err);
+	case PD_CTL_EXPLAIN:
+		return cmd_explain(e, cmd, o, err);
+	default:
+		pd_err_set(err, "not a command of the engine");
+		return PD_CTL_USAGE;
+	}
+}

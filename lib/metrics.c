@@ -1,0 +1,282 @@
+/*
+ * metrics - one walk over every metric (walk()), written out by one of
+ * two emitters: Prometheus text or pd_out records.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "dns.h"
+#include "engine.h"
+#include "out.h"
+#include "server.h"
+#include "metrics.h"
+
+#define LABELS_MAX	3
+
+struct label {
+	const char	*name;
+	const char	*value;
+};
+
+struct emitter {
+	/* family: name, type, help; a sample of it with labels and value */
+	void		(*sample)(struct emitter *, const char *family,
+			    const char *suffix, const char *type,
+			    const char *help, const struct label *, size_t,
+			    double);
+	struct pd_buf	*b;
+	struct pd_out	*o;
+	bool		 help;
+	const char	*last;		/* family of the last sample */
+};
+
+static void
+prom_escape(struct pd_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			pd_buf_printf(b, "\\%c", *s);
+		else if (*s == '\n')
+			pd_buf_puts(b, "\\n");
+		else
+			pd_buf_putc(b, *s);
+	}
+}
+
+static void
+prom_sample(struct emitter *em, const char *family, const char *suffix,
+    const char *type, const char *help, const struct label *l, size_t nl,
+    double v)
+{
+	if (em->help && (em->last == NULL || strcmp(em->last, family) != 0)) {
+		pd_buf_printf(em->b, "# HELP %s %s\n# TYPE %s %s\n", family,
+		    help, family, type);
+	}
+	em->last = family;
+	pd_buf_printf(em->b, "%s%s", family, suffix);
+	for (size_t i = 0; i < nl; i++) {
+		pd_buf_printf(em->b, "%s%s=\"", i ? "," : "{", l[i].name);
+		prom_escape(em->b, l[i].value);
+		pd_buf_putc(em->b, '"');
+	}
+	pd_buf_printf(em->b, "%s %.17g\n", nl ? "}" : "", v);
+}
+
+static void
+out_sample(struct emitter *em, const char *family, const char *suffix,
+    const char *type, const char *help, const struct label *l, size_t nl,
+    double v)
+{
+	char name[128];
+
+	(void)type;
+	(void)help;
+	snprintf(name, sizeof(name), "%s%s", family, suffix);
+	pd_out_open(em->o);
+	pd_out_str(em->o, "name", name);
+	for (size_t i = 0; i < nl; i++)
+		pd_out_str(em->o, l[i].name, l[i].value);
+	if (v == (double)(long long)v)
+		pd_out_int(em->o, "value", (long long)v);
+	else {
+		snprintf(name, sizeof(name), "%.9g", v);
+		pd_out_str(em->o, "value", name);
+	}
+	pd_out_close(em->o);
+}
+
+/* one - a sample without labels */
+static void
+one(struct emitter *em, const char *family, const char *type,
+    const char *help, double v)
+{
+	em->sample(em, family, "", type, help, NULL, 0, v);
+}
+
+static void
+walk_requests(struct emitter *em, const struct pd_engine *e)
+{
+	static const char help[] = "Policy requests answered, by "
+	    "protocol_state and action.";
+	struct label l[2];
+
+	for (int s = 0; s < PD_ENGINE_STATES; s++)
+		for (int a = 0; a <= PD_ACT_OTHER; a++) {
+			l[0] = (struct label){ "protocol_state",
+			    pd_engine_states[s] };
+			l[1] = (struct label){ "action", pd_action_name(a) };
+			if (e->stats.by_state[s][a] == 0)
+				continue;
+			em->sample(em, "policyd_requests_total", "", "counter",
+			    help, l, 2, (double)e->stats.by_state[s][a]);
+		}
+	one(em, "policyd_malformed_requests_total", "counter",
+	    "Requests that did not parse, answered DUNNO.",
+	    (double)e->stats.malformed);
+}
+
+static void
+walk_decisions(struct emitter *em, const struct pd_engine *e)
+{
+	static const char help[] = "Decisions other than DUNNO, by rule and "
+	    "action; action warn counts what warn mode or dry_run let pass.";
+	struct label l[2];
+
+	for (size_t i = 0; i < e->nrstats; i++) {
+		const struct pd_engine_rulestat *rs = &e->rstats[i];
+
+		l[0] = (struct label){ "rule", rs->name };
+		for (int a = 0; a <= PD_ACT_OTHER; a++) {
+			if (rs->actions[a] == 0)
+				continue;
+			l[1] = (struct label){ "action", pd_action_name(a) };
+			em->sample(em, "policyd_decisions_total", "", "counter",
+			    help, l, 2, (double)rs->actions[a]);
+		}
+		if (rs->warned) {
+			l[1] = (struct label){ "action", "warn" };
+			em->sample(em, "policyd_decisions_total", "", "counter",
+			    help, l, 2, (double)rs->warned);
+		}
+	}
+}
+
+static void
+walk_store(struct emitter *em, const struct pd_engine *e)
+{
+	static const char *kinds[] = { "rate", "block", "listing", "tarpit" };
+	static const char help[] = "Keys blocked or listed now, by rule.";
+	const struct pd_counters *cs = &e->counters;
+	struct label l[2];
+
+	for (size_t i = 0; i < e->conf->nrules; i++) {
+		const struct pd_rule *r = &e->conf->rules[i];
+
+		if (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING)
+			continue;
+		l[0] = (struct label){ "rule", r->name };
+		l[1] = (struct label){ "kind", kinds[r->kind] };
+		em->sample(em, "policyd_blocks_active", "", "gauge", help, l, 2,
+		    (double)cs->slots[e->slots[i]].nblocked);
+	}
+	l[0] = (struct label){ "rule", PD_CONF_MANUAL };
+	l[1] = (struct label){ "kind", "manual" };
+	em->sample(em, "policyd_blocks_active", "", "gauge", help, l, 2,
+	    (double)cs->slots[e->manual].nblocked);
+	one(em, "policyd_keys_tracked", "gauge",
+	    "Keys (addresses, networks, names) with a counter.",
+	    (double)pd_counters_size(cs));
+	one(em, "policyd_keys_max", "gauge", "The max_keys setting.",
+	    (double)cs->max_keys);
+	one(em, "policyd_store_full_total", "counter",
+	    "Events not counted because every key held a block.",
+	    (double)e->stats.store_full);
+}
+
+static void
+walk_server(struct emitter *em, const struct pd_metrics *m)
+{
+	static const char help[] = "Time from a complete request to its "
+	    "reply.";
+	const struct pd_server_stats *s = m->server;
+	char le[32];
+	struct label l;
+	uint64_t cum = 0;
+
+	one(em, "policyd_connections", "gauge",
+	    "Policy connections open now.", (double)m->connections);
+	one(em, "policyd_connections_accepted_total", "counter",
+	    "Policy connections accepted.", (double)s->accepted);
+	one(em, "policyd_connections_refused_total", "counter",
+	    "Connections refused over max_clients.", (double)s->refused);
+	one(em, "policyd_protocol_errors_total", "counter",
+	    "Connections closed for oversized or broken input.",
+	    (double)s->protocol_errors);
+	one(em, "policyd_connection_timeouts_total", "counter",
+	    "Connections closed by request_timeout or idle_timeout.",
+	    (double)s->timeouts);
+	for (int i = 0; i < PD_SERVER_LATENCY_BUCKETS; i++) {
+		cum += s->latency[i];
+		if (i < PD_SERVER_LATENCY_BUCKETS - 1)
+			snprintf(le, sizeof(le), "%g",
+			    pd_server_latency_us[i] / 1e6);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		l = (struct label){ "le", le };
+		em->sample(em, "policyd_reply_latency_seconds", "_bucket",
+		    "histogram", help, &l, 1, (double)cum);
+	}
+	em->sample(em, "policyd_reply_latency_seconds", "_sum", "histogram",
+	    help, NULL, 0, (double)s->latency_ns / 1e9);
+	em->sample(em, "policyd_reply_latency_seconds", "_count", "histogram",
+	    help, NULL, 0, (double)cum);
+}
+
+static void
+walk_dns(struct emitter *em, const struct pd_metrics *m)
+{
+	static const struct pd_dns_stats none;
+	const struct pd_dns_stats *d = m->dns ? m->dns : &none;
+
+	one(em, "policyd_dns_lookups_total", "counter",
+	    "HELO names looked up.", (double)d->lookups);
+	one(em, "policyd_dns_cache_hits_total", "counter",
+	    "Lookups answered from the cache.", (double)d->cache_hits);
+	one(em, "policyd_dns_queries_total", "counter",
+	    "Queries sent to the resolver.", (double)d->queries);
+	one(em, "policyd_dns_failures_total", "counter",
+	    "Lookups that failed (SERVFAIL, no answer).", (double)d->tempfails);
+	one(em, "policyd_dns_timeouts_total", "counter",
+	    "Requests answered without the DNS after reply_timeout.",
+	    (double)m->dns_timeouts);
+}
+
+static void
+walk(struct emitter *em, const struct pd_metrics *m)
+{
+	const struct pd_engine *e = m->engine;
+	struct label l;
+
+	one(em, "policyd_start_time_seconds", "gauge",
+	    "When policyd started, seconds since the epoch.",
+	    (double)(m->started / 1000));
+	walk_requests(em, e);
+	walk_decisions(em, e);
+	walk_store(em, e);
+	walk_server(em, m);
+	walk_dns(em, m);
+	one(em, "policyd_maillog_lines_total", "counter",
+	    "Lines read from the maillog.", (double)m->maillog_lines);
+	one(em, "policyd_maillog_events_total", "counter",
+	    "Maillog lines that were events.", (double)m->maillog_events);
+	one(em, "policyd_maillog_own_rejects_total", "counter",
+	    "Maillog rejects that were policyd's own, not counted.",
+	    (double)e->stats.own_rejects);
+	l = (struct label){ "result", "ok" };
+	em->sample(em, "policyd_config_reloads_total", "", "counter",
+	    "Configuration reloads.", &l, 1, (double)m->reloads);
+	l = (struct label){ "result", "failed" };
+	em->sample(em, "policyd_config_reloads_total", "", "counter",
+	    "Configuration reloads.", &l, 1, (double)m->reload_failures);
+}
+
+void
+pd_metrics_text(const struct pd_metrics *m, bool help, struct pd_buf *b)
+{
+	struct emitter em = { .sample = prom_sample, .b = b, .help = help };
+
+	walk(&em, m);
+}
+
+void
+pd_metrics_out(const struct pd_metrics *m, struct pd_out *o)
+{
+	struct emitter em = { .sample = out_sample, .o = o };
+
+	pd_out_list(o, "metrics");
+	walk(&em, m);
+	pd_out_end(o);
+}

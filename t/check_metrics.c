@@ -1,0 +1,169 @@
+/*
+ * check_metrics - the Prometheus text and the --json records, from an
+ * engine that answered a few requests.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "buf.h"
+#include "err.h"
+#include "conf.h"
+#include "dns.h"
+#include "engine.h"
+#include "metrics.h"
+#include "out.h"
+#include "server.h"
+#include "testutil.h"
+
+static const char text[] =
+    "rule connections {\n"
+    "	event = connection\n"
+    "	limit = 1 per 1h\n"
+    "	release = quiet 1h\n"
+    "	reply = 451 4.7.1 Too many connections\n"
+    "}\n"
+    "rule helo_warn {\n"
+    "	helo = non_fqdn\n"
+    "	mode = warn\n"
+    "	reply = 504 5.5.2 need fully-qualified hostname\n"
+    "}\n";
+
+static struct pd_conf *conf;
+static struct pd_engine eng;
+static struct pd_server_stats ss;
+static struct pd_dns_stats ds;
+static struct pd_metrics m;
+
+static void
+setup(void)
+{
+	struct pd_err err;
+	char reply[512];
+
+	tu_log_capture();
+	conf = tu_conf(text);
+	ck_assert_int_eq(pd_engine_init(&eng, conf, 1, &err), 0);
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=192.0.2.1\nclient_port=1\nhelo_name=box", T0, 0,
+	    reply, sizeof(reply));
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=192.0.2.1\nclient_port=2\nhelo_name=box", T0, 0,
+	    reply, sizeof(reply));
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=CONNECT\n"
+	    "client_address=192.0.2.2\nclient_port=3", T0, 0, reply,
+	    sizeof(reply));
+	memset(&ss, 0, sizeof(ss));
+	ss.accepted = 3;
+	ss.latency[0] = 2;
+	ss.latency[3] = 1;
+	ss.latency_ns = 1500000;
+	ds = (struct pd_dns_stats){ .lookups = 7, .cache_hits = 5,
+	    .queries = 2, .tempfails = 1 };
+	m = (struct pd_metrics){ .engine = &eng, .server = &ss,
+	    .connections = 1, .dns = &ds, .dns_timeouts = 1,
+	    .maillog_lines = 10, .maillog_events = 4, .reloads = 2,
+	    .started = T0 };
+}
+
+static void
+teardown(void)
+{
+	pd_engine_clear(&eng);
+	pd_conf_free(conf);
+}
+
+START_TEST(test_prometheus_text)
+{
+	struct pd_buf b;
+	const char *t;
+
+	setup();
+	pd_buf_init(&b, 1 << 20);
+	pd_metrics_text(&m, true, &b);
+	t = pd_buf_str(&b);
+	ck_assert_msg(strstr(t, "# HELP policyd_requests_total Policy requests "
+	    "answered, by protocol_state and action.\n"
+	    "# TYPE policyd_requests_total counter\n"
+	    "policyd_requests_total{protocol_state=\"CONNECT\",action=\"dunno\"} 1\n"
+	    "policyd_requests_total{protocol_state=\"RCPT\",action=\"dunno\"} 1\n"
+	    "policyd_requests_total{protocol_state=\"RCPT\",action=\"defer\"} 1\n"
+	    "# HELP") != NULL, "%.1500s", t);
+	ck_assert_msg(strstr(t, "policyd_decisions_total{rule=\"helo_warn\","
+	    "action=\"warn\"} 1\n") != NULL, "%.1500s", t);
+	ck_assert_msg(strstr(t, "policyd_decisions_total{rule=\"connections\","
+	    "action=\"defer\"} 1\n") != NULL, "%.1500s", t);
+	ck_assert_msg(strstr(t, "policyd_blocks_active{rule=\"connections\","
+	    "kind=\"listing\"} 1\n") != NULL, "%.1500s", t);
+	ck_assert_ptr_nonnull(strstr(t, "policyd_keys_tracked 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_start_time_seconds "
+	    "1795305600\n"));
+	/* The histogram is cumulative, with +Inf equal to the count. */
+	ck_assert_msg(strstr(t, "# TYPE policyd_reply_latency_seconds histogram\n"
+	    "policyd_reply_latency_seconds_bucket{le=\"0.0001\"} 2\n"
+	    "policyd_reply_latency_seconds_bucket{le=\"0.00025\"} 2\n"
+	    "policyd_reply_latency_seconds_bucket{le=\"0.0005\"} 2\n"
+	    "policyd_reply_latency_seconds_bucket{le=\"0.001\"} 3\n") != NULL,
+	    "%.1500s", t);
+	ck_assert_ptr_nonnull(strstr(t, "policyd_reply_latency_seconds_bucket"
+	    "{le=\"+Inf\"} 3\npolicyd_reply_latency_seconds_sum 0.0015\n"
+	    "policyd_reply_latency_seconds_count 3\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_dns_cache_hits_total 5\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_dns_timeouts_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_maillog_events_total 4\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_config_reloads_total{result="
+	    "\"ok\"} 2\n"));
+	/* Each family is described once. */
+	ck_assert_int_eq(tu_count(t, "# TYPE policyd_requests_total "), 1);
+	ck_assert_int_eq(tu_count(t, "# TYPE policyd_config_reloads_total "), 1);
+	/* Without help: the samples alone, for people. */
+	pd_buf_reset(&b);
+	pd_metrics_text(&m, false, &b);
+	ck_assert_ptr_null(strstr(pd_buf_str(&b), "# "));
+	ck_assert_ptr_nonnull(strstr(pd_buf_str(&b), "policyd_keys_tracked 2\n"));
+	pd_buf_clear(&b);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_json_records)
+{
+	struct pd_buf b;
+	struct pd_out o;
+
+	setup();
+	m.dns = NULL;	/* no resolver: zeros */
+	pd_buf_init(&b, 1 << 20);
+	pd_out_init(&o, &b, true);
+	pd_metrics_out(&m, &o);
+	pd_out_finish(&o);
+	ck_assert_msg(strstr(pd_buf_str(&b), "{\"name\":\"policyd_requests_total\","
+	    "\"protocol_state\":\"RCPT\",\"action\":\"defer\",\"value\":1}") !=
+	    NULL, "%s", pd_buf_str(&b));
+	ck_assert_ptr_nonnull(strstr(pd_buf_str(&b), "{\"name\":"
+	    "\"policyd_reply_latency_seconds_sum\",\"value\":\"0.0015\"}"));
+	ck_assert_ptr_nonnull(strstr(pd_buf_str(&b), "{\"name\":"
+	    "\"policyd_dns_lookups_total\",\"value\":0}"));
+	pd_buf_clear(&b);
+	teardown();
+}
+END_TEST
+
+static Suite *
+metrics_suite(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("metrics");
+
+	tcase_add_test(tc, test_prometheus_text);
+	tcase_add_test(tc, test_json_records);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(metrics_suite()) != 0;
+}
