@@ -28,13 +28,14 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
 	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
-	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c lib/metrics.c lib/rpc.c
+	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
+	lib/metrics.c lib/rpc.c lib/geoip.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
 TESTS = check_addr check_buf check_conf check_counter check_engine check_helo \
 	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
-	check_window check_admin check_ctl check_journal check_metrics
+	check_window check_admin check_ctl check_journal check_metrics check_geoip
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
@@ -42,8 +43,10 @@ BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
 
 RUN_DIR = $(CURDIR)/run
 
-# Keep the test objects: they are intermediate files of a chain.
-.SECONDARY:
+# Keep the test objects: they are intermediate files of a chain.  Only
+# those: a missing library object must always be built.
+.SECONDARY: $(TESTS:%=$(BUILD)/t/%.o) $(BUILD)/t/testutil.o \
+	$(BENCH_BINS:$(BUILD)/bench/%=$(BUILD)/t/bench/%.o)
 
 .PHONY: all run check check-asan valgrind bench install lint clean deps \
 	deps-check

@@ -123,6 +123,39 @@ socket_path(const char *file, char **overrides, size_t nover)
 	return path;
 }
 
+/* talk - send req to the daemon at sock and print its answer */
+static int
+talk(const char *sock, const struct pd_buf *req)
+{
+	struct pd_buf ans;
+	const char *nl, *msg;
+	int fd, rc = PD_CTL_UNREACHABLE;
+
+	if ((fd = dial(sock)) < 0)
+		return PD_CTL_UNREACHABLE;
+	pd_buf_init(&ans, 256 * 1024 * 1024);
+	errno = 0;
+	if (exchange(fd, req, &ans) < 0 || ans.len < 2 ||
+	    (nl = memchr(ans.data, '\n', ans.len)) == NULL ||
+	    sscanf(ans.data, "%d", &rc) != 1) {
+		fprintf(stderr, "policydctl: %s: no answer from policyd (%s)\n",
+		    sock, errno ? strerror(errno) : "connection closed");
+		rc = PD_CTL_UNREACHABLE;
+	} else {
+		fwrite(nl + 1, 1, ans.len - (size_t)(nl + 1 - ans.data), stdout);
+		/* The status line: "CODE message". */
+		if (rc != PD_CTL_OK) {
+			msg = memchr(ans.data, ' ', (size_t)(nl - ans.data));
+			msg = msg ? msg + 1 : nl;
+			fprintf(stderr, "policydctl: %.*s\n", (int)(nl - msg),
+			    msg);
+		}
+	}
+	close(fd);
+	pd_buf_clear(&ans);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,13 +165,13 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *overrides[MAX_OVERRIDES], *args[PD_CTL_ARGS_MAX + 1];
-	const char *file = PD_CONF_DEFAULT_FILE, *nl, *msg;
-	char *sock = NULL;
+	const char *file = PD_CONF_DEFAULT_FILE;
+	char *sock = NULL, *path;
 	struct pd_ctl_cmd cmd;
-	struct pd_buf req, ans;
+	struct pd_buf req;
 	struct pd_err err;
 	size_t nover = 0;
-	int ch, fd, nargs, rc;
+	int ch, nargs, rc;
 	bool json = false;
 
 	/* "+": options end at the command; its own options follow it. */
@@ -180,27 +213,17 @@ main(int argc, char **argv)
 	pd_buf_init(&req, PD_CTL_REQUEST_MAX);
 	if (pd_ctl_encode(nargs, args, &req, &err) < 0) {
 		fprintf(stderr, "policydctl: %s\n", err.msg);
+		pd_buf_clear(&req);
 		return PD_CTL_USAGE;
 	}
-	if (sock == NULL && (sock = socket_path(file, overrides, nover)) == NULL)
-		return PD_CTL_UNREACHABLE;
-	if ((fd = dial(sock)) < 0)
-		return PD_CTL_UNREACHABLE;
-	pd_buf_init(&ans, 256 * 1024 * 1024);
-	if (exchange(fd, &req, &ans) < 0 || ans.len < 2 ||
-	    (nl = memchr(ans.data, '\n', ans.len)) == NULL ||
-	    sscanf(ans.data, "%d", &rc) != 1) {
-		fprintf(stderr, "policydctl: %s: no answer from policyd (%s)\n",
-		    sock, errno ? strerror(errno) : "connection closed");
-		return PD_CTL_UNREACHABLE;
+	if (sock != NULL) {
+		rc = talk(sock, &req);
+	} else if ((path = socket_path(file, overrides, nover)) != NULL) {
+		rc = talk(path, &req);
+		free(path);
+	} else {
+		rc = PD_CTL_UNREACHABLE;
 	}
-	close(fd);
-	fwrite(nl + 1, 1, ans.len - (size_t)(nl + 1 - ans.data), stdout);
-	/* The status line: "CODE message". */
-	if (rc != PD_CTL_OK) {
-		msg = memchr(ans.data, ' ', (size_t)(nl - ans.data));
-		msg = msg ? msg + 1 : nl;
-		fprintf(stderr, "policydctl: %.*s\n", (int)(nl - msg), msg);
-	}
+	pd_buf_clear(&req);
 	return rc;
 }
