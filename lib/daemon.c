@@ -499,16 +499,14 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 	struct pd_daemon *d = arg;
 	struct pd_metrics m;
 	struct pd_buf body;
-	const char *status = "200 OK";
-	size_t n = strcspn(req, "\r\n");
+	const char *status = "200 OK", *path = strchr(req, ' ');
 
 	(void)len;
 	pd_buf_init(&body, 16 * 1024 * 1024);
 	if (strncmp(req, "GET ", 4) != 0 && strncmp(req, "HEAD ", 5) != 0) {
 		status = "405 Method Not Allowed";
 		pd_buf_puts(&body, "only GET\n");
-	} else if ((n > 13 && strncmp(req + 4, "/metrics ", 9) == 0) ||
-	    (n > 14 && strncmp(req + 5, "/metrics ", 9) == 0)) {
+	} else if (strncmp(path + 1, "/metrics ", 9) == 0) {
 		daemon_metrics(d, &m);
 		pd_metrics_text(&m, true, &body);
 	} else {

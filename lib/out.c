@@ -42,12 +42,17 @@ json_string(struct pd_buf *b, const char *s)
 	pd_buf_putc(b, '"');
 }
 
+/* inline_item - an object inside a list: name=value pairs on one line */
+static bool
+inline_item(const struct pd_out *o)
+{
+	return !o->json && o->depth > 0 && o->list[o->depth - 1];
+}
+
 /* name - start a value: separator and name as the format wants */
 static void
 name(struct pd_out *o, const char *n)
 {
-	bool inline_obj = o->depth > 0 && o->list[o->depth - 1];
-
 	if (o->json) {
 		if (o->more[o->depth])
 			pd_buf_putc(o->b, ',');
@@ -55,46 +60,29 @@ name(struct pd_out *o, const char *n)
 			json_string(o->b, n);
 			pd_buf_putc(o->b, ':');
 		}
-	} else if (inline_obj) {
-		/* An item of a list: name=value pairs on one line. */
-		if (o->more[o->depth])
-			pd_buf_putc(o->b, ' ');
-		pd_buf_printf(o->b, "%s=", n);
 	} else if (n != NULL) {
 		pd_buf_printf(o->b, "%-16s ", n);
 	}
 	o->more[o->depth] = true;
 }
 
-/* text_value - a value in text form, quoted in a list item if needed */
-static void
-text_value(struct pd_out *o, const char *v)
-{
-	char clean[PD_STR_VALUE_MAX + 1];
-	size_t n;
-
-	n = pd_str_sanitize(clean, sizeof(clean), v, strlen(v));
-	if (o->depth > 0 && o->list[o->depth - 1] &&
-	    (n == 0 || strpbrk(clean, " \"") != NULL)) {
-		for (char *p = clean; *p; p++)
-			if (*p == '"')
-				*p = '\'';
-		pd_buf_printf(o->b, "\"%s\"", clean);
-	} else {
-		pd_buf_puts(o->b, clean);
-	}
-	if (o->depth == 0 || !o->list[o->depth - 1])
-		pd_buf_putc(o->b, '\n');
-}
-
 void
 pd_out_str(struct pd_out *o, const char *n, const char *v)
 {
+	char clean[PD_STR_VALUE_MAX + 1];
+
+	if (inline_item(o)) {
+		/* The log lines' own " name=value", quoted as they are. */
+		pd_buf_kv(o->b, n, v);
+		return;
+	}
 	name(o, n);
-	if (o->json)
+	if (o->json) {
 		json_string(o->b, v);
-	else
-		text_value(o, v);
+		return;
+	}
+	pd_str_sanitize(clean, sizeof(clean), v, strlen(v));
+	pd_buf_printf(o->b, "%s\n", clean);
 }
 
 void
@@ -168,9 +156,8 @@ void
 pd_out_open(struct pd_out *o)
 {
 	if (!o->json) {
-		/* The object's values go on one indented line. */
-		pd_buf_puts(o->b, "  ");
-		o->more[o->depth] = false;
+		/* One indented line; each pair brings its own space. */
+		pd_buf_putc(o->b, ' ');
 		return;
 	}
 	name(o, NULL);
