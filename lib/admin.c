@@ -3,9 +3,10 @@
  *
  * A query names an address or a network; it concerns every counter
  * whose key overlaps it: for 203.0.113.9 the client's own counters, its
- * segment's (203.0.113.0/24) and any manual block of a network holding
- * it.  That is also what unblock lifts, since each of those would keep
- * the address out.
+ * segment's (203.0.113.0/24), any manual block of a network holding it,
+ * and the counters of its AS and country (for a network: those of its
+ * first address).  That is also what unblock lifts, since each of those
+ * would keep the address out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,18 +35,34 @@ overlap(const struct pd_cidr *a, const struct pd_cidr *b)
 	return memcmp(x.bytes, y.bytes, pd_addr_len(&x)) == 0;
 }
 
-typedef void (*visit_fn)(struct pd_engine *, struct pd_counter *,
-    const struct pd_cidr *, void *);
+typedef void (*visit_fn)(struct pd_engine *, struct pd_counter *, void *);
 
-/* visit - call fn for each counter overlapping net; fn may free it */
+/* concerns - counter c is about net, whose country and AS are w */
+static bool
+concerns(const struct pd_engine *e, const struct pd_counter *c,
+    const struct pd_cidr *net, const struct pd_engine_where *w)
+{
+	struct pd_cidr kn;
+
+	if (pd_engine_counter_net(e, c, &kn))
+		return overlap(net, &kn);
+	return pd_engine_counter_at(e, c, w);
+}
+
+/*
+ * visit - call fn for each counter about net (NULL: every counter); fn
+ * may free it
+ */
 static void
 visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
     visit_fn fn, void *arg)
 {
 	struct pd_counters *cs = &e->counters;
 	struct pd_list *head, *l, *next;
-	struct pd_cidr kn;
+	struct pd_engine_where w = { .asn = 0 };
 
+	if (net != NULL)
+		pd_engine_where(e, &net->addr, &w);
 	for (size_t s = 0; s <= cs->nslots; s++) {
 		if (s < cs->nslots && (blocked_only || cs->slots[s].count == 0))
 			continue;
@@ -55,10 +72,8 @@ visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
 			    struct pd_counter, link);
 
 			next = l->next;
-			if (!pd_engine_counter_net(e, c, &kn))
-				continue;
-			if (net == NULL || overlap(net, &kn))
-				fn(e, c, &kn, arg);
+			if (net == NULL || concerns(e, c, net, &w))
+				fn(e, c, arg);
 		}
 	}
 }
@@ -94,12 +109,11 @@ struct show {
 
 /* counter_out - one counter as a list item */
 static void
-counter_out(struct pd_engine *e, struct pd_counter *c,
-    const struct pd_cidr *net, void *arg)
+counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 {
 	struct show *sh = arg;
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
-	char key[PD_CIDR_STRLEN], limit[64], win[32];
+	char key[PD_STR_VALUE_MAX + 1], limit[64], win[32];
 	uint64_t count;
 
 	if (sh->what == PD_CTL_BLOCKS && (c->flags & PD_COUNTER_LISTING))
@@ -108,7 +122,7 @@ counter_out(struct pd_engine *e, struct pd_counter *c,
 		return;
 	count = c->slot == e->manual ? 0 : pd_window_count(&c->win,
 	    e->counters.slots[c->slot].width, sh->now);
-	pd_cidr_format(net, key, sizeof(key));
+	pd_engine_counter_text(e, c, key, sizeof(key));
 	pd_out_open(sh->o);
 	pd_out_str(sh->o, "key", key);
 	pd_out_str(sh->o, "rule", c->slot == e->manual ? PD_CONF_MANUAL :
@@ -176,11 +190,17 @@ cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 {
 	struct show sh = { .o = o, .now = now };
 	const struct pd_journal_entry *je;
+	struct pd_engine_where w;
 	char net[PD_CIDR_STRLEN];
 	size_t shown = 0;
 
 	pd_cidr_format(&cmd->net, net, sizeof(net));
 	pd_out_str(o, "address", net);
+	pd_engine_where(e, &cmd->net.addr, &w);
+	if (*w.country)
+		pd_out_str(o, "country", w.country);
+	if (w.asn)
+		pd_out_int(o, "asn", (long long)w.asn);
 	pd_out_list(o, "counters");
 	visit(e, &cmd->net, false, counter_out, &sh);
 	pd_out_end(o);
@@ -242,18 +262,17 @@ struct lift {
 
 /* lift_one - unblock (or, for reset, forget) one counter */
 static void
-lift_one(struct pd_engine *e, struct pd_counter *c, const struct pd_cidr *net,
-    void *arg)
+lift_one(struct pd_engine *e, struct pd_counter *c, void *arg)
 {
 	struct lift *lf = arg;
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
 	const char *rule = c->slot == e->manual ? PD_CONF_MANUAL :
 	    r ? r->name : "?";
-	char key[PD_CIDR_STRLEN];
+	char key[PD_STR_VALUE_MAX + 1];
 
 	if (!lf->reset && !pd_counter_blocked(c, lf->now))
 		return;
-	pd_cidr_format(net, key, sizeof(key));
+	pd_engine_counter_text(e, c, key, sizeof(key));
 	pd_out_open(lf->o);
 	pd_out_str(lf->o, "key", key);
 	pd_out_str(lf->o, "rule", rule);

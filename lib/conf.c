@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "str.h"
@@ -95,6 +96,10 @@ static const struct option {
 	{ "explain_history", OPT_INT, offsetof(struct pd_conf, explain_history),
 	    "20000", 0, 10000000 },
 	{ "metrics_listen", OPT_STRING, offsetof(struct pd_conf, metrics_listen),
+	    "", 0, 0 },
+	{ "geoip_country_db", OPT_STRING,
+	    offsetof(struct pd_conf, geoip_country_db), "", 0, 0 },
+	{ "geoip_asn_db", OPT_STRING, offsetof(struct pd_conf, geoip_asn_db),
 	    "", 0, 0 },
 };
 
@@ -264,6 +269,74 @@ seen_once(struct parser *ps, int bit, const char *key)
 	return true;
 }
 
+/*
+ * geo_word - one entry of a country or asn list into g; "!" in front
+ * negates, and a list is all negated or not at all.
+ */
+static int
+geo_word(struct pd_geo_cond *g, bool asn, const char *w, size_t i,
+    struct pd_err *err)
+{
+	bool neg = *w == '!';
+	long long n;
+	char *p;
+
+	if (i > 0 && neg != (asn ? g->asns_not : g->countries_not))
+		return pd_err_set(err, "\"%s\": either every entry starts "
+		    "with \"!\" or none does", w);
+	w += neg;
+	if (asn) {
+		g->asns_not = neg;
+		if (strncasecmp(w, "AS", 2) == 0)
+			w += 2;
+		if (pd_str_int(w, 1, UINT32_MAX, &n, err) < 0)
+			return -1;
+		g->asns[g->nasns++] = (uint32_t)n;
+		return 0;
+	}
+	g->countries_not = neg;
+	if (strlen(w) != 2 || strspn(w, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2)
+		return pd_err_set(err, "\"%s\" is not a two-letter country "
+		    "code (ISO 3166-1, e.g. DE)", w);
+	p = g->countries[g->ncountries++];
+	memcpy(p, w, 3);
+	pd_str_upper(p);
+	return 0;
+}
+
+/* geo_cond - "country = DE, AT" or "asn = AS64500, 64501" */
+static int
+geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
+    struct pd_err *err)
+{
+	struct pd_strlist words = { 0 };
+	int rc = 0;
+
+	if (strlist_split(&words, val) < 0)
+		return pd_err_set(err, "out of memory");
+	if (words.n == 0)
+		rc = pd_err_set(err, "no %s given", asn ? "AS number" :
+		    "country");
+	else if (asn)
+		rc = (g->asns = calloc(words.n, sizeof(*g->asns))) ? 0 :
+		    pd_err_set(err, "out of memory");
+	else
+		rc = (g->countries = calloc(words.n, sizeof(*g->countries))) ?
+		    0 : pd_err_set(err, "out of memory");
+	for (size_t i = 0; rc == 0 && i < words.n; i++)
+		rc = geo_word(g, asn, words.v[i], i, err);
+	strlist_free(&words);
+	return rc;
+}
+
+static void
+geo_cond_free(struct pd_geo_cond *g)
+{
+	free(g->countries);
+	free(g->asns);
+}
+
 /* rule_limit - "N per DURATION" */
 static int
 rule_limit(struct pd_rule *r, const char *val, struct pd_err *err)
@@ -298,7 +371,7 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
 {
 	static const char *keys[] = { "event", "key", "limit", "block",
 	    "release", "delay", "max_delay", "mode", "reply", "helo", "score",
-	    NULL };
+	    "country", "asn", NULL };
 	struct pd_strlist words = { 0 };
 	char word[16], dur[32], extra;
 	int i, n;
@@ -378,6 +451,9 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
 		return r->helo ? 0 : pd_err_set(err, "no HELO finding named");
 	case 10:
 		return pd_str_int(val, -1000000, 1000000, &r->score, err);
+	case 11:
+	case 12:
+		return geo_cond(&r->geo, i == 12, val, err);
 	}
 	return 0;
 }
@@ -387,7 +463,7 @@ access_key(struct parser *ps, struct pd_access *a, const char *key,
     const char *val, struct pd_err *err)
 {
 	static const char *keys[] = { "client", "client_name", "helo_name",
-	    "authenticated", "reply", NULL };
+	    "authenticated", "reply", "country", "asn", NULL };
 	struct pd_strlist words = { 0 };
 	int i, rc = 0;
 
@@ -431,6 +507,9 @@ access_key(struct parser *ps, struct pd_access *a, const char *key,
 		if (pd_tmpl_check_action(val, err) < 0)
 			return -1;
 		return pd_tmpl_compile(&a->reply, val, err);
+	case 5:
+	case 6:
+		return geo_cond(&a->geo, i == 6, val, err);
 	}
 	return 0;
 }
@@ -440,7 +519,7 @@ profile_key(struct parser *ps, struct pd_profile *p, const char *key,
     const char *val, struct pd_err *err)
 {
 	static const char *keys[] = { "policy_context", "server_port",
-	    "rules", NULL };
+	    "rules", "country", "asn", NULL };
 	struct pd_strlist words = { 0 };
 	long long port;
 	int i, rc = 0;
@@ -470,6 +549,9 @@ profile_key(struct parser *ps, struct pd_profile *p, const char *key,
 	case 2:
 		return strlist_split(&p->rule_names, val) < 0 ?
 		    pd_err_set(err, "out of memory") : 0;
+	case 3:
+	case 4:
+		return geo_cond(&p->geo, i == 4, val, err);
 	}
 	return 0;
 }
@@ -575,7 +657,7 @@ close_block(struct parser *ps)
 	if (ps->block == BLK_RULE && c->nrules > 0) {
 		struct pd_rule *r = &c->rules[c->nrules - 1];
 
-		if (!r->has_event && r->helo == 0)
+		if (!r->has_event && r->helo == 0 && pd_geo_cond_empty(&r->geo))
 			perr(ps, l, "rule %s: no event and no condition: it "
 			    "would match every request", r->name);
 		if (r->limit < 0 && r->kind != PD_RULE_RATE)
@@ -586,11 +668,12 @@ close_block(struct parser *ps)
 			    r->name);
 		if (r->has_event && pd_event_from_log(r->event) &&
 		    (r->limit < 0 || r->helo || r->score ||
-		    (r->key != PD_KEY_CLIENT_ADDRESS &&
-		    r->key != PD_KEY_CLIENT_PREFIX)))
+		    r->key == PD_KEY_SASL_USERNAME ||
+		    r->key == PD_KEY_SENDER_DOMAIN))
 			perr(ps, l, "rule %s: a maillog event needs a limit, no "
-			    "helo condition or score, and the key "
-			    "client_address or client_prefix", r->name);
+			    "helo condition or score, and a key the client "
+			    "address gives: client_address, client_prefix, asn "
+			    "or country", r->name);
 		if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
 			perr(ps, l, "rule %s: score takes the place of reply, "
 			    "block, release and delay", r->name);
@@ -616,7 +699,7 @@ close_block(struct parser *ps)
 		struct pd_access *a = &c->access[c->naccess - 1];
 
 		if (a->nclients + a->client_names.n + a->helo_names.n == 0 &&
-		    !a->authenticated)
+		    !a->authenticated && pd_geo_cond_empty(&a->geo))
 			perr(ps, l, "%s %s: matches nothing", a->deny ? "deny" :
 			    "allow", a->name);
 		if (a->deny && a->reply.src == NULL)
@@ -767,6 +850,24 @@ pd_conf_needs_dns(const struct pd_conf *c)
 	return false;
 }
 
+/*
+ * geo_needs - a block that asks for the client's country or AS number
+ * needs the database that knows it.
+ */
+static void
+geo_needs(struct parser *ps, unsigned line, const char *what,
+    const char *name, const struct pd_geo_cond *g, enum pd_key_type key)
+{
+	const struct pd_conf *c = ps->conf;
+
+	if ((g->ncountries || key == PD_KEY_COUNTRY) &&
+	    *c->geoip_country_db == '\0')
+		perr(ps, line, "%s %s: country needs geoip_country_db", what,
+		    name);
+	if ((g->nasns || key == PD_KEY_ASN) && *c->geoip_asn_db == '\0')
+		perr(ps, line, "%s %s: asn needs geoip_asn_db", what, name);
+}
+
 /* resolve - link profiles to rules and check what spans blocks */
 static void
 resolve(struct parser *ps)
@@ -794,6 +895,15 @@ resolve(struct parser *ps)
 				p->rules[p->nrules++] = k;
 		}
 	}
+	for (size_t i = 0; i < c->nrules; i++)
+		geo_needs(ps, c->rules[i].line, "rule", c->rules[i].name,
+		    &c->rules[i].geo, c->rules[i].key);
+	for (size_t i = 0; i < c->naccess; i++)
+		geo_needs(ps, c->access[i].line, c->access[i].deny ? "deny" :
+		    "allow", c->access[i].name, &c->access[i].geo, PD_KEY_MAX);
+	for (size_t i = 0; i < c->nprofiles; i++)
+		geo_needs(ps, c->profiles[i].line, "profile",
+		    c->profiles[i].name, &c->profiles[i].geo, PD_KEY_MAX);
 	resolve_globals(ps);
 	if (c->listen.n == 0)
 		perr(ps, 0, "listen: no address to listen on");
@@ -854,6 +964,7 @@ static void
 rule_free(struct pd_rule *r)
 {
 	free(r->name);
+	geo_cond_free(&r->geo);
 	pd_tmpl_clear(&r->reply);
 }
 
@@ -864,6 +975,7 @@ access_free(struct pd_access *a)
 	free(a->clients);
 	strlist_free(&a->client_names);
 	strlist_free(&a->helo_names);
+	geo_cond_free(&a->geo);
 	pd_tmpl_clear(&a->reply);
 }
 
@@ -875,6 +987,7 @@ profile_free(struct pd_profile *p)
 	strlist_free(&p->rule_names);
 	free(p->ports);
 	free(p->rules);
+	geo_cond_free(&p->geo);
 }
 
 void

@@ -43,6 +43,21 @@ struct pd_strlist {
 	size_t	  n;
 };
 
+/*
+ * A condition on the client's country or AS number: "country = DE, AT"
+ * holds for a client in one of them, "country = !DE, !AT" for one in
+ * none of them, which includes a client the database does not know.
+ * An empty list is no condition.
+ */
+struct pd_geo_cond {
+	char			(*countries)[3];	/* upper case */
+	size_t			  ncountries;
+	bool			  countries_not;
+	uint32_t		 *asns;
+	size_t			  nasns;
+	bool			  asns_not;
+};
+
 enum pd_rule_kind {
 	PD_RULE_RATE,		/* reply while over the limit */
 	PD_RULE_BLOCK,		/* block = DURATION: fixed-length block */
@@ -63,6 +78,7 @@ struct pd_rule {
 	enum pd_key_type	 key;
 	unsigned		 helo;		/* condition: findings, bit mask
 						   of 1 << enum pd_helo_finding */
+	struct pd_geo_cond	 geo;		/* condition: country, asn */
 	long long		 limit;		/* events per window; -1: a check */
 	int64_t			 window;	/* ms */
 	enum pd_rule_kind	 kind;
@@ -85,6 +101,7 @@ struct pd_access {
 	struct pd_strlist	 client_names;	/* exact, or ".suffix" */
 	struct pd_strlist	 helo_names;	/* exact, or ".suffix" */
 	bool			 authenticated;	/* any sasl_username */
+	struct pd_geo_cond	 geo;		/* country, asn */
 	struct pd_tmpl		 reply;		/* deny only */
 };
 
@@ -94,6 +111,7 @@ struct pd_profile {
 	struct pd_strlist	 contexts;	/* policy_context values */
 	long			*ports;		/* server_port values */
 	size_t			 nports;
+	struct pd_geo_cond	 geo;		/* and the client's country, asn */
 	struct pd_strlist	 rule_names;	/* as configured */
 	size_t			*rules;		/* indexes into conf->rules */
 	size_t			 nrules;
@@ -138,6 +156,8 @@ struct pd_conf {
 	char			*control_socket;	/* "" when none */
 	long long		 explain_history;	/* decisions kept */
 	char			*metrics_listen;	/* "" or HOST:PORT */
+	char			*geoip_country_db;	/* "" when none */
+	char			*geoip_asn_db;		/* "" when none */
 
 	struct pd_rule		*rules;
 	size_t			 nrules;
@@ -169,6 +189,13 @@ bool	pd_conf_needs_maillog(const struct pd_conf *);
 
 /* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
 bool	pd_conf_needs_dns(const struct pd_conf *);
+
+/* pd_geo_cond_empty - the condition holds for every client */
+static inline bool
+pd_geo_cond_empty(const struct pd_geo_cond *g)
+{
+	return g->ncountries == 0 && g->nasns == 0;
+}
 
 /* pd_conf_rule - rule by name, or NULL */
 const struct pd_rule *pd_conf_rule(const struct pd_conf *, const char *);

@@ -400,6 +400,32 @@ daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
 	    .reload_failures = d->reload_failures, .started = d->started };
 }
 
+/* geo_out - a database in use: its file and what it is */
+static void
+geo_out(struct pd_out *o, const char *name, const struct pd_geoip *g)
+{
+	char v[PD_STR_VALUE_MAX + 1];
+
+	if (g == NULL) {
+		pd_out_str(o, name, "-");
+		return;
+	}
+	snprintf(v, sizeof(v), "%s (%s)", pd_geoip_path(g), pd_geoip_type(g));
+	pd_out_str(o, name, v);
+}
+
+/* geo_log - say which databases are in use */
+static void
+geo_log(const struct pd_geo *geo)
+{
+	const struct pd_geoip *g[2] = { geo->country, geo->asn };
+
+	for (int i = 0; i < 2; i++)
+		if (g[i])
+			pd_log_info("geoip: %s database %s: %s", i ? "asn" :
+			    "country", pd_geoip_path(g[i]), pd_geoip_type(g[i]));
+}
+
 static void
 cmd_status(struct pd_daemon *d, struct pd_out *o)
 {
@@ -424,6 +450,8 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	pd_out_str(o, "state_file", *d->conf->state_file ?
 	    d->conf->state_file : "-");
 	pd_out_int(o, "explain_history", d->conf->explain_history);
+	geo_out(o, "geoip_country_db", d->geo.country);
+	geo_out(o, "geoip_asn_db", d->geo.asn);
 }
 
 /* control_run - one policydctl command; returns its exit code */
@@ -450,10 +478,7 @@ control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
 		pd_metrics_out(&m, &o);
 		break;
 	case PD_CTL_RELOAD:
-		if (pd_daemon_reload(d) < 0) {
-			pd_err_set(err, "%s has errors (they are in the log, and "
-			    "policyd -t lists them); the running configuration "
-			    "is kept", d->file);
+		if (pd_daemon_reload(d, err) < 0) {
 			rc = PD_CTL_FAILED;
 		} else {
 			pd_out_str(&o, "reloaded", d->file);
@@ -601,10 +626,17 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	d->conf = pd_conf_load(file, overrides, noverrides, conf_error_cb, NULL);
 	if (d->conf == NULL)
 		return -1;
+	if (pd_geo_open(&d->geo, d->conf->geoip_country_db,
+	    d->conf->geoip_asn_db, &err) < 0) {
+		pd_log_err("%s", err.msg);
+		return -1;
+	}
+	geo_log(&d->geo);
 	if (pd_engine_init(&d->engine, d->conf, ref_seed(), &err) < 0) {
 		pd_log_err("%s", err.msg);
 		return -1;
 	}
+	pd_engine_set_geo(&d->engine, &d->geo);
 	pd_engine_set_lookup(&d->engine, lookup_cb, d);
 	if (ensure_dns(d) < 0)
 		return -1;
@@ -665,10 +697,10 @@ same_list(const struct pd_strlist *a, const struct pd_strlist *b)
 }
 
 int
-pd_daemon_reload(struct pd_daemon *d)
+pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 {
 	struct pd_conf *nc;
-	struct pd_err err;
+	struct pd_geo ng;
 
 	nc = pd_conf_load(d->file, d->overrides, d->noverrides, conf_error_cb,
 	    NULL);
@@ -676,15 +708,30 @@ pd_daemon_reload(struct pd_daemon *d)
 		pd_log_err("reload: %s has errors; keeping the running "
 		    "configuration", d->file);
 		d->reload_failures++;
-		return -1;
+		return pd_err_set(err, "%s has errors (they are in the log, and "
+		    "policyd -t lists them); the running configuration is kept",
+		    d->file);
 	}
-	if (pd_engine_set_conf(&d->engine, nc, &err) < 0) {
-		pd_log_err("reload: %s; keeping the running configuration",
-		    err.msg);
+	/* A bad download must not take the data in use away. */
+	if (pd_geo_open(&ng, nc->geoip_country_db, nc->geoip_asn_db,
+	    err) < 0) {
+		pd_log_err("reload: %s; keeping the running configuration and "
+		    "databases", err->msg);
 		pd_conf_free(nc);
 		d->reload_failures++;
 		return -1;
 	}
+	if (pd_engine_set_conf(&d->engine, nc, err) < 0) {
+		pd_log_err("reload: %s; keeping the running configuration",
+		    err->msg);
+		pd_geo_close(&ng);
+		pd_conf_free(nc);
+		d->reload_failures++;
+		return -1;
+	}
+	pd_geo_close(&d->geo);
+	d->geo = ng;
+	geo_log(&d->geo);
 	if (!same_list(&nc->listen, &d->conf->listen) ||
 	    strcmp(nc->user, d->conf->user) != 0 ||
 	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0) ||
@@ -732,6 +779,7 @@ pd_daemon_free(struct pd_daemon *d)
 {
 	if (d->conf != NULL)
 		pd_engine_clear(&d->engine);
+	pd_geo_close(&d->geo);
 	pd_conf_free(d->conf);
 	free(d->file);
 	d->conf = NULL;

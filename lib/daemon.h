@@ -16,6 +16,7 @@
 
 #include "dns.h"
 #include "engine.h"
+#include "geoip.h"
 #include "list.h"
 #include "rpc.h"
 #include "server.h"
@@ -34,6 +35,7 @@ struct pd_daemon {
 	struct pd_engine	 engine;
 	struct pd_server	 server;
 	struct pd_dns		*dns;		/* NULL until a rule needs it */
+	struct pd_geo		 geo;		/* the engine looks up in it */
 	struct pd_list		 pending;	/* requests waiting for DNS */
 	struct pd_tail		 tail;		/* the maillog, when followed */
 	bool			 tailing;
@@ -62,11 +64,12 @@ int	pd_daemon_start(struct pd_daemon *, uv_loop_t *, const char *file,
 /* pd_daemon_drop_privileges - become conf->user, if set and root */
 int	pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
 /*
- * pd_daemon_reload - read the config again; a config with errors is
- * logged and ignored, and the old one keeps serving.  0 when the new
- * config is in use.
+ * pd_daemon_reload - read the config and open its GeoIP databases
+ * again.  A config with errors, or a database that does not open, is
+ * logged and ignored: the old config and databases keep serving, and
+ * err says why.  0 when the new ones are in use.
  */
-int	pd_daemon_reload(struct pd_daemon *);
+int	pd_daemon_reload(struct pd_daemon *, struct pd_err *);
 /*
  * pd_daemon_save - write the state snapshot now (in this process, as at
  * shutdown), or in a child process when background is set, so that a

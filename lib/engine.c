@@ -21,12 +21,18 @@
 #include "addr.h"
 #include "conf.h"
 #include "event.h"
+#include "geoip.h"
 #include "helo.h"
 #include "proto.h"
 #include "engine.h"
 
+/* The client's country and AS number are looked up once, when asked. */
+#define GEO_COUNTRY	0x01
+#define GEO_ASN		0x02
+
 /* What one request is about, worked out once. */
 struct ctx {
+	struct pd_engine	*e;
 	const struct pd_req	*req;
 	int64_t			 now;
 	struct pd_addr		 client;
@@ -37,6 +43,9 @@ struct ctx {
 	char			 tld[PD_HELO_NAME_MAX + 1];
 	enum pd_helo_dns	 dns;		/* what the HELO lookup gave */
 	bool			 from_log;	/* a maillog event, no request */
+	unsigned		 geo_done;	/* GEO_COUNTRY, GEO_ASN */
+	char			 country[3];	/* "" when not known */
+	uint32_t		 asn;		/* 0 when not known */
 };
 
 /*
@@ -329,6 +338,94 @@ pd_engine_set_conf(struct pd_engine *e, const struct pd_conf *conf,
 	return engine_bind(e, conf, err);
 }
 
+/* client_text - the client address as text, made once when needed */
+static const char *
+client_text(struct ctx *x)
+{
+	if (x->client_str[0] == '\0')
+		pd_addr_format(&x->client, x->client_str, sizeof(x->client_str));
+	return x->client_str;
+}
+
+/*
+ * geo_error - a lookup failed although open checked the whole tree:
+ * a record that does not decode.  Logged, but not once per request.
+ */
+static void
+geo_error(struct ctx *x, const struct pd_geoip *g)
+{
+	uint64_t n = ++x->e->stats.geoip_errors;
+
+	if ((n & (n - 1)) == 0)
+		pd_log_warnx("geoip: %s: lookup of %s failed (%" PRIu64
+		    " so far); taken as not listed", pd_geoip_path(g),
+		    client_text(x), n);
+}
+
+/* ctx_country - the client's country, "" when not known */
+static const char *
+ctx_country(struct ctx *x)
+{
+	const struct pd_geo *geo = x->e->geo;
+
+	if (!(x->geo_done & GEO_COUNTRY)) {
+		x->geo_done |= GEO_COUNTRY;
+		if (geo && geo->country &&
+		    pd_geoip_country(geo->country, &x->client, x->country) < 0)
+			geo_error(x, geo->country);
+	}
+	return x->country;
+}
+
+/* ctx_asn - the client's AS number, 0 when not known */
+static uint32_t
+ctx_asn(struct ctx *x)
+{
+	const struct pd_geo *geo = x->e->geo;
+
+	if (!(x->geo_done & GEO_ASN)) {
+		x->geo_done |= GEO_ASN;
+		if (geo && geo->asn &&
+		    pd_geoip_asn(geo->asn, &x->client, &x->asn) < 0)
+			geo_error(x, geo->asn);
+	}
+	return x->asn;
+}
+
+/*
+ * geo_part - whether the country part of g (asn: its AS part) holds
+ * for the client; -1 when g has no such part.
+ */
+static int
+geo_part(struct ctx *x, const struct pd_geo_cond *g, bool asn)
+{
+	bool in = false;
+	const char *cc;
+	uint32_t as;
+
+	if (asn) {
+		if (g->nasns == 0)
+			return -1;
+		as = ctx_asn(x);
+		for (size_t i = 0; i < g->nasns && as && !in; i++)
+			in = g->asns[i] == as;
+		return in != g->asns_not;
+	}
+	if (g->ncountries == 0)
+		return -1;
+	cc = ctx_country(x);
+	for (size_t i = 0; i < g->ncountries && *cc && !in; i++)
+		in = memcmp(g->countries[i], cc, 2) == 0;
+	return in != g->countries_not;
+}
+
+/* geo_holds - a rule's or profile's condition: every part holds */
+static bool
+geo_holds(struct ctx *x, const struct pd_geo_cond *g)
+{
+	return geo_part(x, g, false) != 0 && geo_part(x, g, true) != 0;
+}
+
 /* name_match - exact, or ".suffix" matching any name below it */
 static bool
 name_match(const struct pd_strlist *l, const char *name)
@@ -352,7 +449,7 @@ name_match(const struct pd_strlist *l, const char *name)
 }
 
 static const struct pd_access *
-access_match(const struct pd_conf *conf, const struct ctx *x, bool deny)
+access_match(const struct pd_conf *conf, struct ctx *x, bool deny)
 {
 	const char *cname = pd_req_get(x->req, PD_A_CLIENT_NAME);
 
@@ -372,27 +469,42 @@ access_match(const struct pd_conf *conf, const struct ctx *x, bool deny)
 		if (a->authenticated &&
 		    *pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
 			return a;
+		/* Like the entries above, either part is enough. */
+		if (geo_part(x, &a->geo, false) == 1 ||
+		    geo_part(x, &a->geo, true) == 1)
+			return a;
 	}
 	return NULL;
 }
 
-static const struct pd_profile *
-profile_select(const struct pd_conf *conf, const struct pd_req *r)
+/* profile_where - the request came the way profile p names */
+static bool
+profile_where(const struct pd_profile *p, const struct pd_req *r)
 {
 	const char *ctxname = pd_req_get(r, PD_A_POLICY_CONTEXT);
-	long port = atol(pd_req_get(r, PD_A_SERVER_PORT));
+	long port;
 
+	if (p->contexts.n == 0 && p->nports == 0)
+		return true;
+	for (size_t j = 0; j < p->contexts.n; j++)
+		if (strcmp(p->contexts.v[j], ctxname) == 0)
+			return true;
+	port = atol(pd_req_get(r, PD_A_SERVER_PORT));
+	for (size_t j = 0; j < p->nports; j++)
+		if (p->ports[j] == port)
+			return true;
+	return false;
+}
+
+/* profile_select - the first profile whose context or port and client fit */
+static const struct pd_profile *
+profile_select(const struct pd_conf *conf, struct ctx *x)
+{
 	for (size_t i = 0; i < conf->nprofiles; i++) {
 		const struct pd_profile *p = &conf->profiles[i];
 
-		if (p->contexts.n == 0 && p->nports == 0)
+		if (profile_where(p, x->req) && geo_holds(x, &p->geo))
 			return p;
-		for (size_t j = 0; j < p->contexts.n; j++)
-			if (strcmp(p->contexts.v[j], ctxname) == 0)
-				return p;
-		for (size_t j = 0; j < p->nports; j++)
-			if (p->ports[j] == port)
-				return p;
 	}
 	return NULL;
 }
@@ -410,12 +522,28 @@ key_addr(struct key *k, const struct pd_addr *client, int bits, bool cidr)
 	k->cidr = cidr;
 }
 
+/* An AS key is 'a' and the number, big-endian; a country key 'c', "DE". */
+static uint32_t
+key_asn(const uint8_t *b)
+{
+	return (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 8 | b[4];
+}
+
 /* key_text - how a key reads in a log line or a reply */
 static const char *
 key_text(const struct key *k, char *buf, size_t size)
 {
 	struct pd_cidr c = { .bits = k->bits };
 
+	if (k->bytes[0] == 'a' && k->len == 5) {
+		snprintf(buf, size, "AS%" PRIu32, key_asn(k->bytes));
+		return buf;
+	}
+	if (k->bytes[0] == 'c' && k->len == 3) {
+		snprintf(buf, size, "%c%c", k->bytes[1], k->bytes[2]);
+		return buf;
+	}
 	if (k->bytes[0] == 's') {
 		pd_str_sanitize(buf, size, (const char *)k->bytes + 1,
 		    k->len - 1);
@@ -431,22 +559,14 @@ key_text(const struct key *k, char *buf, size_t size)
 	return buf;
 }
 
-/* client_text - the client address as text, made once when needed */
-static const char *
-client_text(struct ctx *x)
-{
-	if (x->client_str[0] == '\0')
-		pd_addr_format(&x->client, x->client_str, sizeof(x->client_str));
-	return x->client_str;
-}
-
 /* key_make - the key of rule r for this request; false when it has none */
 static bool
 key_make(const struct pd_conf *conf, const struct pd_rule *r,
-    const struct ctx *x, struct key *k)
+    struct ctx *x, struct key *k)
 {
 	const char *s;
 	size_t n;
+	uint32_t asn;
 	bool v4 = x->client.family == 4;
 
 	switch (r->key) {
@@ -465,6 +585,22 @@ key_make(const struct pd_conf *conf, const struct pd_rule *r,
 		s = strrchr(pd_req_get(x->req, PD_A_SENDER), '@');
 		s = s ? s + 1 : "";
 		break;
+	case PD_KEY_ASN:
+		/* A client of no known AS is not counted with the unknown. */
+		if ((asn = ctx_asn(x)) == 0)
+			return false;
+		k->bytes[0] = 'a';
+		for (int i = 0; i < 4; i++)
+			k->bytes[1 + i] = (uint8_t)(asn >> (24 - 8 * i));
+		k->len = 5;
+		return true;
+	case PD_KEY_COUNTRY:
+		if (*(s = ctx_country(x)) == '\0')
+			return false;
+		k->bytes[0] = 'c';
+		memcpy(k->bytes + 1, s, 2);
+		k->len = 3;
+		return true;
 	default:
 		return false;
 	}
@@ -495,6 +631,10 @@ decide_log(struct ctx *x, const struct verdict *v, enum pd_action act,
 	}
 	pd_buf_kv(line, "rule", v->name);
 	pd_buf_kv(line, "client", client_text(x));
+	if (*ctx_country(x))
+		pd_buf_kv(line, "country", x->country);
+	if (ctx_asn(x))
+		pd_buf_printf(line, " asn=%" PRIu32, x->asn);
 	if (v->key && strcmp(key_text(v->key, key, sizeof(key)),
 	    client_text(x)) != 0)
 		pd_buf_kv(line, "key", key);
@@ -536,7 +676,7 @@ render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
     struct pd_buf *out)
 {
 	const char *vars[PD_VAR_MAX] = { 0 };
-	char ref[16], count[24], limit[24], win[32], exp[32];
+	char ref[16], count[24], limit[24], win[32], exp[32], asn[16];
 	char key[PD_STR_VALUE_MAX + 1];
 	struct pd_buf text, line;
 	enum pd_action act;
@@ -577,6 +717,12 @@ render(struct pd_engine *e, struct ctx *x, const struct verdict *v,
 			vars[PD_VAR_REASONS] = v->score->reasons;
 		}
 		vars[PD_VAR_REASON] = v->reason;
+		vars[PD_VAR_COUNTRY] = ctx_country(x);
+		if (ctx_asn(x))
+			snprintf(asn, sizeof(asn), "%" PRIu32, x->asn);
+		else
+			asn[0] = '\0';
+		vars[PD_VAR_ASN] = asn;
 		pd_tmpl_render(v->tmpl, vars, &text);
 	}
 	act = pd_tmpl_action(pd_buf_str(&text));
@@ -728,6 +874,53 @@ pd_engine_reindex(struct pd_engine *e)
 	}
 }
 
+void
+pd_engine_counter_text(const struct pd_engine *e, const struct pd_counter *c,
+    char *buf, size_t size)
+{
+	struct pd_cidr net;
+	struct key k = { .len = 0 };
+	const uint8_t *key;
+
+	if (pd_engine_counter_net(e, c, &net)) {
+		pd_cidr_format(&net, buf, size);
+		return;
+	}
+	key = pd_counter_key(c, &k.len);
+	if (k.len == 0 || k.len > sizeof(k.bytes)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	memcpy(k.bytes, key, k.len);
+	key_text(&k, buf, size);
+}
+
+void
+pd_engine_where(struct pd_engine *e, const struct pd_addr *a,
+    struct pd_engine_where *w)
+{
+	struct ctx x = { .e = e, .client = *a };
+
+	memcpy(w->country, ctx_country(&x), sizeof(w->country));
+	w->asn = ctx_asn(&x);
+}
+
+bool
+pd_engine_counter_at(const struct pd_engine *e, const struct pd_counter *c,
+    const struct pd_engine_where *w)
+{
+	const uint8_t *key;
+	size_t len;
+
+	(void)e;
+	key = pd_counter_key(c, &len);
+	if (len == 5 && key[0] == 'a')
+		return w->asn != 0 && key_asn(key) == w->asn;
+	if (len == 3 && key[0] == 'c')
+		return *w->country && memcmp(key + 1, w->country, 2) == 0;
+	return false;
+}
+
 const struct pd_rule *
 pd_engine_counter_rule(const struct pd_engine *e, const struct pd_counter *c)
 {
@@ -807,11 +1000,13 @@ fire(const struct pd_conf *conf, const struct pd_rule *r,
 
 /* applies - the request carries the rule's event and meets its conditions */
 static bool
-applies(const struct pd_rule *r, const struct ctx *x)
+applies(const struct pd_rule *r, struct ctx *x)
 {
 	if (r->has_event && !(x->events & (1u << r->event)))
 		return false;
-	return r->helo == 0 || (r->helo & x->findings) != 0;
+	if (r->helo != 0 && (r->helo & x->findings) == 0)
+		return false;
+	return geo_holds(x, &r->geo);
 }
 
 /* consider - what to do with a rule that fired */
@@ -901,7 +1096,7 @@ count_rules(struct pd_engine *e, struct ctx *x, const size_t *rules,
 		if (pd_event_from_log(r->event)) {
 			/* Nothing counted for the rule yet: nothing to look up. */
 			if (e->counters.slots[e->slots[rules[i]]].count > 0 &&
-			    key_make(conf, r, x, &k))
+			    geo_holds(x, &r->geo) && key_make(conf, r, x, &k))
 				log_rule(e, x, rules[i], &k, o, out);
 			continue;
 		}
@@ -1013,7 +1208,7 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		if (!v.warn)
 			goto done;
 	}
-	if ((p = profile_select(conf, x->req)) != NULL) {
+	if ((p = profile_select(conf, x)) != NULL) {
 		rules = p->rules;
 		n = p->nrules;
 	} else {
@@ -1124,6 +1319,12 @@ helo_findings(struct pd_engine *e, struct ctx *x, enum pd_helo_dns dns)
 }
 
 void
+pd_engine_set_geo(struct pd_engine *e, const struct pd_geo *geo)
+{
+	e->geo = geo;
+}
+
+void
 pd_engine_set_lookup(struct pd_engine *e, pd_engine_lookup_cb cb, void *arg)
 {
 	e->lookup = cb;
@@ -1134,7 +1335,7 @@ enum pd_action
 pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
     const char *peer, enum pd_helo_dns dns, struct pd_buf *out)
 {
-	struct ctx x = { 0 };
+	struct ctx x = { .e = e };
 	const char *why;
 
 	if ((why = ctx_init(&x, r, now)) != NULL) {
@@ -1161,7 +1362,7 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 {
 	const struct pd_conf *conf = e->conf;
 	struct pd_req none = { 0 };
-	struct ctx x = { .req = &none, .now = now, .client = *client,
+	struct ctx x = { .e = e, .req = &none, .now = now, .client = *client,
 	    .from_log = true };
 	struct pd_counter *c;
 	struct verdict v;
@@ -1181,7 +1382,7 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 		const struct pd_rule *r = &conf->rules[i];
 
 		if (r->event != type || r->limit < 0 ||
-		    !key_make(conf, r, &x, &k))
+		    !geo_holds(&x, &r->geo) || !key_make(conf, r, &x, &k))
 			continue;
 		c = pd_counters_add(&e->counters, e->slots[i], k.bytes, k.len,
 		    now);

@@ -29,6 +29,7 @@
 
 struct pd_buf;
 struct pd_cidr;
+struct pd_geo;
 struct pd_conf;
 struct pd_rule;
 struct pd_err;
@@ -54,6 +55,7 @@ struct pd_engine_stats {
 	uint64_t	store_full;
 	uint64_t	log_events;
 	uint64_t	own_rejects;	/* maillog rejects that were ours */
+	uint64_t	geoip_errors;	/* lookups that failed */
 };
 
 /* Decisions per rule (or list, "manual", "score"), by name. */
@@ -96,6 +98,13 @@ struct pd_engine {
 	int			 manual;	/* slot of operators' blocks */
 	uint64_t		 manual_bits[2][3];	/* prefix lengths in
 							   use, IPv4 and IPv6 */
+	const struct pd_geo	*geo;		/* borrowed; NULL: none */
+};
+
+/* Where an address is, as far as the databases know. */
+struct pd_engine_where {
+	char		country[3];	/* "" when not known */
+	uint32_t	asn;		/* 0 when not known */
 };
 
 /* The longest reply line pd_engine_decide() appends, with "action=". */
@@ -108,6 +117,13 @@ void	pd_engine_clear(struct pd_engine *);
 /* pd_engine_set_conf - switch to a new (valid) config, keeping counters */
 int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
 	    struct pd_err *);
+
+/*
+ * pd_engine_set_geo - the country and ASN databases (NULL: none).  They
+ * are borrowed and looked up in when a decision needs them; the caller
+ * may swap the handles inside *geo between two calls into the engine.
+ */
+void	pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
 
 /* pd_engine_set_lookup - where HELO names are looked up (NULL: nowhere) */
 void	pd_engine_set_lookup(struct pd_engine *, pd_engine_lookup_cb, void *);
@@ -165,6 +181,18 @@ void	pd_engine_reindex(struct pd_engine *);
  */
 bool	pd_engine_counter_net(const struct pd_engine *,
 	    const struct pd_counter *, struct pd_cidr *);
+/*
+ * pd_engine_counter_text - how a counter's key reads: "203.0.113.9",
+ * "198.51.100.0/24", "AS64500", "DE", or a name.
+ */
+void	pd_engine_counter_text(const struct pd_engine *,
+	    const struct pd_counter *, char *buf, size_t size);
+/* pd_engine_where - the country and AS number of an address */
+void	pd_engine_where(struct pd_engine *, const struct pd_addr *,
+	    struct pd_engine_where *);
+/* pd_engine_counter_at - the counter's key is the country or AS of w */
+bool	pd_engine_counter_at(const struct pd_engine *,
+	    const struct pd_counter *, const struct pd_engine_where *);
 /* pd_engine_counter_rule - the loaded rule a counter belongs to, or NULL */
 const struct pd_rule *pd_engine_counter_rule(const struct pd_engine *,
 	    const struct pd_counter *);

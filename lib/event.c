@@ -24,6 +24,8 @@ static const char *key_names[PD_KEY_MAX] = {
 	[PD_KEY_CLIENT_PREFIX] = "client_prefix",
 	[PD_KEY_SASL_USERNAME] = "sasl_username",
 	[PD_KEY_SENDER_DOMAIN] = "sender_domain",
+	[PD_KEY_ASN] = "asn",
+	[PD_KEY_COUNTRY] = "country",
 };
 
 static int

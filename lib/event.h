@@ -42,6 +42,8 @@ enum pd_key_type {
 	PD_KEY_CLIENT_PREFIX,	/* the segment: /24, /64 */
 	PD_KEY_SASL_USERNAME,
 	PD_KEY_SENDER_DOMAIN,
+	PD_KEY_ASN,		/* the client's AS number (geoip_asn_db) */
+	PD_KEY_COUNTRY,		/* the client's country (geoip_country_db) */
 	PD_KEY_MAX
 };
 

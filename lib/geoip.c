@@ -45,6 +45,7 @@ struct pd_geoip {
 	enum pd_geoip_kind	 kind;
 	char			 name[65];	/* database_type, printable */
 	char			 type[128];	/* name and build date */
+	char			*path;		/* owned */
 };
 
 struct sample {
@@ -304,9 +305,15 @@ pd_geoip_open(const char *path, enum pd_geoip_kind kind, struct pd_err *err)
 		return NULL;
 	}
 	g->kind = kind;
+	if ((g->path = strdup(path)) == NULL) {
+		pd_err_set(err, "%s: out of memory", path);
+		free(g);
+		return NULL;
+	}
 	errno = 0;
 	if ((rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db)) != MMDB_SUCCESS) {
 		open_error(path, rc, errno, err);
+		free(g->path);
 		free(g);
 		return NULL;
 	}
@@ -326,7 +333,14 @@ pd_geoip_close(struct pd_geoip *g)
 	if (g == NULL)
 		return;
 	MMDB_close(&g->db);
+	free(g->path);
 	free(g);
+}
+
+const char *
+pd_geoip_path(const struct pd_geoip *g)
+{
+	return g->path;
 }
 
 const char *
@@ -439,4 +453,28 @@ pd_geoip_asn(const struct pd_geoip *g, const struct pd_addr *a,
 	default:
 		return -1;
 	}
+}
+
+int
+pd_geo_open(struct pd_geo *geo, const char *country, const char *asn,
+    struct pd_err *err)
+{
+	geo->country = geo->asn = NULL;
+	if (*country != '\0' &&
+	    (geo->country = pd_geoip_open(country, PD_GEOIP_COUNTRY, err)) == NULL)
+		return -1;
+	if (*asn != '\0' &&
+	    (geo->asn = pd_geoip_open(asn, PD_GEOIP_ASN, err)) == NULL) {
+		pd_geo_close(geo);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pd_geo_close(struct pd_geo *geo)
+{
+	pd_geoip_close(geo->country);
+	pd_geoip_close(geo->asn);
+	geo->country = geo->asn = NULL;
 }

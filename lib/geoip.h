@@ -37,6 +37,8 @@ struct pd_geoip *pd_geoip_open(const char *path, enum pd_geoip_kind,
 void	pd_geoip_close(struct pd_geoip *);
 /* pd_geoip_type - "GeoLite2-Country built 2026-11-22T00:00:00Z", for logs */
 const char *pd_geoip_type(const struct pd_geoip *);
+/* pd_geoip_path - the file it was opened from */
+const char *pd_geoip_path(const struct pd_geoip *);
 /* pd_geoip_kind_name - "country" or "asn" */
 const char *pd_geoip_kind_name(enum pd_geoip_kind);
 
@@ -51,5 +53,24 @@ int	pd_geoip_country(const struct pd_geoip *, const struct pd_addr *,
 /* pd_geoip_asn - the AS number; 1 found, 0 not listed, -1 lookup error */
 int	pd_geoip_asn(const struct pd_geoip *, const struct pd_addr *,
 	    uint32_t *asn);
+
+/*
+ * The databases one config names, opened and replaced together so that
+ * a reload either takes both new files or keeps both old ones.  Either
+ * may be NULL: not configured.
+ */
+struct pd_geo {
+	struct pd_geoip	*country;
+	struct pd_geoip	*asn;
+};
+
+/*
+ * pd_geo_open - open the country and ASN databases ("" for none); -1
+ * with err naming the file when either fails, and then neither is open.
+ */
+int	pd_geo_open(struct pd_geo *, const char *country, const char *asn,
+	    struct pd_err *);
+/* pd_geo_close - close both; the struct may be opened again */
+void	pd_geo_close(struct pd_geo *);
 
 #endif

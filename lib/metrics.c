@@ -255,6 +255,9 @@ walk(struct emitter *em, const struct pd_metrics *m)
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
 	    (double)e->stats.own_rejects);
+	one(em, "policyd_geoip_errors_total", "counter",
+	    "GeoIP lookups that failed on a damaged record.",
+	    (double)e->stats.geoip_errors);
 	l = (struct label){ "result", "ok" };
 	em->sample(em, "policyd_config_reloads_total", "", "counter",
 	    "Configuration reloads.", &l, 1, (double)m->reloads);

@@ -16,6 +16,7 @@
 #include "str.h"
 #include "conf.h"
 #include "engine.h"
+#include "geoip.h"
 #include "maillog.h"
 #include "replay.h"
 
@@ -68,6 +69,7 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 	struct replay rp = { .out = out, .conf = conf };
 	struct pd_maillog_line ml;
 	struct pd_engine e;
+	struct pd_geo geo;
 	enum pd_event_type type;
 	char *line = NULL;
 	size_t cap = 0;
@@ -79,13 +81,21 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 	fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 	if (fp == NULL)
 		return pd_err_set(err, "%s: %s", file, strerror(errno));
+	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
+	    err) < 0) {
+		if (fp != stdin)
+			fclose(fp);
+		return -1;
+	}
 	if ((rp.by_rule = calloc(conf->nrules + 1, sizeof(*rp.by_rule))) == NULL ||
 	    pd_engine_init(&e, conf, 0, err) < 0) {
 		free(rp.by_rule);
+		pd_geo_close(&geo);
 		if (fp != stdin)
 			fclose(fp);
 		return pd_err_set(err, "out of memory");
 	}
+	pd_engine_set_geo(&e, &geo);
 	pd_log_set_sink(replay_log_cb, &rp);
 	while ((len = getline(&line, &cap, fp)) >= 0) {
 		st->lines++;
@@ -116,5 +126,6 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 			    (unsigned long long)rp.by_rule[i]);
 	free(rp.by_rule);
 	pd_engine_clear(&e);
+	pd_geo_close(&geo);
 	return 0;
 }

@@ -146,6 +146,14 @@ pd_str_lower(char *s)
 }
 
 char *
+pd_str_upper(char *s)
+{
+	for (char *p = s; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return s;
+}
+
+char *
 pd_str_trim(char *s)
 {
 	char *e;

@@ -45,6 +45,8 @@ int	pd_str_bool(const char *, bool *, struct pd_err *);
 
 /* pd_str_lower - ASCII lower-case in place; returns s */
 char	*pd_str_lower(char *s);
+/* pd_str_upper - ASCII upper-case in place; returns s */
+char	*pd_str_upper(char *s);
 
 /* pd_str_trim - strip leading and trailing blanks in place; returns start */
 char	*pd_str_trim(char *s);

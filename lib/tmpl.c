@@ -34,6 +34,8 @@ static const char *var_names[PD_VAR_MAX] = {
 	[PD_VAR_SCORE] = "score",
 	[PD_VAR_REASONS] = "reasons",
 	[PD_VAR_REASON] = "reason",
+	[PD_VAR_COUNTRY] = "country",
+	[PD_VAR_ASN] = "asn",
 };
 
 int

@@ -37,6 +37,8 @@ enum pd_var {
 	PD_VAR_SCORE,
 	PD_VAR_REASONS,
 	PD_VAR_REASON,		/* an operator's, for a manual block */
+	PD_VAR_COUNTRY,		/* the client's, "" when not known */
+	PD_VAR_ASN,		/* the client's AS number, "" when not known */
 	PD_VAR_MAX
 };
 

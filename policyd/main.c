@@ -23,6 +23,7 @@
 #include "log.h"
 #include "conf.h"
 #include "daemon.h"
+#include "geoip.h"
 #include "replay.h"
 
 #define MAX_OVERRIDES	64
@@ -46,10 +47,11 @@ static void
 signal_cb(uv_signal_t *s, int signum)
 {
 	struct pd_daemon *d = s->data;
+	struct pd_err err;
 
 	if (signum == SIGHUP) {
 		pd_log_info("SIGHUP: reloading %s", d->file);
-		pd_daemon_reload(d);
+		pd_daemon_reload(d, &err);	/* logs why, if it fails */
 		return;
 	}
 	pd_log_info("%s: shutting down", signum == SIGTERM ? "SIGTERM" :
@@ -83,6 +85,29 @@ replay(const char *file, char **overrides, size_t nover, const char *log)
 		return 1;
 	}
 	pd_conf_free(conf);
+	return 0;
+}
+
+/* check - "policyd -t": the config, and the databases it names */
+static int
+check(const char *file, char **overrides, size_t nover)
+{
+	struct pd_conf *conf;
+	struct pd_geo geo;
+	struct pd_err err;
+
+	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
+	    NULL)) == NULL)
+		return 1;
+	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
+	    &err) < 0) {
+		fprintf(stderr, "policyd: %s\n", err.msg);
+		pd_conf_free(conf);
+		return 1;
+	}
+	pd_geo_close(&geo);
+	pd_conf_free(conf);
+	printf("configuration OK\n");
 	return 0;
 }
 
@@ -122,7 +147,6 @@ main(int argc, char **argv)
 	uv_signal_t sig[3];
 	static const int signums[3] = { SIGHUP, SIGTERM, SIGINT };
 	bool foreground = false, test = false, debug = false;
-	struct pd_conf *conf;
 	struct pd_err err;
 	size_t nover = 0;
 	uv_loop_t *loop;
@@ -156,14 +180,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
-	if (test) {
-		conf = pd_conf_load(file, overrides, nover, print_error_cb, NULL);
-		if (conf == NULL)
-			return 1;
-		printf("configuration OK\n");
-		pd_conf_free(conf);
-		return 0;
-	}
+	if (test)
+		return check(file, overrides, nover);
 
 	pd_log_open("policyd", LOG_MAIL, true, foreground);
 	pd_log_set_debug(debug);

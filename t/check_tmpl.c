@@ -277,7 +277,7 @@ END_TEST
 static const char *const var_names[PD_VAR_MAX] = {
 	"client_address", "client_name", "helo_name", "sender", "recipient",
 	"rule", "count", "limit", "window", "expires", "ref", "key", "tld",
-	"score", "reasons", "reason",
+	"score", "reasons", "reason", "country", "asn",
 };
 
 START_TEST(test_tmpl_var_finds_each_name)
