@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "engine.h"
+#include "geoip.h"
 #include "out.h"
 #include "state.h"
 #include "testutil.h"
@@ -42,15 +43,24 @@ static struct pd_engine eng;
 static char reply[1024];
 static struct pd_buf outb;
 
+static const char *mmdb;
+static struct pd_geo geo;
+
 static void
-setup(void)
+setup_text(const char *t)
 {
 	struct pd_err err;
 
 	tu_log_capture();
-	conf = tu_conf(text);
+	conf = tu_conf(t);
 	ck_assert_int_eq(pd_engine_init(&eng, conf, 0x10, &err), 0);
 	pd_buf_init(&outb, 1 << 20);
+}
+
+static void
+setup(void)
+{
+	setup_text(text);
 }
 
 static void
@@ -339,6 +349,115 @@ START_TEST(test_manual_blocks_survive_a_snapshot)
 }
 END_TEST
 
+/* 192.0.2.0/24 is DE and AS64500 in the test databases, 198.51.100/24 CN. */
+static const char geo_text[] =
+    "geoip_country_db = %s/country.mmdb\n"
+    "geoip_asn_db = %s/asn.mmdb\n"
+    "rule per_asn {\n"
+    "	event = connection\n"
+    "	key = asn\n"
+    "	limit = 2 per 1h\n"
+    "	block = 10m\n"
+    "	reply = 451 4.7.1 Too many from ${key}\n"
+    "}\n"
+    "rule per_login {\n"
+    "	event = connection\n"
+    "	key = sasl_username\n"
+    "	limit = 0 per 1h\n"
+    "	block = 1h\n"
+    "	reply = 451 4.7.1 Not you, ${key}\n"
+    "}\n";
+
+static void
+setup_geo(void)
+{
+	char t[1024];
+	struct pd_err err;
+
+	snprintf(t, sizeof(t), geo_text, mmdb, mmdb);
+	setup_text(t);
+	ck_assert_int_eq(pd_geo_open(&geo, conf->geoip_country_db,
+	    conf->geoip_asn_db, &err), 0);
+	pd_engine_set_geo(&eng, &geo);
+}
+
+START_TEST(test_geo_show_list_unblock)
+{
+	struct pd_err err;
+
+	setup_geo();
+	connect_from("192.0.2.10", 1, T0);
+	connect_from("192.0.2.200", 2, T0);
+	ck_assert_pstr_eq(connect_from("192.0.2.10", 3, T0),
+	    "action=451 4.7.1 Too many from AS64500\n\n");
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=10.0.0.1\nclient_port=9\nsasl_username=bob",
+	    T0, 0, reply, sizeof(reply));
+	ck_assert_str_eq(reply, "action=451 4.7.1 Not you, bob\n\n");
+
+	/* Any address of the AS shows its block, with where it is. */
+	ck_assert_int_eq(run("show|192.0.2.77", false, T0 + MIN, &err), 0);
+	ck_assert_msg(strstr(out(), "address          192.0.2.77\n"
+	    "country          DE\nasn              64500\ncounters:\n"
+	    "  key=AS64500 rule=per_asn kind=block state=blocked count=3 "
+	    "limit=2/1h first=2026-11-22T00:00:00Z last=2026-11-22T00:00:00Z "
+	    "since=2026-11-22T00:00:00Z expires=2026-11-22T00:10:00Z\n") ==
+	    out(), "%s", out());
+	ck_assert_int_eq(run("show|192.0.2.77|--json", true, T0, &err), 0);
+	ck_assert_msg(strstr(out(), "{\"address\":\"192.0.2.77\","
+	    "\"country\":\"DE\",\"asn\":64500,\"counters\":[{\"key\":"
+	    "\"AS64500\",") == out(), "%s", out());
+	ck_assert_int_eq(run("show|198.51.100.1", false, T0, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out(), "country          CN\n"));
+	ck_assert_ptr_null(strstr(out(), "AS64500"));
+	/* An address no database knows has neither line. */
+	ck_assert_int_eq(run("show|10.0.0.1", false, T0, &err), 0);
+	ck_assert_ptr_null(strstr(out(), "country"));
+	ck_assert_ptr_null(strstr(out(), "asn"));
+
+	/* list shows every block, whatever its key. */
+	ck_assert_int_eq(run("list|blocks", false, T0, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out(), "  key=AS64500 rule=per_asn "));
+	ck_assert_ptr_nonnull(strstr(out(), "  key=bob rule=per_login "));
+	ck_assert_ptr_nonnull(strstr(out(), "total            2\n"));
+
+	/* Unblocking one address of the AS lifts the AS's block. */
+	ck_assert_int_eq(run("unblock|192.0.2.1", false, T0 + MIN, &err), 0);
+	ck_assert_str_eq(out(), "unblocked:\n"
+	    "  key=AS64500 rule=per_asn lifted=block\n");
+	ck_assert_pstr_eq(connect_from("192.0.2.10", 4, T0 + MIN),
+	    "action=DUNNO\n\n");
+	teardown();
+	pd_geo_close(&geo);
+}
+END_TEST
+
+START_TEST(test_geo_block_survives_a_snapshot)
+{
+	struct pd_engine e2;
+	struct pd_state_info info;
+	struct pd_err err;
+	char path[512];
+
+	setup_geo();
+	snprintf(path, sizeof(path), "%s/geo.state", tu_tmpdir());
+	for (int i = 0; i < 3; i++)
+		connect_from("198.51.100.1", i, T0);
+	ck_assert_int_eq(pd_state_save(&eng.counters, path, T0, &err), 0);
+	ck_assert_int_eq(pd_engine_init(&e2, conf, 1, &err), 0);
+	pd_engine_set_geo(&e2, &geo);
+	ck_assert_int_eq(pd_state_load(&e2.counters, path, &info, &err), 0);
+	ck_assert_uint_eq(info.loaded, 1);
+	tu_decide(&e2, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=2001:db8:2::1\nclient_port=1", T0 + MIN, 0, reply,
+	    sizeof(reply));
+	ck_assert_str_eq(reply, "action=451 4.7.1 Too many from AS64501\n\n");
+	pd_engine_clear(&e2);
+	teardown();
+	pd_geo_close(&geo);
+}
+END_TEST
+
 static Suite *
 admin_suite(void)
 {
@@ -354,6 +473,8 @@ admin_suite(void)
 	tcase_add_test(tc, test_list_blocks_and_listings);
 	tcase_add_test(tc, test_explain_and_its_horizon);
 	tcase_add_test(tc, test_manual_blocks_survive_a_snapshot);
+	tcase_add_test(tc, test_geo_show_list_unblock);
+	tcase_add_test(tc, test_geo_block_survives_a_snapshot);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -361,5 +482,6 @@ admin_suite(void)
 int
 main(void)
 {
+	mmdb = tu_mmdb("");
 	return tu_run(admin_suite()) != 0;
 }

@@ -186,6 +186,102 @@ START_TEST(test_conf_load_missing_file)
 }
 END_TEST
 
+START_TEST(test_conf_geo_conditions)
+{
+	struct pd_conf *c = tu_conf(
+	    "geoip_country_db = /var/lib/GeoIP/GeoLite2-Country.mmdb\n"
+	    "geoip_asn_db = /var/lib/GeoIP/GeoLite2-ASN.mmdb\n"
+	    "rule per_asn {\n"
+	    "\tevent = rcpt_rejected\n"
+	    "\tkey = asn\n"
+	    "\tcountry = !de, !At\n"
+	    "\tlimit = 100 per 1h\n"
+	    "\tblock = 1h\n"
+	    "\treply = 451 4.7.1 Too many errors from ${key}\n"
+	    "}\n"
+	    "rule foreign {\n"
+	    "\tcountry = CN\n"
+	    "\tscore = 2\n"
+	    "}\n"
+	    "deny bad_as {\n"
+	    "\tasn = AS64501, as64502, 4200000000\n"
+	    "\treply = 554 5.7.1 Not from ${asn}\n"
+	    "}\n"
+	    "profile domestic {\n"
+	    "\tcountry = DE\n"
+	    "\trules =\n"
+	    "}\n");
+	const struct pd_rule *r = pd_conf_rule(c, "per_asn");
+
+	ck_assert_str_eq(c->geoip_country_db,
+	    "/var/lib/GeoIP/GeoLite2-Country.mmdb");
+	ck_assert_str_eq(c->geoip_asn_db, "/var/lib/GeoIP/GeoLite2-ASN.mmdb");
+	ck_assert_int_eq(r->key, PD_KEY_ASN);
+	ck_assert_uint_eq(r->geo.ncountries, 2);
+	ck_assert(r->geo.countries_not);
+	ck_assert_str_eq(r->geo.countries[0], "DE");
+	ck_assert_str_eq(r->geo.countries[1], "AT");
+	ck_assert_uint_eq(r->geo.nasns, 0);
+	r = pd_conf_rule(c, "foreign");
+	ck_assert(!r->geo.countries_not);
+	ck_assert_str_eq(r->geo.countries[0], "CN");
+	ck_assert_uint_eq(c->access[0].geo.nasns, 3);
+	ck_assert(!c->access[0].geo.asns_not);
+	ck_assert_uint_eq(c->access[0].geo.asns[0], 64501);
+	ck_assert_uint_eq(c->access[0].geo.asns[1], 64502);
+	ck_assert_uint_eq(c->access[0].geo.asns[2], 4200000000u);
+	ck_assert_str_eq(c->profiles[0].geo.countries[0], "DE");
+	pd_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_geo_errors)
+{
+	const char *e = tu_conf_errors(
+	    "rule r {\n"				/* 1 */
+	    "\tevent = connection\n"
+	    "\tkey = country\n"
+	    "\tlimit = 5 per 1m\n"
+	    "\treply = 451 4.7.1 ${key}\n"		/* 5 */
+	    "}\n"
+	    "deny d {\n"
+	    "\tasn = 64500\n"
+	    "\treply = 554 5.7.1 no\n"
+	    "}\n"					/* 10 */
+	    "allow a {\n"
+	    "\tcountry = D1, !FR\n"
+	    "\tasn = AS0\n"
+	    "}\n"
+	    "profile p {\n"				/* 15 */
+	    "\tasn = 12, !13\n"
+	    "\tcountry =\n"
+	    "\trules =\n"
+	    "}\n"
+	    "rule s {\n"				/* 20 */
+	    "\tevent = auth_failed\n"
+	    "\tkey = sasl_username\n"
+	    "\tlimit = 5 per 1m\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"		/* 25 */
+	    "}\n");
+
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:1: rule r: country needs "
+	    "geoip_country_db"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:7: deny d: asn needs "
+	    "geoip_asn_db"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:12: country: \"D1\" is not "
+	    "a two-letter country code"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:13: asn: 0 is out of range "
+	    "1..4294967295"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:16: asn: \"!13\": either "
+	    "every entry starts with \"!\" or none does"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:17: country: no country "
+	    "given"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:20: rule s: a maillog event "
+	    "needs"));
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -197,11 +293,13 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_rule_fields);
 	tcase_add_test(tc, test_conf_continuation_and_lists);
 	tcase_add_test(tc, test_conf_overrides);
+	tcase_add_test(tc, test_conf_geo_conditions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_conf_reports_every_error);
 	tcase_add_test(tc, test_conf_gives_up_after_twenty);
 	tcase_add_test(tc, test_conf_load_missing_file);
+	tcase_add_test(tc, test_conf_geo_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

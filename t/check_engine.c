@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "engine.h"
+#include "geoip.h"
 #include "proto.h"
 #include "testutil.h"
 
@@ -765,11 +766,215 @@ START_TEST(test_own_reply_texts_known_after_restart)
 }
 END_TEST
 
+/*
+ * GeoIP: the databases t/gen-mmdb.pl writes.  192.0.2.0/24 is DE, split
+ * into two /25s of AS64500, as is 2001:db8:1::/48; 198.51.100.0/24 and
+ * 2001:db8:2::/48 are CN, AS64501; 203.0.113.0/25 is US, AS64502;
+ * 10.0.0.0/8 is in neither.
+ */
+static const char *mmdb;
+static struct pd_geo geo;
+
+static void
+setup_geo(const char *text)
+{
+	char full[4096];
+	struct pd_err err;
+
+	snprintf(full, sizeof(full), "geoip_country_db = %s/country.mmdb\n"
+	    "geoip_asn_db = %s/asn.mmdb\n%s", mmdb, mmdb, text);
+	setup(full);
+	ck_assert_msg(pd_geo_open(&geo, conf->geoip_country_db,
+	    conf->geoip_asn_db, &err) == 0, "%s", err.msg);
+	pd_engine_set_geo(&eng, &geo);
+}
+
+static void
+teardown_geo(void)
+{
+	teardown();
+	pd_geo_close(&geo);
+}
+
+START_TEST(test_geo_deny_country_renders_text)
+{
+	setup_geo("deny cn {\n country = CN\n"
+	    " reply = 554 5.7.1 No mail from ${country} (AS${asn}) ${ref}\n}\n");
+	ck_assert_str_eq(ask("198.51.100.7", 1, NULL, T0),
+	    "action=554 5.7.1 No mail from CN (AS64501) PD-123456\n\n");
+	ck_assert(tu_log_has("action=reject rule=cn client=198.51.100.7 "
+	    "country=CN asn=64501 helo=mx.example.net state=RCPT ref=PD-123456"));
+	ck_assert(strstr(ask("2001:db8:2::7", 2, NULL, T0), "from CN") != NULL);
+	ck_assert(dunno(ask("192.0.2.7", 3, NULL, T0)));
+	ck_assert(dunno(ask("203.0.113.200", 4, NULL, T0)));	/* FR */
+	ck_assert(dunno(ask("10.1.2.3", 5, NULL, T0)));	/* not listed */
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_negated_list_and_allow_by_asn)
+{
+	setup_geo("allow friends {\n asn = AS64502\n}\n"
+	    "deny foreign {\n country = !DE\n"
+	    " reply = 554 5.7.1 Only from DE [${country}]\n}\n");
+	ck_assert(dunno(ask("192.0.2.7", 1, NULL, T0)));
+	ck_assert(dunno(ask("2001:db8:1::7", 2, NULL, T0)));
+	ck_assert_str_eq(ask("198.51.100.7", 3, NULL, T0),
+	    "action=554 5.7.1 Only from DE [CN]\n\n");
+	/* Not known is not DE either; the log line has no empty fields. */
+	ck_assert_str_eq(ask("10.1.2.3", 4, NULL, T0),
+	    "action=554 5.7.1 Only from DE []\n\n");
+	ck_assert(tu_log_has("rule=foreign client=10.1.2.3 helo="));
+	/* US, but allowed by its AS before the deny list is asked. */
+	ck_assert(dunno(ask("203.0.113.5", 5, NULL, T0)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_asn_key_blocks_the_whole_as)
+{
+	const char *as64500[] = { "192.0.2.10", "192.0.2.200",
+	    "2001:db8:1::10" };
+
+	setup_geo("rule per_asn {\n event = connection\n key = asn\n"
+	    " limit = 3 per 1h\n block = 1h\n"
+	    " reply = 451 4.7.1 Too many connections from ${key}\n}\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(dunno(ask(as64500[i], i, NULL, T0 + i * SEC)),
+		    "%s: %s", as64500[i], reply);
+	/* The fourth, from any address of the AS, and then all of them. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(ask(as64500[i], 10 + i, NULL, T0 + MIN),
+		    "action=451 4.7.1 Too many connections from AS64500\n\n");
+	ck_assert(tu_log_has("action=defer rule=per_asn client=192.0.2.10 "
+	    "country=DE asn=64500 key=AS64500 helo=mx.example.net state=RCPT "
+	    "count=4 limit=3/1h expires=2026-11-22T01:01:00Z ref=PD-"));
+	/* Another AS is not affected; an address of no known AS never counts. */
+	ck_assert(dunno(ask("203.0.113.5", 20, NULL, T0 + MIN)));
+	for (int i = 0; i < 10; i++)
+		ck_assert(dunno(ask("10.1.2.3", 30 + i, NULL, T0 + MIN)));
+	/* The block ends on its own. */
+	ck_assert(dunno(ask("192.0.2.10", 50, NULL, T0 + MIN + HOUR)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_country_key_and_condition)
+{
+	setup_geo("rule per_country {\n event = connection\n key = country\n"
+	    " limit = 2 per 1h\n reply = 451 4.7.1 Busy for ${key}\n}\n"
+	    "rule cn_once {\n event = connection\n country = CN\n"
+	    " limit = 1 per 1h\n reply = 451 4.7.1 Once from CN\n}\n");
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert(dunno(ask("2001:db8:1::1", 2, NULL, T0)));
+	ck_assert_str_eq(ask("192.0.2.2", 3, NULL, T0),
+	    "action=451 4.7.1 Busy for DE\n\n");
+	/* cn_once counts only CN clients: one each. */
+	ck_assert(dunno(ask("198.51.100.1", 4, NULL, T0)));
+	ck_assert_str_eq(ask("198.51.100.1", 5, NULL, T0),
+	    "action=451 4.7.1 Once from CN\n\n");
+	ck_assert(dunno(ask("203.0.113.1", 6, NULL, T0)));
+	ck_assert(dunno(ask("203.0.113.1", 7, NULL, T0)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_score_per_country_and_asn)
+{
+	setup_geo("score_reject = 3\n"
+	    "rule cn {\n country = CN\n score = 2\n}\n"
+	    "rule as64501 {\n asn = 64501\n score = 1\n}\n"
+	    "rule us {\n country = US\n score = 1\n}\n");
+	ck_assert_str_eq(ask("198.51.100.9", 1, NULL, T0),
+	    "action=554 5.7.1 Message refused: cn,as64501 (PD-123456)\n\n");
+	ck_assert(tu_log_has("client=198.51.100.9 country=CN asn=64501 "));
+	ck_assert(dunno(ask("203.0.113.9", 2, NULL, T0)));
+	ck_assert(dunno(ask("192.0.2.9", 3, NULL, T0)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_profile_by_country)
+{
+	setup_geo("rule conn {\n event = connection\n limit = 1 per 1h\n"
+	    " reply = 451 4.7.1 Slow down\n}\n"
+	    "profile domestic {\n country = DE\n rules =\n}\n"
+	    "profile relay {\n policy_context = relay\n asn = !64501\n"
+	    " rules =\n}\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert(dunno(ask("192.0.2.1", i, NULL, T0)));
+	ck_assert(dunno(ask("203.0.113.1", 10, NULL, T0)));
+	ck_assert_str_eq(ask("203.0.113.1", 11, NULL, T0),
+	    "action=451 4.7.1 Slow down\n\n");
+	/* Context and AS must both fit. */
+	ck_assert(dunno(ask("203.0.113.2", 20, "policy_context=relay", T0)));
+	ck_assert(dunno(ask("203.0.113.2", 21, "policy_context=relay", T0)));
+	ck_assert(dunno(ask("198.51.100.2", 22, "policy_context=relay", T0)));
+	ck_assert(!dunno(ask("198.51.100.2", 23, "policy_context=relay", T0)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_maillog_events_by_asn)
+{
+	setup_geo("rule dict_as {\n event = rcpt_rejected\n key = asn\n"
+	    " limit = 2 per 1h\n block = 1h\n"
+	    " reply = 554 5.7.1 Too many errors from ${key}\n}\n");
+	log_event(PD_EV_RCPT_REJECTED, "192.0.2.10", T0);
+	log_event(PD_EV_RCPT_REJECTED, "192.0.2.200", T0 + SEC);
+	ck_assert(dunno(ask("2001:db8:1::5", 1, NULL, T0 + 2 * SEC)));
+	log_event(PD_EV_RCPT_REJECTED, "2001:db8:1::5", T0 + 3 * SEC);
+	ck_assert(tu_log_has("action=reject rule=dict_as client=2001:db8:1::5 "
+	    "country=DE asn=64500 key=AS64500 source=maillog count=3"));
+	ck_assert_str_eq(ask("192.0.2.77", 2, NULL, T0 + 4 * SEC),
+	    "action=554 5.7.1 Too many errors from AS64500\n\n");
+	ck_assert(dunno(ask("198.51.100.77", 3, NULL, T0 + 4 * SEC)));
+	teardown_geo();
+}
+END_TEST
+
+START_TEST(test_geo_without_databases)
+{
+	/* The same config, no databases given to the engine: nothing known. */
+	char full[1024];
+	struct pd_err err;
+
+	snprintf(full, sizeof(full), "geoip_asn_db = %s/asn.mmdb\n"
+	    "deny as {\n asn = 64501\n reply = 554 5.7.1 no\n}\n"
+	    "rule per_asn {\n event = connection\n key = asn\n"
+	    " limit = 1 per 1h\n reply = 451 4.7.1 ${key}\n}\n"
+	    "rule any {\n event = connection\n limit = 0 per 1h\n"
+	    " mode = warn\n reply = 451 4.7.1 logged\n}\n", mmdb);
+	setup(full);
+	for (int i = 0; i < 3; i++)
+		ck_assert(dunno(ask("198.51.100.7", i, NULL, T0)));
+	ck_assert(tu_log_has("rule=any client=198.51.100.7 helo="));
+	teardown();
+	/* With them, the same requests are refused. */
+	setup(full);
+	ck_assert_int_eq(pd_geo_open(&geo, "", conf->geoip_asn_db, &err), 0);
+	pd_engine_set_geo(&eng, &geo);
+	ck_assert(!dunno(ask("198.51.100.7", 1, NULL, T0)));
+	teardown_geo();
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc;
+
+	tc = tcase_create("geo");
+	tcase_add_test(tc, test_geo_deny_country_renders_text);
+	tcase_add_test(tc, test_geo_negated_list_and_allow_by_asn);
+	tcase_add_test(tc, test_geo_asn_key_blocks_the_whole_as);
+	tcase_add_test(tc, test_geo_country_key_and_condition);
+	tcase_add_test(tc, test_geo_score_per_country_and_asn);
+	tcase_add_test(tc, test_geo_profile_by_country);
+	tcase_add_test(tc, test_geo_maillog_events_by_asn);
+	tcase_add_test(tc, test_geo_without_databases);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("case_a");
 	tcase_add_test(tc, test_case_a_1001st_connection_listed);
@@ -818,5 +1023,6 @@ engine_suite(void)
 int
 main(void)
 {
+	mmdb = tu_mmdb("");
 	return tu_run(engine_suite()) != 0;
 }

@@ -5,10 +5,7 @@
  * must never crash a lookup.
  *
  * The databases come from t/gen-mmdb.pl, run once by main() before the
- * suite.  They go in a directory of their own, not tu_tmpdir(): check
- * forks per test and each child runs the atexit handler that removes
- * tu_tmpdir(), which would take the databases away after the first
- * test.  Damaged copies are made per test in tu_tmpdir().
+ * suite (tu_mmdb).  Damaged copies are made per test in tu_tmpdir().
  */
 #include <sys/stat.h>
 
@@ -27,7 +24,7 @@
 
 #define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
-static char dbdir[64];
+static const char *dbdir;
 
 /* dbpath - name in the generated directory */
 static const char *
@@ -596,49 +593,9 @@ geoip_suite(void)
 	return s;
 }
 
-/* make_dbs - run t/gen-mmdb.pl into a fresh directory */
-static int
-make_dbs(void)
-{
-	const char *src = getenv("PD_SRCDIR") ? getenv("PD_SRCDIR") : ".";
-	char cmd[1024];
-
-	snprintf(dbdir, sizeof(dbdir), "/tmp/pdgeoip.XXXXXX");
-	if (mkdtemp(dbdir) == NULL) {
-		perror("mkdtemp");
-		dbdir[0] = '\0';
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd), "perl '%s/t/gen-mmdb.pl' --dbip --ipv4 --odd "
-	    "'%s'", src, dbdir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "check_geoip: %s: failed\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-remove_dbs(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dbdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_geoip: cannot remove %s\n", dbdir);
-}
-
 int
 main(void)
 {
-	int failed;
-
-	if (make_dbs() == -1) {
-		if (dbdir[0] != '\0')
-			remove_dbs();
-		return 1;
-	}
-	failed = tu_run(geoip_suite());
-	remove_dbs();
-	return failed != 0;
+	dbdir = tu_mmdb("--dbip --ipv4 --odd");
+	return tu_run(geoip_suite()) != 0;
 }

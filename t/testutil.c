@@ -133,6 +133,46 @@ tu_tmpdir(void)
 	return tmpdir;
 }
 
+static char mmdb_dir[64];
+static pid_t mmdb_owner;
+
+static void
+mmdb_rm(void)
+{
+	char cmd[128];
+
+	/* Not from check's forked tests: they share the files. */
+	if (mmdb_dir[0] && getpid() == mmdb_owner) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", mmdb_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", mmdb_dir);
+	}
+}
+
+const char *
+tu_mmdb(const char *flags)
+{
+	const char *top = getenv("PD_TOP") ? getenv("PD_TOP") : ".";
+	char cmd[512];
+
+	if (mmdb_dir[0] != '\0')
+		return mmdb_dir;
+	snprintf(mmdb_dir, sizeof(mmdb_dir), "/tmp/pdmmdb.XXXXXX");
+	if (mkdtemp(mmdb_dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	mmdb_owner = getpid();
+	atexit(mmdb_rm);
+	snprintf(cmd, sizeof(cmd), "perl '%s/t/gen-mmdb.pl' %s '%s'", top,
+	    flags, mmdb_dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "%s: failed\n", cmd);
+		exit(1);
+	}
+	return mmdb_dir;
+}
+
 int
 tu_run(Suite *s)
 {

@@ -46,6 +46,14 @@ const char *tu_conf_errors(const char *text);
 /* tu_tmpdir - a fresh directory, removed at exit */
 const char *tu_tmpdir(void);
 
+/*
+ * tu_mmdb - a directory with the test databases t/gen-mmdb.pl writes
+ * (flags are its options), made on the first call and removed when the
+ * process exits.  Call it from main(), before the suite runs, so that
+ * forked tests share one copy.
+ */
+const char *tu_mmdb(const char *flags);
+
 /* tu_run - run a suite, CK_NORMAL output; returns the failure count */
 int	tu_run(Suite *);
 
