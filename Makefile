@@ -42,6 +42,7 @@ BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
 	$(BUILD)/bench/storebench
 
 RUN_DIR = $(CURDIR)/run
+BENCH_MMDB = $(abspath $(BUILD))/bench/mmdb
 
 # Keep the test objects: they are intermediate files of a chain.  Only
 # those: a missing library object must always be built.
@@ -142,7 +143,11 @@ valgrind: deps-check
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/policyd $(BENCH_BINS)
-	@LOADGEN=$(BUILD)/bench/loadgen t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver etc/policyd.conf
+	@mkdir -p $(BENCH_MMDB)
+	@perl t/gen-mmdb.pl --bench $(BENCH_MMDB)
+	@{ cat etc/policyd.conf; sed 's|@MMDB@|$(BENCH_MMDB)|' t/bench/geo.conf; } \
+		>$(BUILD)/bench/policyd-geo.conf
+	@LOADGEN=$(BUILD)/bench/loadgen t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver $(BUILD)/bench/policyd-geo.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 

@@ -2,7 +2,7 @@
 #
 # gen-mmdb.pl - write small MaxMind DB files for the tests.
 #
-# usage: perl t/gen-mmdb.pl [--dbip] [--ipv4] [--odd] OUTDIR
+# usage: perl t/gen-mmdb.pl [--dbip] [--ipv4] [--odd] [--bench] OUTDIR
 #
 # Writes OUTDIR/country.mmdb (GeoLite2-Country) and OUTDIR/asn.mmdb
 # (GeoLite2-ASN); with --dbip also dbip-country.mmdb (DBIP-Country-Lite)
@@ -12,6 +12,11 @@
 # rows only, as old GeoIP2-style IPv4-only files are.  With --odd also
 # odd-country.mmdb and odd-asn.mmdb, whose values a reader must check:
 # a lower-case code, codes of the wrong length, an AS number as text.
+# With --bench also bench-country.mmdb and bench-asn.mmdb, for make
+# bench: every /24 of 10.0.0.0/8, where the load generator's clients
+# are, is a network of its own (65,536 of them, spread over the five
+# countries and 1,000 ASes), so that a lookup walks 24 levels of the
+# tree, as deep as most lookups in the real files go.
 #
 # Only documentation ranges are used, so the writer must be told to keep
 # reserved networks.  IPv4 networks live at ::/96 of the IPv6 tree and
@@ -152,12 +157,28 @@ sub write_db
 	rename("$path.tmp", $path) or die "gen-mmdb: $path: $!\n";
 }
 
+# bench_rows - every /24 of 10.0.0.0/8: a country, or an AS
+sub bench_rows
+{
+	my ($asn) = @_;
+	my @cc = sort keys %place;
+	my @rows;
+
+	for my $i (0 .. 65535) {
+		my $net = sprintf('10.%d.%d.0/24', $i >> 8, $i & 255);
+		push @rows, [ $net, $asn ?
+		    asn(65000 + $i % 1000, 'Bench Net ' . $i % 1000) :
+		    { country => country($cc[$i % @cc]) } ];
+	}
+	return \@rows;
+}
+
 my %opt;
-while (@ARGV && $ARGV[0] =~ /^--(dbip|ipv4|odd)$/) {
+while (@ARGV && $ARGV[0] =~ /^--(dbip|ipv4|odd|bench)$/) {
 	$opt{$1} = 1;
 	shift @ARGV;
 }
-die "usage: gen-mmdb.pl [--dbip] [--ipv4] [--odd] OUTDIR\n"
+die "usage: gen-mmdb.pl [--dbip] [--ipv4] [--odd] [--bench] OUTDIR\n"
     unless @ARGV == 1;
 my $dir = $ARGV[0];
 die "gen-mmdb: $dir: not a directory\n" unless -d $dir;
@@ -177,5 +198,9 @@ if ($opt{odd}) {
 	    \@odd_country_rows);
 	write_db("$dir/odd-asn.mmdb", 'GeoLite2-ASN', \@odd_asn_rows, 6,
 	    \%odd_types);
+}
+if ($opt{bench}) {
+	write_db("$dir/bench-country.mmdb", 'GeoLite2-Country', bench_rows(0));
+	write_db("$dir/bench-asn.mmdb", 'GeoLite2-ASN', bench_rows(1));
 }
 exit 0;
