@@ -183,7 +183,8 @@ main(int argc, char **argv)
 	if (test)
 		return check(file, overrides, nover);
 
-	pd_log_open("policyd", LOG_MAIL, true, foreground);
+	/* Until it leaves the terminal, whoever started it sees why it stops. */
+	pd_log_open("policyd", LOG_MAIL, true, true);
 	pd_log_set_debug(debug);
 	signal(SIGPIPE, SIG_IGN);
 	loop = uv_default_loop();
@@ -199,6 +200,8 @@ main(int argc, char **argv)
 		pd_log_warn("cannot run in the background");
 		return 1;
 	}
+	if (!foreground)
+		pd_log_open("policyd", LOG_MAIL, true, false);
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(loop, &sig[i]);
 		sig[i].data = &d;
