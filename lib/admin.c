@@ -46,7 +46,7 @@ concerns(const struct pd_engine *e, const struct pd_counter *c,
 
 	if (pd_engine_counter_net(e, c, &kn))
 		return overlap(net, &kn);
-	return pd_engine_counter_at(e, c, w);
+	return pd_engine_counter_at(c, w);
 }
 
 /*

@@ -906,13 +906,12 @@ pd_engine_where(struct pd_engine *e, const struct pd_addr *a,
 }
 
 bool
-pd_engine_counter_at(const struct pd_engine *e, const struct pd_counter *c,
+pd_engine_counter_at(const struct pd_counter *c,
     const struct pd_engine_where *w)
 {
 	const uint8_t *key;
 	size_t len;
 
-	(void)e;
 	key = pd_counter_key(c, &len);
 	if (len == 5 && key[0] == 'a')
 		return w->asn != 0 && key_asn(key) == w->asn;

@@ -191,8 +191,8 @@ void	pd_engine_counter_text(const struct pd_engine *,
 void	pd_engine_where(struct pd_engine *, const struct pd_addr *,
 	    struct pd_engine_where *);
 /* pd_engine_counter_at - the counter's key is the country or AS of w */
-bool	pd_engine_counter_at(const struct pd_engine *,
-	    const struct pd_counter *, const struct pd_engine_where *);
+bool	pd_engine_counter_at(const struct pd_counter *,
+	    const struct pd_engine_where *);
 /* pd_engine_counter_rule - the loaded rule a counter belongs to, or NULL */
 const struct pd_rule *pd_engine_counter_rule(const struct pd_engine *,
 	    const struct pd_counter *);

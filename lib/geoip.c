@@ -337,6 +337,12 @@ pd_geoip_close(struct pd_geoip *g)
 	free(g);
 }
 
+int64_t
+pd_geoip_built(const struct pd_geoip *g)
+{
+	return (int64_t)g->db.metadata.build_epoch;
+}
+
 const char *
 pd_geoip_path(const struct pd_geoip *g)
 {

@@ -37,6 +37,8 @@ struct pd_geoip *pd_geoip_open(const char *path, enum pd_geoip_kind,
 void	pd_geoip_close(struct pd_geoip *);
 /* pd_geoip_type - "GeoLite2-Country built 2026-11-22T00:00:00Z", for logs */
 const char *pd_geoip_type(const struct pd_geoip *);
+/* pd_geoip_built - when the file was built, seconds since the epoch */
+int64_t	pd_geoip_built(const struct pd_geoip *);
 /* pd_geoip_path - the file it was opened from */
 const char *pd_geoip_path(const struct pd_geoip *);
 /* pd_geoip_kind_name - "country" or "asn" */

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "engine.h"
+#include "geoip.h"
 #include "out.h"
 #include "server.h"
 #include "metrics.h"
@@ -234,6 +235,30 @@ walk_dns(struct emitter *em, const struct pd_metrics *m)
 	    (double)m->dns_timeouts);
 }
 
+/* walk_geoip - the databases in use: how old they are, and errors */
+static void
+walk_geoip(struct emitter *em, const struct pd_engine *e)
+{
+	const struct pd_geoip *g[2] = { NULL, NULL };
+	struct label l;
+
+	if (e->geo) {
+		g[0] = e->geo->country;
+		g[1] = e->geo->asn;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (g[i] == NULL)
+			continue;
+		l = (struct label){ "database", i ? "asn" : "country" };
+		em->sample(em, "policyd_geoip_build_time_seconds", "", "gauge",
+		    "When the GeoIP database in use was built, seconds since "
+		    "the epoch.", &l, 1, (double)pd_geoip_built(g[i]));
+	}
+	one(em, "policyd_geoip_errors_total", "counter",
+	    "GeoIP lookups that failed on a damaged record.",
+	    (double)e->stats.geoip_errors);
+}
+
 static void
 walk(struct emitter *em, const struct pd_metrics *m)
 {
@@ -255,9 +280,7 @@ walk(struct emitter *em, const struct pd_metrics *m)
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
 	    (double)e->stats.own_rejects);
-	one(em, "policyd_geoip_errors_total", "counter",
-	    "GeoIP lookups that failed on a damaged record.",
-	    (double)e->stats.geoip_errors);
+	walk_geoip(em, e);
 	l = (struct label){ "result", "ok" };
 	em->sample(em, "policyd_config_reloads_total", "", "counter",
 	    "Configuration reloads.", &l, 1, (double)m->reloads);

@@ -377,6 +377,15 @@ def main():
          re.search(r'^policyd_geoip_errors_total 0$', out, re.M),
          'metrics: 4 failed reloads, 1 good one, no lookup errors',
          out + err)
+    t.ok(re.search(r'^policyd_geoip_build_time_seconds\{database="country"\} '
+                   r'1795305600$', out, re.M) and
+         re.search(r'^policyd_geoip_build_time_seconds\{database="asn"\} '
+                   r'1795305600$', out, re.M),
+         'metrics: the build time of each database in use', out)
+    r = subprocess.run(['promtool', 'check', 'metrics'], input=out,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=60)
+    t.is_(r.returncode, 0, 'promtool check metrics passes', r.stdout)
     t.is_(pd.stop(), 0, 'SIGTERM exits 0' + (' (valgrind: no errors)'
                                               if VALGRIND else ''))
     # The AS key is saved in the state file and read back.
