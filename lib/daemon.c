@@ -731,6 +731,7 @@ pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 	}
 	pd_geo_close(&d->geo);
 	d->geo = ng;
+	pd_engine_set_geo(&d->engine, &d->geo);
 	geo_log(&d->geo);
 	if (!same_list(&nc->listen, &d->conf->listen) ||
 	    strcmp(nc->user, d->conf->user) != 0 ||

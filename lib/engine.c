@@ -46,6 +46,7 @@ struct ctx {
 	unsigned		 geo_done;	/* GEO_COUNTRY, GEO_ASN */
 	char			 country[3];	/* "" when not known */
 	uint32_t		 asn;		/* 0 when not known */
+	struct pd_session_geo	*sgeo;		/* the session's; may be NULL */
 };
 
 /*
@@ -362,6 +363,29 @@ geo_error(struct ctx *x, const struct pd_geoip *g)
 		    client_text(x), n);
 }
 
+/*
+ * ctx_session - share what is known of the client's place with its
+ * SMTP session: one lookup serves all of the session's requests.
+ */
+static void
+ctx_session(struct ctx *x, struct pd_session_geo *sg)
+{
+	if ((x->sgeo = sg) == NULL)
+		return;
+	if (sg->gen != x->e->geo_gen)
+		*sg = (struct pd_session_geo){ .gen = x->e->geo_gen };
+	if (x->geo_done & GEO_COUNTRY)
+		memcpy(sg->country, x->country, sizeof(sg->country));
+	else if (sg->known & GEO_COUNTRY)
+		memcpy(x->country, sg->country, sizeof(x->country));
+	if (x->geo_done & GEO_ASN)
+		sg->asn = x->asn;
+	else if (sg->known & GEO_ASN)
+		x->asn = sg->asn;
+	sg->known |= x->geo_done;
+	x->geo_done = sg->known;
+}
+
 /* ctx_country - the client's country, "" when not known */
 static const char *
 ctx_country(struct ctx *x)
@@ -373,6 +397,10 @@ ctx_country(struct ctx *x)
 		if (geo && geo->country &&
 		    pd_geoip_country(geo->country, &x->client, x->country) < 0)
 			geo_error(x, geo->country);
+		if (x->sgeo) {
+			memcpy(x->sgeo->country, x->country, sizeof(x->country));
+			x->sgeo->known |= GEO_COUNTRY;
+		}
 	}
 	return x->country;
 }
@@ -388,6 +416,10 @@ ctx_asn(struct ctx *x)
 		if (geo && geo->asn &&
 		    pd_geoip_asn(geo->asn, &x->client, &x->asn) < 0)
 			geo_error(x, geo->asn);
+		if (x->sgeo) {
+			x->sgeo->asn = x->asn;
+			x->sgeo->known |= GEO_ASN;
+		}
 	}
 	return x->asn;
 }
@@ -1190,10 +1222,14 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 	const struct pd_profile *p;
 	struct verdict v;
 	struct outcome o = { .act = PD_ACT_DUNNO };
+	struct pd_session_geo *sg;
 	struct key k;
 	const size_t *rules;
 	size_t n;
 
+	/* The session first: it knows the client's place for the lists. */
+	x->events = pd_sessions_events(&e->sessions, x->req, x->now, &sg);
+	ctx_session(x, sg);
 	if ((a = access_match(conf, x, true)) != NULL) {
 		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
 		    .warn = conf->dry_run };
@@ -1201,7 +1237,6 @@ decide(struct pd_engine *e, struct ctx *x, struct pd_buf *out)
 		if (!v.warn)
 			goto done;
 	}
-	x->events = pd_sessions_events(&e->sessions, x->req, x->now);
 	if (check_manual(e, x, &v, &k)) {
 		o.act = render(e, x, &v, out);
 		if (!v.warn)
@@ -1321,6 +1356,8 @@ void
 pd_engine_set_geo(struct pd_engine *e, const struct pd_geo *geo)
 {
 	e->geo = geo;
+	/* What sessions remember came from the databases before. */
+	e->geo_gen++;
 }
 
 void

@@ -99,6 +99,7 @@ struct pd_engine {
 	uint64_t		 manual_bits[2][3];	/* prefix lengths in
 							   use, IPv4 and IPv6 */
 	const struct pd_geo	*geo;		/* borrowed; NULL: none */
+	uint32_t		 geo_gen;	/* counts pd_engine_set_geo() */
 };
 
 /* Where an address is, as far as the databases know. */
@@ -120,8 +121,9 @@ int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
 
 /*
  * pd_engine_set_geo - the country and ASN databases (NULL: none).  They
- * are borrowed and looked up in when a decision needs them; the caller
- * may swap the handles inside *geo between two calls into the engine.
+ * are borrowed and looked up in when a decision needs them, once per
+ * SMTP session.  After swapping the handles inside *geo, call this
+ * again so that sessions look up anew.
  */
 void	pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
 

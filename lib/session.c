@@ -24,6 +24,7 @@ struct session {
 	bool			mail_open;	/* MAIL counted, instance unknown */
 	bool			progressed;	/* seen a state after CONNECT */
 	int64_t			connect_at;	/* last CONNECT request */
+	struct pd_session_geo	geo;
 	struct pd_keytab_node	node;		/* last: the key follows */
 };
 
@@ -175,7 +176,8 @@ mail_event(struct session *s, const char *state, const char *inst)
 }
 
 unsigned
-pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
+pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now,
+    struct pd_session_geo **geo)
 {
 	const char *state = pd_req_get(r, PD_A_PROTOCOL_STATE);
 	const char *inst = pd_req_get(r, PD_A_INSTANCE);
@@ -185,8 +187,10 @@ pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now)
 	bool fresh;
 	uint32_t h;
 
+	*geo = NULL;
 	if ((s = session_find(t, r, now, &fresh)) == NULL)
 		return 1u << PD_EV_CONNECTION;	/* out of memory: count it */
+	*geo = &s->geo;
 	if (strcasecmp(state, "CONNECT") == 0) {
 		if (!fresh && connect_again(s, now)) {
 			s->helo = s->mail = s->rcpt = s->data = s->eom = 0;

@@ -34,6 +34,19 @@ struct pd_req;
 #define PD_SESSION_TTL		(15 * 60 * 1000)
 #define PD_SESSION_MAX		100000
 
+/*
+ * What the engine looked up about a session's client, its country and
+ * AS number, kept with the session so that the session's later
+ * requests need not look again.  gen names the databases the values
+ * came from; the engine starts over when it differs.
+ */
+struct pd_session_geo {
+	uint32_t	gen;
+	uint32_t	asn;
+	char		country[3];
+	uint8_t		known;		/* the engine's bits: which are set */
+};
+
 struct pd_sessions {
 	struct pd_keytab	tab;
 	struct pd_list		lru;
@@ -44,10 +57,11 @@ int	pd_sessions_init(struct pd_sessions *, size_t max);
 void	pd_sessions_clear(struct pd_sessions *);
 /*
  * pd_sessions_events - the events this request adds, as a bit mask of
- * (1 << enum pd_event_type).
+ * (1 << enum pd_event_type).  geo is set to the session's (NULL when
+ * out of memory); it stays valid until the next call.
  */
 unsigned pd_sessions_events(struct pd_sessions *, const struct pd_req *,
-	    int64_t now);
+	    int64_t now, struct pd_session_geo **geo);
 /* pd_sessions_expire - forget sessions idle longer than the TTL */
 void	pd_sessions_expire(struct pd_sessions *, int64_t now);
 

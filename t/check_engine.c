@@ -933,6 +933,31 @@ START_TEST(test_geo_maillog_events_by_asn)
 }
 END_TEST
 
+START_TEST(test_geo_looked_up_once_per_session)
+{
+	struct pd_geoip *v4, *old;
+	struct pd_err err;
+	char path[512];
+
+	setup_geo("deny cn {\n country = CN\n reply = 554 5.7.1 not from CN\n}\n");
+	ck_assert(!dunno(ask("2001:db8:2::7", 1, NULL, T0)));
+	/* An IPv4-only file knows no IPv6 client. */
+	snprintf(path, sizeof(path), "%s/v4-country.mmdb", mmdb);
+	ck_assert_ptr_nonnull(v4 = pd_geoip_open(path, PD_GEOIP_COUNTRY, &err));
+	old = geo.country;
+	geo.country = v4;
+	/* The session keeps what it learnt; a new session looks up. */
+	ck_assert(!dunno(ask("2001:db8:2::7", 1, NULL, T0 + SEC)));
+	ck_assert(dunno(ask("2001:db8:2::7", 2, NULL, T0 + SEC)));
+	/* Once told of the swap, every session looks up anew. */
+	pd_engine_set_geo(&eng, &geo);
+	ck_assert(dunno(ask("2001:db8:2::7", 1, NULL, T0 + 2 * SEC)));
+	geo.country = old;
+	pd_geoip_close(v4);
+	teardown_geo();
+}
+END_TEST
+
 START_TEST(test_geo_without_databases)
 {
 	/* The same config, no databases given to the engine: nothing known. */
@@ -974,6 +999,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_geo_profile_by_country);
 	tcase_add_test(tc, test_geo_maillog_events_by_asn);
 	tcase_add_test(tc, test_geo_without_databases);
+	tcase_add_test(tc, test_geo_looked_up_once_per_session);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("case_a");
@@ -1023,6 +1049,6 @@ engine_suite(void)
 int
 main(void)
 {
-	mmdb = tu_mmdb("");
+	mmdb = tu_mmdb("--ipv4");
 	return tu_run(engine_suite()) != 0;
 }
