@@ -82,11 +82,9 @@ static const char *
 kind_name(const struct pd_engine *e, const struct pd_counter *c,
     const struct pd_rule *r)
 {
-	static const char *kinds[] = { "rate", "block", "listing", "tarpit" };
-
 	if (c->slot == e->manual)
 		return "manual";
-	return r ? kinds[r->kind] : "?";
+	return r ? pd_rule_kind_name(r->kind) : "?";
 }
 
 static const char *

@@ -1121,6 +1121,15 @@ pd_conf_load(const char *file, char *const *overrides, size_t noverrides,
 	return c;
 }
 
+const char *
+pd_rule_kind_name(enum pd_rule_kind kind)
+{
+	static const char *const names[] = { "rate", "block", "listing",
+	    "tarpit" };
+
+	return names[kind];
+}
+
 const struct pd_rule *
 pd_conf_rule(const struct pd_conf *c, const char *name)
 {

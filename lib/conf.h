@@ -197,6 +197,9 @@ pd_geo_cond_empty(const struct pd_geo_cond *g)
 	return g->ncountries == 0 && g->nasns == 0;
 }
 
+/* pd_rule_kind_name - "rate", "block", "listing" or "tarpit" */
+const char *pd_rule_kind_name(enum pd_rule_kind);
+
 /* pd_conf_rule - rule by name, or NULL */
 const struct pd_rule *pd_conf_rule(const struct pd_conf *, const char *);
 

@@ -422,8 +422,9 @@ geo_log(const struct pd_geo *geo)
 
 	for (int i = 0; i < 2; i++)
 		if (g[i])
-			pd_log_info("geoip: %s database %s: %s", i ? "asn" :
-			    "country", pd_geoip_path(g[i]), pd_geoip_type(g[i]));
+			pd_log_info("geoip: %s database %s: %s",
+			    pd_geoip_kind_name(pd_geoip_kind(g[i])),
+			    pd_geoip_path(g[i]), pd_geoip_type(g[i]));
 }
 
 static void

@@ -363,6 +363,17 @@ geo_error(struct ctx *x, const struct pd_geoip *g)
 		    client_text(x), n);
 }
 
+/* remember - the session learns what this request has looked up */
+static void
+remember(struct ctx *x)
+{
+	if (x->sgeo == NULL)
+		return;
+	memcpy(x->sgeo->country, x->country, sizeof(x->country));
+	x->sgeo->asn = x->asn;
+	x->sgeo->known = (uint8_t)x->geo_done;
+}
+
 /*
  * ctx_session - share what is known of the client's place with its
  * SMTP session: one lookup serves all of the session's requests.
@@ -370,20 +381,19 @@ geo_error(struct ctx *x, const struct pd_geoip *g)
 static void
 ctx_session(struct ctx *x, struct pd_session_geo *sg)
 {
+	unsigned take;
+
 	if ((x->sgeo = sg) == NULL)
 		return;
 	if (sg->gen != x->e->geo_gen)
 		*sg = (struct pd_session_geo){ .gen = x->e->geo_gen };
-	if (x->geo_done & GEO_COUNTRY)
-		memcpy(sg->country, x->country, sizeof(sg->country));
-	else if (sg->known & GEO_COUNTRY)
+	take = sg->known & ~x->geo_done;
+	if (take & GEO_COUNTRY)
 		memcpy(x->country, sg->country, sizeof(x->country));
-	if (x->geo_done & GEO_ASN)
-		sg->asn = x->asn;
-	else if (sg->known & GEO_ASN)
+	if (take & GEO_ASN)
 		x->asn = sg->asn;
-	sg->known |= x->geo_done;
-	x->geo_done = sg->known;
+	x->geo_done |= take;
+	remember(x);
 }
 
 /* ctx_country - the client's country, "" when not known */
@@ -397,10 +407,7 @@ ctx_country(struct ctx *x)
 		if (geo && geo->country &&
 		    pd_geoip_country(geo->country, &x->client, x->country) < 0)
 			geo_error(x, geo->country);
-		if (x->sgeo) {
-			memcpy(x->sgeo->country, x->country, sizeof(x->country));
-			x->sgeo->known |= GEO_COUNTRY;
-		}
+		remember(x);
 	}
 	return x->country;
 }
@@ -416,10 +423,7 @@ ctx_asn(struct ctx *x)
 		if (geo && geo->asn &&
 		    pd_geoip_asn(geo->asn, &x->client, &x->asn) < 0)
 			geo_error(x, geo->asn);
-		if (x->sgeo) {
-			x->sgeo->asn = x->asn;
-			x->sgeo->known |= GEO_ASN;
-		}
+		remember(x);
 	}
 	return x->asn;
 }

@@ -343,6 +343,12 @@ pd_geoip_built(const struct pd_geoip *g)
 	return (int64_t)g->db.metadata.build_epoch;
 }
 
+enum pd_geoip_kind
+pd_geoip_kind(const struct pd_geoip *g)
+{
+	return g->kind;
+}
+
 const char *
 pd_geoip_path(const struct pd_geoip *g)
 {

@@ -41,6 +41,8 @@ const char *pd_geoip_type(const struct pd_geoip *);
 int64_t	pd_geoip_built(const struct pd_geoip *);
 /* pd_geoip_path - the file it was opened from */
 const char *pd_geoip_path(const struct pd_geoip *);
+/* pd_geoip_kind - what the file was opened as */
+enum pd_geoip_kind pd_geoip_kind(const struct pd_geoip *);
 /* pd_geoip_kind_name - "country" or "asn" */
 const char *pd_geoip_kind_name(enum pd_geoip_kind);
 

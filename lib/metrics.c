@@ -106,11 +106,11 @@ walk_requests(struct emitter *em, const struct pd_engine *e)
 
 	for (int s = 0; s < PD_ENGINE_STATES; s++)
 		for (int a = 0; a <= PD_ACT_OTHER; a++) {
+			if (e->stats.by_state[s][a] == 0)
+				continue;
 			l[0] = (struct label){ "protocol_state",
 			    pd_engine_states[s] };
 			l[1] = (struct label){ "action", pd_action_name(a) };
-			if (e->stats.by_state[s][a] == 0)
-				continue;
 			em->sample(em, "policyd_requests_total", "", "counter",
 			    help, l, 2, (double)e->stats.by_state[s][a]);
 		}
@@ -148,7 +148,6 @@ walk_decisions(struct emitter *em, const struct pd_engine *e)
 static void
 walk_store(struct emitter *em, const struct pd_engine *e)
 {
-	static const char *kinds[] = { "rate", "block", "listing", "tarpit" };
 	static const char help[] = "Keys blocked or listed now, by rule.";
 	const struct pd_counters *cs = &e->counters;
 	struct label l[2];
@@ -159,7 +158,7 @@ walk_store(struct emitter *em, const struct pd_engine *e)
 		if (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING)
 			continue;
 		l[0] = (struct label){ "rule", r->name };
-		l[1] = (struct label){ "kind", kinds[r->kind] };
+		l[1] = (struct label){ "kind", pd_rule_kind_name(r->kind) };
 		em->sample(em, "policyd_blocks_active", "", "gauge", help, l, 2,
 		    (double)cs->slots[e->slots[i]].nblocked);
 	}
@@ -249,7 +248,8 @@ walk_geoip(struct emitter *em, const struct pd_engine *e)
 	for (int i = 0; i < 2; i++) {
 		if (g[i] == NULL)
 			continue;
-		l = (struct label){ "database", i ? "asn" : "country" };
+		l = (struct label){ "database",
+		    pd_geoip_kind_name(pd_geoip_kind(g[i])) };
 		em->sample(em, "policyd_geoip_build_time_seconds", "", "gauge",
 		    "When the GeoIP database in use was built, seconds since "
 		    "the epoch.", &l, 1, (double)pd_geoip_built(g[i]));

@@ -372,13 +372,10 @@ static void
 setup_geo(void)
 {
 	char t[1024];
-	struct pd_err err;
 
 	snprintf(t, sizeof(t), geo_text, mmdb, mmdb);
 	setup_text(t);
-	ck_assert_int_eq(pd_geo_open(&geo, conf->geoip_country_db,
-	    conf->geoip_asn_db, &err), 0);
-	pd_engine_set_geo(&eng, &geo);
+	tu_geo(&eng, conf, &geo);
 }
 
 START_TEST(test_geo_show_list_unblock)

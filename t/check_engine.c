@@ -779,14 +779,11 @@ static void
 setup_geo(const char *text)
 {
 	char full[4096];
-	struct pd_err err;
 
 	snprintf(full, sizeof(full), "geoip_country_db = %s/country.mmdb\n"
 	    "geoip_asn_db = %s/asn.mmdb\n%s", mmdb, mmdb, text);
 	setup(full);
-	ck_assert_msg(pd_geo_open(&geo, conf->geoip_country_db,
-	    conf->geoip_asn_db, &err) == 0, "%s", err.msg);
-	pd_engine_set_geo(&eng, &geo);
+	tu_geo(&eng, conf, &geo);
 }
 
 static void
@@ -962,7 +959,6 @@ START_TEST(test_geo_without_databases)
 {
 	/* The same config, no databases given to the engine: nothing known. */
 	char full[1024];
-	struct pd_err err;
 
 	snprintf(full, sizeof(full), "geoip_asn_db = %s/asn.mmdb\n"
 	    "deny as {\n asn = 64501\n reply = 554 5.7.1 no\n}\n"
@@ -977,8 +973,7 @@ START_TEST(test_geo_without_databases)
 	teardown();
 	/* With them, the same requests are refused. */
 	setup(full);
-	ck_assert_int_eq(pd_geo_open(&geo, "", conf->geoip_asn_db, &err), 0);
-	pd_engine_set_geo(&eng, &geo);
+	tu_geo(&eng, conf, &geo);
 	ck_assert(!dunno(ask("198.51.100.7", 1, NULL, T0)));
 	teardown_geo();
 }

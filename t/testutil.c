@@ -13,6 +13,7 @@
 #include "err.h"
 #include "conf.h"
 #include "engine.h"
+#include "geoip.h"
 #include "proto.h"
 #include "testutil.h"
 
@@ -171,6 +172,16 @@ tu_mmdb(const char *flags)
 		exit(1);
 	}
 	return mmdb_dir;
+}
+
+void
+tu_geo(struct pd_engine *e, const struct pd_conf *c, struct pd_geo *geo)
+{
+	struct pd_err err;
+
+	ck_assert_msg(pd_geo_open(geo, c->geoip_country_db, c->geoip_asn_db,
+	    &err) == 0, "%s", err.msg);
+	pd_engine_set_geo(e, geo);
 }
 
 int

@@ -13,6 +13,7 @@
 
 struct pd_conf;
 struct pd_engine;
+struct pd_geo;
 
 /* A fixed, bucket-aligned "now": 2026-11-22T00:00:00Z in ms. */
 #define T0		1795305600000LL
@@ -53,6 +54,9 @@ const char *tu_tmpdir(void);
  * forked tests share one copy.
  */
 const char *tu_mmdb(const char *flags);
+
+/* tu_geo - open the databases c names into geo, for e (fails the test) */
+void	tu_geo(struct pd_engine *e, const struct pd_conf *c, struct pd_geo *geo);
 
 /* tu_run - run a suite, CK_NORMAL output; returns the failure count */
 int	tu_run(Suite *);
