@@ -57,7 +57,7 @@ static void
 visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
     visit_fn fn, void *arg)
 {
-	struct pd_counters *cs = &e->counters;
+	struct pd_counters *cs = pd_engine_counters(e);
 	struct pd_list *head, *l, *next;
 	struct pd_engine_where w = { .asn = 0 };
 
@@ -82,7 +82,7 @@ static const char *
 kind_name(const struct pd_engine *e, const struct pd_counter *c,
     const struct pd_rule *r)
 {
-	if (c->slot == e->manual)
+	if (pd_engine_counter_manual(e, c))
 		return "manual";
 	return r ? pd_rule_kind_name(r->kind) : "?";
 }
@@ -118,13 +118,13 @@ counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 		return;
 	if (sh->what == PD_CTL_LISTINGS && !(c->flags & PD_COUNTER_LISTING))
 		return;
-	count = c->slot == e->manual ? 0 : pd_window_count(&c->win,
-	    e->counters.slots[c->slot].width, sh->now);
+	count = pd_engine_counter_manual(e, c) ? 0 : pd_window_count(&c->win,
+	    pd_engine_counters(e)->slots[c->slot].width, sh->now);
 	pd_engine_counter_text(e, c, key, sizeof(key));
 	pd_out_open(sh->o);
 	pd_out_str(sh->o, "key", key);
-	pd_out_str(sh->o, "rule", c->slot == e->manual ? PD_CONF_MANUAL :
-	    r ? r->name : e->counters.slots[c->slot].name);
+	pd_out_str(sh->o, "rule", pd_engine_counter_manual(e, c) ? PD_CONF_MANUAL :
+	    r ? r->name : pd_engine_counters(e)->slots[c->slot].name);
 	pd_out_str(sh->o, "kind", kind_name(e, c, r));
 	pd_out_str(sh->o, "state", state_name(c, r, count, sh->now));
 	if (r && r->limit >= 0) {
@@ -147,39 +147,18 @@ counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 	sh->n++;
 }
 
-/*
- * line_out - the pairs of a decision's log line as values.  The line
- * was written by pd_buf_kv: values with a space are double-quoted and
- * hold no quote themselves.
- */
 static void
-line_out(struct pd_out *o, const char *line)
+pair_out(void *arg, const char *name, const char *value)
 {
-	char name[64], value[PD_STR_VALUE_MAX + 1];
-	const char *p = line, *eq, *end;
-	size_t n;
+	pd_out_str(arg, name, value);
+}
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if ((eq = strchr(p, '=')) == NULL)
-			break;
-		n = (size_t)(eq - p);
-		snprintf(name, sizeof(name), "%.*s", (int)n, p);
-		if (eq[1] == '"') {
-			if ((end = strchr(eq + 2, '"')) == NULL)
-				end = eq + 2 + strlen(eq + 2);
-			n = (size_t)(end - eq - 2);
-			p = *end ? end + 1 : end;
-			eq++;
-		} else {
-			end = eq + 1 + strcspn(eq + 1, " ");
-			n = (size_t)(end - eq - 1);
-			p = end;
-		}
-		snprintf(value, sizeof(value), "%.*s", (int)n, eq + 1);
-		pd_out_str(o, name, value);
-	}
+/* decision_out - a decision's fields as values, and its time first */
+static void
+decision_out(struct pd_out *o, const struct pd_decision *d)
+{
+	pd_out_time(o, "time", d->when);
+	pd_decision_pairs(d, pair_out, o);
 }
 
 static int
@@ -187,7 +166,9 @@ cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
     struct pd_out *o)
 {
 	struct show sh = { .o = o, .now = now };
-	const struct pd_journal_entry *je;
+	const struct pd_journal *j = pd_engine_journal(e);
+	const struct pd_addr *client;
+	struct pd_decision d;
 	struct pd_engine_where w;
 	char net[PD_CIDR_STRLEN];
 	size_t shown = 0;
@@ -204,13 +185,13 @@ cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 	pd_out_end(o);
 	/* The latest decisions about it, newest first. */
 	pd_out_list(o, "decisions");
-	for (size_t i = 0; (je = pd_journal_at(&e->journal, i)) != NULL &&
+	for (size_t i = 0; (client = pd_journal_client(j, i)) != NULL &&
 	    shown < 10; i++) {
-		if (!pd_cidr_match(&cmd->net, &je->client))
+		if (!pd_cidr_match(&cmd->net, client) ||
+		    !pd_journal_at(j, i, &d))
 			continue;
 		pd_out_open(o);
-		pd_out_time(o, "time", je->when);
-		line_out(o, je->line);
+		decision_out(o, &d);
 		pd_out_close(o);
 		shown++;
 	}
@@ -264,7 +245,7 @@ lift_one(struct pd_engine *e, struct pd_counter *c, void *arg)
 {
 	struct lift *lf = arg;
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
-	const char *rule = c->slot == e->manual ? PD_CONF_MANUAL :
+	const char *rule = pd_engine_counter_manual(e, c) ? PD_CONF_MANUAL :
 	    r ? r->name : "?";
 	char key[PD_STR_VALUE_MAX + 1];
 
@@ -281,10 +262,10 @@ lift_one(struct pd_engine *e, struct pd_counter *c, void *arg)
 	pd_log_info("control: %s rule=%s key=%s", lf->reset ? "reset" :
 	    "unblock", rule, key);
 	/* A manual block is nothing but its block. */
-	if (lf->reset || c->slot == e->manual)
-		pd_counters_remove(&e->counters, c);
+	if (lf->reset || pd_engine_counter_manual(e, c))
+		pd_counters_remove(pd_engine_counters(e), c);
 	else
-		pd_counters_unblock(&e->counters, c);
+		pd_counters_unblock(pd_engine_counters(e), c);
 	lf->n++;
 }
 
@@ -312,19 +293,19 @@ static int
 cmd_explain(struct pd_engine *e, const struct pd_ctl_cmd *cmd,
     struct pd_out *o, struct pd_err *err)
 {
-	const struct pd_journal_entry *je;
+	const struct pd_journal *j = pd_engine_journal(e);
+	struct pd_decision d;
 	char ref[16];
 
 	pd_engine_ref(cmd->ref, ref, sizeof(ref));
-	if ((je = pd_journal_find(&e->journal, cmd->ref)) == NULL) {
+	if (!pd_journal_find(j, cmd->ref, &d)) {
 		pd_err_set(err, "%s is not among the last %zu decisions; look "
-		    "for ref=%s in the mail log", ref, e->journal.cap, ref);
+		    "for ref=%s in the mail log", ref, j->cap, ref);
 		return PD_CTL_FAILED;
 	}
-	pd_out_time(o, "time", je->when);
-	line_out(o, je->line);
-	if (*je->reply)
-		pd_out_str(o, "reply", je->reply);
+	decision_out(o, &d);
+	if (*d.reply)
+		pd_out_str(o, "reply", d.reply);
 	return PD_CTL_OK;
 }
 

@@ -1,5 +1,6 @@
 /*
- * clock - monotonic-clamped wall clock in milliseconds.
+ * clock - monotonic-clamped wall clock in milliseconds, and a monotonic
+ * one for durations.
  */
 #include <time.h>
 
@@ -18,4 +19,13 @@ pd_clock_now(void)
 		return last;
 	last = now;
 	return now;
+}
+
+double
+pd_clock_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

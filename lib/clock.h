@@ -16,5 +16,7 @@
  * catches up), so windows and expiries stay monotonic.
  */
 int64_t	pd_clock_now(void);
+/* pd_clock_seconds - monotonic seconds, for measuring how long work took */
+double	pd_clock_seconds(void);
 
 #endif

@@ -67,6 +67,42 @@ pending_free_cb(uv_handle_t *h)
 	free(h);
 }
 
+/* helo_dns - what a DNS answer means to the HELO check */
+static enum pd_helo_dns
+helo_dns(enum pd_dns_status st)
+{
+	switch (st) {
+	case PD_DNS_FOUND:
+		return PD_HELO_DNS_FOUND;
+	case PD_DNS_NOTFOUND:
+		return PD_HELO_DNS_NOTFOUND;
+	default:
+		return PD_HELO_DNS_TEMPFAIL;
+	}
+}
+
+/*
+ * answer - decide a request with what DNS said of its HELO name, and
+ * frame the reply.  The one place a request is decided.
+ */
+static void
+answer(struct pd_daemon *d, const struct pd_req *req, const char *peer,
+    enum pd_helo_dns dns, struct pd_buf *out)
+{
+	struct pd_decision dec;
+
+	pd_engine_decide(&d->engine, req, pd_clock_now(), dns, &dec);
+	if (dec.malformed)
+		pd_log_warnx("malformed request from %s: %s; answered DUNNO",
+		    peer, dec.malformed);
+	if (dec.dns_skipped)
+		pd_log_info("helo=%s client=%s: DNS lookup %s; HELO DNS check "
+		    "skipped", pd_req_get(req, PD_A_HELO_NAME),
+		    pd_req_get(req, PD_A_CLIENT_ADDRESS),
+		    dns == PD_HELO_DNS_TIMEOUT ? "timed out" : "failed");
+	pd_proto_reply(out, dec.reply);
+}
+
 /* pending_done - answer p with what DNS said, and let it go */
 static void
 pending_done(struct pending *p, enum pd_helo_dns dns)
@@ -77,14 +113,11 @@ pending_done(struct pending *p, enum pd_helo_dns dns)
 	uv_timer_stop(&p->timer);
 	pd_list_unlink(&p->link);
 	pd_buf_init(&out, 4096);
-	pd_engine_decide(&p->d->engine, &p->req, pd_clock_now(), p->peer, dns,
-	    &out);
+	answer(p->d, &p->req, p->peer, dns, &out);
 	pd_server_answer(p->conn, pd_buf_str(&out), out.len);
 	pd_buf_clear(&out);
 	uv_close((uv_handle_t *)&p->timer, pending_free_cb);
 }
-
-static enum pd_helo_dns helo_dns(enum pd_dns_status);
 
 static void
 pending_dns_cb(void *arg, enum pd_dns_status st)
@@ -120,55 +153,31 @@ cancel_cb(void *arg, struct pd_conn *conn)
 	}
 }
 
-static enum pd_helo_dns
-helo_dns(enum pd_dns_status st)
-{
-	switch (st) {
-	case PD_DNS_FOUND:
-		return PD_HELO_DNS_FOUND;
-	case PD_DNS_NOTFOUND:
-		return PD_HELO_DNS_NOTFOUND;
-	case PD_DNS_TEMPFAIL:
-		return PD_HELO_DNS_TEMPFAIL;
-	default:
-		return PD_HELO_DNS_PENDING;
-	}
-}
-
-/* lookup_cb - the engine asks for a HELO name: answer from the cache */
-static enum pd_helo_dns
-lookup_cb(void *arg, const char *name)
-{
-	struct pd_daemon *d = arg;
-
-	if (d->dns == NULL)
-		return PD_HELO_DNS_NONE;
-	return helo_dns(pd_dns_peek(d->dns, name, pd_clock_now()));
-}
-
+/*
+ * wait_dns - look name up for the request; 1 when it waits for the
+ * answer, 0 when *dns already holds one (a cache hit, or a failure)
+ */
 static int
-request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
-    const char *peer, struct pd_buf *out)
+wait_dns(struct pd_daemon *d, struct pd_conn *conn, const struct pd_req *req,
+    const char *peer, const char *name, enum pd_helo_dns *dns)
 {
-	struct pd_daemon *d = arg;
 	enum pd_dns_status st;
 	struct pending *p;
 
-	if (pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
-	    PD_HELO_DNS_NONE, out) != PD_ACT_PENDING)
-		return 0;
-	/* Not cached: ask, and answer when DNS does or time runs out. */
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
-		    PD_HELO_DNS_TEMPFAIL, out);
+	if ((st = pd_dns_peek(d->dns, name, pd_clock_now())) != PD_DNS_PENDING) {
+		*dns = helo_dns(st);
 		return 0;
 	}
-	st = pd_dns_lookup(d->dns, d->engine.lookup_name, pd_clock_now(),
-	    &p->wait, pending_dns_cb, p);
+	/* Not cached: ask, and answer when DNS does or time runs out. */
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		*dns = PD_HELO_DNS_TEMPFAIL;
+		return 0;
+	}
+	st = pd_dns_lookup(d->dns, name, pd_clock_now(), &p->wait,
+	    pending_dns_cb, p);
 	if (st != PD_DNS_PENDING) {
 		free(p);
-		pd_engine_decide(&d->engine, req, pd_clock_now(), peer,
-		    helo_dns(st), out);
+		*dns = helo_dns(st);
 		return 0;
 	}
 	p->d = d;
@@ -180,6 +189,22 @@ request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
 	    (uint64_t)d->conf->reply_timeout, 0);
 	pd_list_push(&d->pending, &p->link);
 	return 1;
+}
+
+static int
+request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
+    const char *peer, struct pd_buf *out)
+{
+	struct pd_daemon *d = arg;
+	char name[PD_HELO_NAME_MAX + 1];
+	enum pd_helo_dns dns = PD_HELO_DNS_NONE;
+
+	/* Request the HELO name's answer first, then decide once with it. */
+	if (d->dns && pd_engine_dns_name(&d->engine, req, name, sizeof(name)) &&
+	    wait_dns(d, conn, req, peer, name, &dns) == 1)
+		return 1;
+	answer(d, req, peer, dns, out);
+	return 0;
 }
 
 /* maillog_line_cb - a line Postfix logged: count what it reports */
@@ -287,8 +312,23 @@ static void
 malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
 {
 	struct pd_daemon *d = arg;
+	struct pd_decision dec;
 
-	pd_engine_malformed(&d->engine, peer, why, out);
+	pd_engine_malformed(&d->engine, pd_clock_now(), &dec);
+	pd_log_warnx("malformed request from %s: %s; answered DUNNO", peer, why);
+	pd_proto_reply(out, dec.reply);
+}
+
+/* decision_cb - the engine's decisions go to the log, one line each */
+static void
+decision_cb(void *arg, const struct pd_decision *dec)
+{
+	struct pd_buf line;
+
+	(void)arg;
+	pd_buf_init(&line, 2048);
+	pd_log_info("%s", pd_decision_line(dec, &line));
+	pd_buf_clear(&line);
 }
 
 static const struct pd_server_ops ops = {
@@ -345,7 +385,7 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		if (d->saver > 0)
 			return 0;
 		/* Child: a copy-on-write view of the store, frozen now. */
-		rc = pd_state_save(&d->engine.counters, path, pd_clock_now(), &err);
+		rc = pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err);
 		if (rc < 0)
 			pd_log_err("state: %s", err.msg);
 		else
@@ -353,13 +393,13 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		_exit(rc < 0);
 	}
 	reap_saver(d, true);
-	if (pd_state_save(&d->engine.counters, path, pd_clock_now(), &err) < 0) {
+	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err) < 0) {
 		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
 		return -1;
 	}
 	save_maillog_pos(d);
 	pd_log_info("state: saved %zu counters to %s",
-	    pd_counters_size(&d->engine.counters), path);
+	    pd_counters_size(pd_engine_counters(&d->engine)), path);
 	return 0;
 }
 
@@ -374,7 +414,7 @@ load_state(struct pd_daemon *d)
 
 	if (*path == '\0')
 		return;
-	if (pd_state_load(&d->engine.counters, path, &info, &err) == 0) {
+	if (pd_state_load(pd_engine_counters(&d->engine), path, &info, &err) == 0) {
 		if (info.saved_at)
 			pd_log_info("state: loaded %" PRIu64 " counters from %s "
 			    "(%" PRIu64 " of changed or removed rules dropped)",
@@ -442,9 +482,9 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	pd_out_int(o, "rules", (long long)d->conf->nrules);
 	pd_out_str(o, "mode", d->conf->dry_run ? "dry_run" : "live");
 	pd_out_int(o, "connections", (long long)d->server.nconns);
-	pd_out_int(o, "requests", (long long)d->engine.stats.requests);
-	pd_out_int(o, "keys", (long long)pd_counters_size(&d->engine.counters));
-	pd_out_int(o, "blocked", (long long)d->engine.counters.nblocked);
+	pd_out_int(o, "requests", (long long)pd_engine_stats(&d->engine)->requests);
+	pd_out_int(o, "keys", (long long)pd_counters_size(pd_engine_counters(&d->engine)));
+	pd_out_int(o, "blocked", (long long)pd_engine_counters(&d->engine)->nblocked);
 	pd_out_str(o, "maillog", d->tailing ? d->conf->maillog : "-");
 	pd_out_str(o, "dns", d->dns ? (*d->conf->dns_forward ?
 	    d->conf->dns_forward : "system resolver") : "-");
@@ -638,7 +678,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 		return -1;
 	}
 	pd_engine_set_geo(&d->engine, &d->geo);
-	pd_engine_set_lookup(&d->engine, lookup_cb, d);
+	pd_engine_set_sink(&d->engine, decision_cb, d);
 	if (ensure_dns(d) < 0)
 		return -1;
 	load_state(d);

@@ -6,14 +6,24 @@
  * wins and every request gets one.  A rule in warn mode (or every rule,
  * with dry_run) logs what it would have done and lets the request on.
  *
- * The engine never reads the clock and never does I/O except logging:
- * the caller passes "now" (ms since the epoch), which is what lets the
- * tests run hour- and day-long windows in milliseconds.
+ * The engine never reads the clock and does no I/O: the caller passes
+ * "now" (ms since the epoch), which is what lets the tests run hour-
+ * and day-long windows in milliseconds, and gets each decision back as
+ * a value.  The answer to a request comes back from pd_engine_decide();
+ * every decision that is not a plain DUNNO (the answer, a warn-mode
+ * rule, a block set by a later rule, a block set from the maillog) also
+ * goes to the sink and into the journal, in the order made.
+ *
+ * The HELO check's DNS answer is asked for, not fetched: the caller asks
+ * pd_engine_dns_name() which name a request needs, looks it up itself,
+ * then decides once with the answer (postscreen's request, then
+ * retrieve).
  *
  * The config is borrowed: it must outlive the engine or the next
  * pd_engine_set_conf().  Counters and blocks belong to the engine and
  * survive a config change for every rule that keeps its name, event,
- * key and window.
+ * key and window.  The struct is public so that it can be embedded;
+ * other modules use the functions below, not its fields.
  */
 #ifndef PD_ENGINE_H
 #define PD_ENGINE_H
@@ -21,26 +31,20 @@
 #include <stdint.h>
 
 #include "counter.h"
+#include "decision.h"
 #include "event.h"
 #include "helo.h"
 #include "journal.h"
+#include "own.h"
 #include "session.h"
 #include "tmpl.h"
 
-struct pd_buf;
 struct pd_cidr;
 struct pd_geo;
 struct pd_conf;
 struct pd_rule;
 struct pd_err;
 struct pd_req;
-
-/*
- * The HELO DNS check asks this for a name's answer.  It returns the
- * answer it has (from a cache), or PD_HELO_DNS_PENDING after which the
- * caller looks the name (in e->lookup_name) up and decides again.
- */
-typedef enum pd_helo_dns (*pd_engine_lookup_cb)(void *arg, const char *name);
 
 /* Requests are counted by protocol_state; these, then "other". */
 #define PD_ENGINE_STATES	10
@@ -65,18 +69,8 @@ struct pd_engine_rulestat {
 	uint64_t	warned;
 };
 
-/*
- * What policyd itself answered lately, per client, so that its own
- * rejects, which Postfix logs like any other, are not counted back from
- * the maillog as the client's errors.
- */
-#define PD_ENGINE_OWN_MAX	4096
-#define PD_ENGINE_OWN_TTL	(10 * 60 * 1000)
-
-struct pd_engine_own {
-	uint64_t	hash;		/* client and reply text; 0 when free */
-	int64_t		when;
-};
+/* Where decisions go as they are made (see above); arg is the caller's. */
+typedef void (*pd_engine_sink)(void *arg, const struct pd_decision *);
 
 struct pd_engine {
 	const struct pd_conf	*conf;
@@ -86,14 +80,12 @@ struct pd_engine {
 	struct pd_sessions	 sessions;
 	uint32_t		 ref_next;
 	bool			 needs_dns;	/* a rule checks "unknown" */
-	pd_engine_lookup_cb	 lookup;
-	void			*lookup_arg;
-	char			 lookup_name[PD_HELO_NAME_MAX + 1];
+	pd_engine_sink		 sink;
+	void			*sink_arg;
 	struct pd_engine_stats	 stats;
 	struct pd_engine_rulestat *rstats;	/* owned, nrstats of them */
 	size_t			 nrstats;
-	struct pd_engine_own	*own;		/* PD_ENGINE_OWN_MAX of them */
-	unsigned		 own_next;
+	struct pd_own		 own;		/* our rejects, lately */
 	struct pd_journal	 journal;	/* the latest decisions */
 	int			 manual;	/* slot of operators' blocks */
 	uint64_t		 manual_bits[2][3];	/* prefix lengths in
@@ -108,9 +100,6 @@ struct pd_engine_where {
 	uint32_t	asn;		/* 0 when not known */
 };
 
-/* The longest reply line pd_engine_decide() appends, with "action=". */
-#define PD_ENGINE_REPLY_MAX	(PD_TMPL_REPLY_MAX + 16)
-
 /* pd_engine_init - seed makes reference ids differ between runs */
 int	pd_engine_init(struct pd_engine *, const struct pd_conf *,
 	    uint32_t seed, struct pd_err *);
@@ -118,7 +107,6 @@ void	pd_engine_clear(struct pd_engine *);
 /* pd_engine_set_conf - switch to a new (valid) config, keeping counters */
 int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
 	    struct pd_err *);
-
 /*
  * pd_engine_set_geo - the country and ASN databases (NULL: none).  They
  * are borrowed and looked up in when a decision needs them, once per
@@ -126,38 +114,37 @@ int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
  * again so that sessions look up anew.
  */
 void	pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
-
-/* pd_engine_set_lookup - where HELO names are looked up (NULL: nowhere) */
-void	pd_engine_set_lookup(struct pd_engine *, pd_engine_lookup_cb, void *);
+/* pd_engine_set_sink - where decisions go (NULL: nowhere) */
+void	pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
 
 /*
- * pd_engine_decide - answer one request: appends "action=...\n\n" to
- * reply and logs one line for every decision that is not DUNNO.  peer
- * names the connection in the log line of a malformed request.  Returns
- * what the reply does.
- *
- * dns is what the lookup of the HELO name gave, or PD_HELO_DNS_NONE to
- * ask the lookup callback.  PD_ACT_PENDING means the name must be looked
- * up first: nothing was counted or written, e->lookup_name says what to
- * look up, and the caller decides again with the answer.
+ * pd_engine_dns_name - whether deciding r needs the DNS answer (A, then
+ * AAAA) for its HELO name, and which name (into name, at least
+ * PD_HELO_NAME_MAX + 1 bytes).  Pure: counts nothing, changes nothing.
  */
-enum pd_action pd_engine_decide(struct pd_engine *, const struct pd_req *,
-	    int64_t now, const char *peer, enum pd_helo_dns dns,
-	    struct pd_buf *reply);
+bool	pd_engine_dns_name(struct pd_engine *, const struct pd_req *r,
+	    char *name, size_t size);
 /*
- * pd_engine_malformed - answer a request that could not be parsed:
- * DUNNO, and a log line naming the peer and the problem.
+ * pd_engine_decide - answer one request into d.  dns is what the lookup
+ * of the HELO name gave, or PD_HELO_DNS_NONE when none was made.  A
+ * request that cannot be answered gets DUNNO with d->malformed set.
  */
-void	pd_engine_malformed(struct pd_engine *, const char *peer,
-	    const char *why, struct pd_buf *reply);
+void	pd_engine_decide(struct pd_engine *, const struct pd_req *,
+	    int64_t now, enum pd_helo_dns dns, struct pd_decision *d);
+/*
+ * pd_engine_malformed - a request that could not be parsed: counted,
+ * and answered DUNNO in d.
+ */
+void	pd_engine_malformed(struct pd_engine *, int64_t now,
+	    struct pd_decision *d);
 
 /*
  * pd_engine_event - count an event the maillog reported for client at
  * now.  A block or listing rule that passes its limit blocks the key,
- * and says so in the log; rate and tarpit rules act on the key's next
+ * and says so to the sink; rate and tarpit rules act on the key's next
  * requests.  Allow-listed clients are not counted, and neither is a
  * reject whose reason (the text Postfix logged, "" when none) is a reply
- * policyd itself gave that client in the last PD_ENGINE_OWN_TTL.
+ * policyd itself gave that client in the last PD_OWN_TTL.
  */
 void	pd_engine_event(struct pd_engine *, enum pd_event_type,
 	    const struct pd_addr *client, const char *reason, int64_t now);
@@ -177,6 +164,27 @@ int	pd_engine_block(struct pd_engine *, const struct pd_cidr *net,
 	    int64_t now, int64_t until, const char *reason, struct pd_err *);
 /* pd_engine_reindex - after counters were loaded: find manual blocks */
 void	pd_engine_reindex(struct pd_engine *);
+
+/* What the rest of policyd reads of an engine. */
+const struct pd_engine_stats *pd_engine_stats(const struct pd_engine *);
+/* pd_engine_rulestat - the i-th rule's totals, or NULL past the end */
+const struct pd_engine_rulestat *pd_engine_rulestat(const struct pd_engine *,
+	    size_t i);
+/* pd_engine_rule_blocked - active blocks of conf rule i */
+size_t	pd_engine_rule_blocked(const struct pd_engine *, size_t i);
+/* pd_engine_manual_blocked - active blocks of operators */
+size_t	pd_engine_manual_blocked(const struct pd_engine *);
+/* pd_engine_counters - the store, to save, load, list and lift */
+struct pd_counters *pd_engine_counters(struct pd_engine *);
+const struct pd_counters *pd_engine_counters_c(const struct pd_engine *);
+const struct pd_journal *pd_engine_journal(const struct pd_engine *);
+const struct pd_conf *pd_engine_conf(const struct pd_engine *);
+/* pd_engine_geo - the databases in use, or NULL */
+const struct pd_geo *pd_engine_geo(const struct pd_engine *);
+
+/* pd_engine_counter_manual - c is an operator's block */
+bool	pd_engine_counter_manual(const struct pd_engine *,
+	    const struct pd_counter *);
 /*
  * pd_engine_counter_net - the network an address key stands for (a
  * host route for a single address); false for other keys.

@@ -38,7 +38,6 @@ enum pd_helo_dns {
 	PD_HELO_DNS_NOTFOUND,
 	PD_HELO_DNS_TEMPFAIL,
 	PD_HELO_DNS_TIMEOUT,	/* no answer within reply_timeout */
-	PD_HELO_DNS_PENDING,	/* asked, no answer yet */
 };
 
 /* What the name is compared with. */

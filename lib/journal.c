@@ -1,17 +1,35 @@
 /*
  * journal - a ring of the latest decisions.
  *
- * Each entry owns one allocation holding its log line and reply, freed
- * when the ring comes round to it again.  Finding a ref is a walk over
- * the ring: explain is an operator's command, rare next to requests,
- * and a walk keeps adding a decision as cheap as it can be.
+ * Each entry owns one allocation: the decision's fixed fields, then its
+ * strings, each cut to its length and NUL-ended, so that 20,000
+ * decisions take a few MiB rather than 20,000 whole structs.  Finding
+ * a ref is a walk over the ring: explain is an operator's command, rare
+ * next to requests, and a walk keeps adding a decision as cheap as it
+ * can be.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "decision.h"
 #include "journal.h"
+
+/* The decision's fields up to its first string are copied as they are. */
+#define HEAD	offsetof(struct pd_decision, rule)
+
+#define FIELD(f) { offsetof(struct pd_decision, f), \
+	sizeof(((struct pd_decision *)0)->f) }
+
+static const struct {
+	size_t	off;
+	size_t	size;
+} strs[] = {
+	FIELD(rule), FIELD(key), FIELD(helo), FIELD(state), FIELD(reasons),
+	FIELD(reason), FIELD(reply),
+};
 
 int
 pd_journal_init(struct pd_journal *j, size_t cap)
@@ -29,9 +47,18 @@ void
 pd_journal_clear(struct pd_journal *j)
 {
 	for (size_t i = 0; i < j->cap; i++)
-		free(j->v[i].line);
+		free(j->v[i].packed);
 	free(j->v);
 	memset(j, 0, sizeof(*j));
+}
+
+/* entry_at - the i-th newest entry, or NULL */
+static struct pd_journal_entry *
+entry_at(const struct pd_journal *j, size_t i)
+{
+	if (i >= j->n)
+		return NULL;
+	return &j->v[(j->next + j->cap - 1 - i) % j->cap];
 }
 
 int
@@ -47,11 +74,10 @@ pd_journal_resize(struct pd_journal *j, size_t cap)
 	keep = j->n < cap ? j->n : cap;
 	/* Oldest kept first, so the order stays. */
 	for (size_t i = keep; i-- > 0; ) {
-		struct pd_journal_entry *e = (struct pd_journal_entry *)
-		    pd_journal_at(j, i);
+		struct pd_journal_entry *e = entry_at(j, i);
 
 		nj.v[nj.next++] = *e;
-		e->line = NULL;
+		e->packed = NULL;
 	}
 	nj.n = keep;
 	nj.next %= cap ? cap : 1;
@@ -60,50 +86,96 @@ pd_journal_resize(struct pd_journal *j, size_t cap)
 	return 0;
 }
 
+/* pack - d as one allocation: its head, then its strings */
+static char *
+pack(const struct pd_decision *d)
+{
+	const char *base = (const char *)d;
+	size_t len = HEAD, n;
+	char *p, *w;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		len += strnlen(base + strs[i].off, strs[i].size - 1) + 1;
+	if ((p = malloc(len)) == NULL)
+		return NULL;
+	memcpy(p, d, HEAD);
+	w = p + HEAD;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		n = strnlen(base + strs[i].off, strs[i].size - 1);
+		memcpy(w, base + strs[i].off, n);
+		w[n] = '\0';
+		w += n + 1;
+	}
+	return p;
+}
+
+static void
+unpack(const char *p, struct pd_decision *d)
+{
+	char *base = (char *)d;
+	const char *r = p + HEAD;
+	size_t n;
+
+	memcpy(d, p, HEAD);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		n = strlen(r);
+		memcpy(base + strs[i].off, r, n + 1);
+		r += n + 1;
+	}
+}
+
 void
-pd_journal_add(struct pd_journal *j, uint32_t ref, int64_t when,
-    const struct pd_addr *client, const char *line, const char *reply)
+pd_journal_add(struct pd_journal *j, const struct pd_decision *d)
 {
 	struct pd_journal_entry *e;
-	size_t ll, rl;
 	char *p;
 
 	if (j->cap == 0)
 		return;
-	ll = strlen(line);
-	rl = strlen(reply);
 	/* Out of memory: the decision is still in the log. */
-	if ((p = malloc(ll + rl + 2)) == NULL)
+	if ((p = pack(d)) == NULL)
 		return;
-	memcpy(p, line, ll + 1);
-	memcpy(p + ll + 1, reply, rl + 1);
 	e = &j->v[j->next];
-	free(e->line);
-	*e = (struct pd_journal_entry){ .ref = ref & 0xffffff, .when = when,
-	    .client = *client, .line = p, .reply = p + ll + 1 };
+	free(e->packed);
+	*e = (struct pd_journal_entry){ .ref = d->ref & 0xffffff,
+	    .client = d->client, .packed = p };
 	j->next = (j->next + 1) % j->cap;
 	if (j->n < j->cap)
 		j->n++;
 }
 
-const struct pd_journal_entry *
-pd_journal_at(const struct pd_journal *j, size_t i)
+bool
+pd_journal_at(const struct pd_journal *j, size_t i, struct pd_decision *d)
 {
-	if (i >= j->n)
-		return NULL;
-	return &j->v[(j->next + j->cap - 1 - i) % j->cap];
+	const struct pd_journal_entry *e = entry_at(j, i);
+
+	if (e == NULL)
+		return false;
+	unpack(e->packed, d);
+	return true;
 }
 
-const struct pd_journal_entry *
-pd_journal_find(const struct pd_journal *j, uint32_t ref)
+const struct pd_addr *
+pd_journal_client(const struct pd_journal *j, size_t i)
+{
+	const struct pd_journal_entry *e = entry_at(j, i);
+
+	return e ? &e->client : NULL;
+}
+
+bool
+pd_journal_find(const struct pd_journal *j, uint32_t ref,
+    struct pd_decision *d)
 {
 	const struct pd_journal_entry *e;
 
 	/* Newest first: an id seen twice (after 16M decisions) is the last. */
-	for (size_t i = 0; (e = pd_journal_at(j, i)) != NULL; i++)
-		if (e->ref == (ref & 0xffffff))
-			return e;
-	return NULL;
+	for (size_t i = 0; (e = entry_at(j, i)) != NULL; i++)
+		if (e->ref == (ref & 0xffffff)) {
+			unpack(e->packed, d);
+			return true;
+		}
+	return false;
 }
 
 int

@@ -4,22 +4,25 @@
  *
  * A ring of a fixed number of entries: memory stays bounded whatever
  * the load, and the horizon is the last N decisions (explain_history).
- * Older decisions are in the log, which carries the same line.
+ * Older decisions are in the log, which carries the same fields.  The
+ * journal keeps a decision's fields, not its log line: readers get a
+ * struct pd_decision back.
  */
 #ifndef PD_JOURNAL_H
 #define PD_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 
+struct pd_decision;
+
 struct pd_journal_entry {
 	uint32_t	 ref;
-	int64_t		 when;		/* ms */
 	struct pd_addr	 client;
-	char		*line;		/* the log line; owned, NULL: free */
-	char		*reply;		/* what was answered, "" if nothing */
+	char		*packed;	/* the decision; owned, NULL: free */
 };
 
 struct pd_journal {
@@ -34,17 +37,18 @@ void	pd_journal_clear(struct pd_journal *);
 /* pd_journal_resize - keep the newest entries that fit the new size */
 int	pd_journal_resize(struct pd_journal *, size_t cap);
 /* pd_journal_add - remember a decision, forgetting the oldest if full */
-void	pd_journal_add(struct pd_journal *, uint32_t ref, int64_t when,
-	    const struct pd_addr *client, const char *line, const char *reply);
-/* pd_journal_find - the decision with this ref, or NULL */
-const struct pd_journal_entry *pd_journal_find(const struct pd_journal *,
-	    uint32_t ref);
+void	pd_journal_add(struct pd_journal *, const struct pd_decision *);
+/* pd_journal_find - the decision with this ref into d; false if none */
+bool	pd_journal_find(const struct pd_journal *, uint32_t ref,
+	    struct pd_decision *d);
 /*
- * pd_journal_at - the i-th newest entry (0 is the last added), or NULL
- * past the end; for walking the journal newest first.
+ * pd_journal_at - the i-th newest decision (0 is the last added) into d;
+ * false past the end.  For walking the journal newest first.
  */
-const struct pd_journal_entry *pd_journal_at(const struct pd_journal *,
-	    size_t i);
+bool	pd_journal_at(const struct pd_journal *, size_t i,
+	    struct pd_decision *d);
+/* pd_journal_client - the client of the i-th newest decision, or NULL */
+const struct pd_addr *pd_journal_client(const struct pd_journal *, size_t i);
 /* pd_journal_parse_ref - "PD-7F3A2C" (any case) to its number; -1 if not */
 int	pd_journal_parse_ref(const char *, uint32_t *);
 

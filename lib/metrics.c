@@ -100,23 +100,24 @@ one(struct emitter *em, const char *family, const char *type,
 static void
 walk_requests(struct emitter *em, const struct pd_engine *e)
 {
+	const struct pd_engine_stats *st = pd_engine_stats(e);
 	static const char help[] = "Policy requests answered, by "
 	    "protocol_state and action.";
 	struct label l[2];
 
 	for (int s = 0; s < PD_ENGINE_STATES; s++)
 		for (int a = 0; a <= PD_ACT_OTHER; a++) {
-			if (e->stats.by_state[s][a] == 0)
+			if (st->by_state[s][a] == 0)
 				continue;
 			l[0] = (struct label){ "protocol_state",
 			    pd_engine_states[s] };
 			l[1] = (struct label){ "action", pd_action_name(a) };
 			em->sample(em, "policyd_requests_total", "", "counter",
-			    help, l, 2, (double)e->stats.by_state[s][a]);
+			    help, l, 2, (double)st->by_state[s][a]);
 		}
 	one(em, "policyd_malformed_requests_total", "counter",
 	    "Requests that did not parse, answered DUNNO.",
-	    (double)e->stats.malformed);
+	    (double)st->malformed);
 }
 
 static void
@@ -124,11 +125,10 @@ walk_decisions(struct emitter *em, const struct pd_engine *e)
 {
 	static const char help[] = "Decisions other than DUNNO, by rule and "
 	    "action; action warn counts what warn mode or dry_run let pass.";
+	const struct pd_engine_rulestat *rs;
 	struct label l[2];
 
-	for (size_t i = 0; i < e->nrstats; i++) {
-		const struct pd_engine_rulestat *rs = &e->rstats[i];
-
+	for (size_t i = 0; (rs = pd_engine_rulestat(e, i)) != NULL; i++) {
 		l[0] = (struct label){ "rule", rs->name };
 		for (int a = 0; a <= PD_ACT_OTHER; a++) {
 			if (rs->actions[a] == 0)
@@ -149,23 +149,24 @@ static void
 walk_store(struct emitter *em, const struct pd_engine *e)
 {
 	static const char help[] = "Keys blocked or listed now, by rule.";
-	const struct pd_counters *cs = &e->counters;
+	const struct pd_counters *cs = pd_engine_counters_c(e);
+	const struct pd_conf *conf = pd_engine_conf(e);
 	struct label l[2];
 
-	for (size_t i = 0; i < e->conf->nrules; i++) {
-		const struct pd_rule *r = &e->conf->rules[i];
+	for (size_t i = 0; i < conf->nrules; i++) {
+		const struct pd_rule *r = &conf->rules[i];
 
 		if (r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING)
 			continue;
 		l[0] = (struct label){ "rule", r->name };
 		l[1] = (struct label){ "kind", pd_rule_kind_name(r->kind) };
 		em->sample(em, "policyd_blocks_active", "", "gauge", help, l, 2,
-		    (double)cs->slots[e->slots[i]].nblocked);
+		    (double)pd_engine_rule_blocked(e, i));
 	}
 	l[0] = (struct label){ "rule", PD_CONF_MANUAL };
 	l[1] = (struct label){ "kind", "manual" };
 	em->sample(em, "policyd_blocks_active", "", "gauge", help, l, 2,
-	    (double)cs->slots[e->manual].nblocked);
+	    (double)pd_engine_manual_blocked(e));
 	one(em, "policyd_keys_tracked", "gauge",
 	    "Keys (addresses, networks, names) with a counter.",
 	    (double)pd_counters_size(cs));
@@ -173,7 +174,7 @@ walk_store(struct emitter *em, const struct pd_engine *e)
 	    (double)cs->max_keys);
 	one(em, "policyd_store_full_total", "counter",
 	    "Events not counted because every key held a block.",
-	    (double)e->stats.store_full);
+	    (double)pd_engine_stats(e)->store_full);
 }
 
 static void
@@ -238,12 +239,13 @@ walk_dns(struct emitter *em, const struct pd_metrics *m)
 static void
 walk_geoip(struct emitter *em, const struct pd_engine *e)
 {
+	const struct pd_geo *geo = pd_engine_geo(e);
 	const struct pd_geoip *g[2] = { NULL, NULL };
 	struct label l;
 
-	if (e->geo) {
-		g[0] = e->geo->country;
-		g[1] = e->geo->asn;
+	if (geo) {
+		g[0] = geo->country;
+		g[1] = geo->asn;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (g[i] == NULL)
@@ -256,7 +258,7 @@ walk_geoip(struct emitter *em, const struct pd_engine *e)
 	}
 	one(em, "policyd_geoip_errors_total", "counter",
 	    "GeoIP lookups that failed on a damaged record.",
-	    (double)e->stats.geoip_errors);
+	    (double)pd_engine_stats(e)->geoip_errors);
 }
 
 static void
@@ -279,7 +281,7 @@ walk(struct emitter *em, const struct pd_metrics *m)
 	    "Maillog lines that were events.", (double)m->maillog_events);
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
-	    (double)e->stats.own_rejects);
+	    (double)pd_engine_stats(e)->own_rejects);
 	walk_geoip(em, e);
 	l = (struct label){ "result", "ok" };
 	em->sample(em, "policyd_config_reloads_total", "", "counter",

@@ -1,5 +1,5 @@
 /*
- * proto - incremental policy request parser.
+ * proto - incremental policy request parser, and the reply framer.
  *
  * Bytes are copied line by line into one buffer whose hard maximum is
  * the request limit, so a peer can never make policyd hold more than
@@ -157,13 +157,8 @@ pd_proto_next(struct pd_proto *p)
 	p->line = 0;
 }
 
-const char *
-pd_attr_name(enum pd_attr a)
+int
+pd_proto_reply(struct pd_buf *out, const char *text)
 {
-	size_t i;
-
-	for (i = 0; i < NATTR; i++)
-		if (attr_names[i].attr == a)
-			return attr_names[i].name;
-	return "?";
+	return pd_buf_printf(out, "action=%s\n\n", text);
 }

@@ -97,7 +97,11 @@ pd_req_get(const struct pd_req *r, enum pd_attr a)
 	return r->attr[a] ? r->attr[a] : "";
 }
 
-/* pd_attr_name - the protocol name of an attribute */
-const char *pd_attr_name(enum pd_attr);
+/*
+ * pd_proto_reply - frame the reply to one request: "action=" text and
+ * the empty line that ends it.  text is one line (the template renderer
+ * guarantees it); -1 when out is full.
+ */
+int	pd_proto_reply(struct pd_buf *out, const char *text);
 
 #endif

@@ -1,65 +1,48 @@
 /*
  * replay - the engine over a saved maillog.
  *
- * Decisions reach us the way they reach syslog live: as the engine's
- * log lines, caught here with a log sink and printed with the time of
- * the event.  So the report cannot drift from what the daemon logs.
+ * Decisions reach us the way they reach the log live: through the
+ * engine's sink, as the same decision values, rendered by the same
+ * pd_decision_line() and printed with the time of the event.  So the
+ * report cannot drift from what the daemon logs.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
-#include "log.h"
 #include "str.h"
 #include "conf.h"
+#include "decision.h"
 #include "engine.h"
 #include "geoip.h"
 #include "maillog.h"
 #include "replay.h"
 
-#define MAX_RULES_SHOWN	64
-
 struct replay {
 	FILE			*out;
-	int64_t			 now;		/* of the line being read */
 	uint64_t		 decisions;
 	const struct pd_conf	*conf;
 	uint64_t		*by_rule;	/* per conf rule */
 };
 
 static void
-replay_log_cb(void *arg, enum pd_log_level level, const char *line)
+replay_sink(void *arg, const struct pd_decision *d)
 {
 	struct replay *rp = arg;
+	struct pd_buf line;
 	char when[32];
-	const char *r;
 
-	if (level != PD_LOG_INFO || strncmp(line, "action=", 7) != 0)
-		return;
 	rp->decisions++;
-	if ((r = strstr(line, " rule=")) != NULL) {
-		for (size_t i = 0; i < rp->conf->nrules; i++) {
-			size_t n = strlen(rp->conf->rules[i].name);
-
-			if (strncmp(r + 6, rp->conf->rules[i].name, n) == 0 &&
-			    r[6 + n] == ' ')
-				rp->by_rule[i]++;
-		}
-	}
-	pd_str_fmt_time(when, sizeof(when), rp->now);
-	fprintf(rp->out, "%s %s\n", when, line);
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	for (size_t i = 0; i < rp->conf->nrules; i++)
+		if (strcmp(d->rule, rp->conf->rules[i].name) == 0)
+			rp->by_rule[i]++;
+	pd_str_fmt_time(when, sizeof(when), d->when);
+	pd_buf_init(&line, 2048);
+	fprintf(rp->out, "%s %s\n", when, pd_decision_line(d, &line));
+	pd_buf_clear(&line);
 }
 
 int
@@ -74,7 +57,7 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	double t0 = mono();
+	double t0 = pd_clock_seconds();
 	FILE *fp;
 
 	memset(st, 0, sizeof(*st));
@@ -96,7 +79,7 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 		return pd_err_set(err, "out of memory");
 	}
 	pd_engine_set_geo(&e, &geo);
-	pd_log_set_sink(replay_log_cb, &rp);
+	pd_engine_set_sink(&e, replay_sink, &rp);
 	while ((len = getline(&line, &cap, fp)) >= 0) {
 		st->lines++;
 		if (len > 0 && line[len - 1] == '\n')
@@ -106,17 +89,15 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 		    !pd_maillog_event(&ml, &type))
 			continue;
 		st->events++;
-		rp.now = ml.time;
 		pd_engine_event(&e, type, &ml.client, ml.reason, ml.time);
 		if ((st->events & 0xffff) == 0)
 			pd_engine_tick(&e, ml.time);
 	}
-	pd_log_set_sink(NULL, NULL);
 	free(line);
 	if (fp != stdin)
 		fclose(fp);
 	st->decisions = rp.decisions;
-	st->seconds = mono() - t0;
+	st->seconds = pd_clock_seconds() - t0;
 	fprintf(out, "# %llu lines, %llu events, %llu decisions in %.2fs\n",
 	    (unsigned long long)st->lines, (unsigned long long)st->events,
 	    (unsigned long long)st->decisions, st->seconds);

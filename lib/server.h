@@ -31,7 +31,7 @@ struct pd_conn;
 
 struct pd_server_ops {
 	/*
-	 * Append the reply ("action=...\n\n") for one request to out and
+	 * Append the framed reply (pd_proto_reply) for one request to out and
 	 * return 0; or return 1 to answer later with pd_server_answer().
 	 * The request and peer stay valid until then; the connection reads
 	 * nothing more meanwhile, so replies leave in order.

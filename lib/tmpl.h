@@ -53,7 +53,7 @@ struct pd_tmpl {
 	size_t			 nsegs;
 };
 
-/* What a reply does, for the decision log line ("action=defer"). */
+/* What a reply does, as the decision's log line names it ("defer"). */
 enum pd_action {
 	PD_ACT_DUNNO,
 	PD_ACT_DEFER,		/* 4xx, DEFER, DEFER_IF_* */
@@ -61,7 +61,6 @@ enum pd_action {
 	PD_ACT_SLEEP,
 	PD_ACT_WARN,
 	PD_ACT_OTHER,		/* OK, HOLD, DISCARD, PREPEND, FILTER, ... */
-	PD_ACT_PENDING,		/* no answer yet: waiting for DNS */
 };
 
 /* pd_tmpl_compile - parse src; -1 with err on an unknown ${name} */

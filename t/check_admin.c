@@ -54,6 +54,7 @@ setup_text(const char *t)
 	tu_log_capture();
 	conf = tu_conf(t);
 	ck_assert_int_eq(pd_engine_init(&eng, conf, 0x10, &err), 0);
+	tu_engine_log(&eng);
 	pd_buf_init(&outb, 1 << 20);
 }
 
@@ -156,7 +157,7 @@ START_TEST(test_manual_block_most_specific_first)
 	    reply);
 	/* Blocking again replaces the expiry, not adds a second block. */
 	ck_assert_int_eq(run("block|2001:db8::25|--for|3h", false, T0, &err), 0);
-	ck_assert_uint_eq(eng.counters.slots[eng.manual].nblocked, 2);
+	ck_assert_uint_eq(pd_engine_manual_blocked(&eng), 2);
 	teardown();
 }
 END_TEST
@@ -259,7 +260,7 @@ START_TEST(test_reset_forgets_counters)
 	connect_from("203.0.113.9", 1, T0);
 	connect_from("203.0.113.9", 2, T0);
 	ck_assert_int_eq(run("reset|203.0.113.9", false, T0, &err), PD_CTL_OK);
-	ck_assert_uint_eq(pd_counters_size(&eng.counters), 0);
+	ck_assert_uint_eq(pd_counters_size(pd_engine_counters(&eng)), 0);
 	/* Counting starts over: two more pass, the third is listed. */
 	ck_assert_pstr_eq(connect_from("203.0.113.9", 3, T0), "action=DUNNO\n\n");
 	ck_assert_pstr_eq(connect_from("203.0.113.9", 4, T0), "action=DUNNO\n\n");
@@ -334,9 +335,10 @@ START_TEST(test_manual_blocks_survive_a_snapshot)
 	snprintf(path, sizeof(path), "%s/admin.state", tu_tmpdir());
 	ck_assert_int_eq(run("block|198.51.100.0/24|--for|1h|--reason|kept "
 	    "across restarts", false, T0, &err), 0);
-	ck_assert_int_eq(pd_state_save(&eng.counters, path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, &err), 0);
 	ck_assert_int_eq(pd_engine_init(&e2, conf, 1, &err), 0);
-	ck_assert_int_eq(pd_state_load(&e2.counters, path, &info, &err), 0);
+	tu_engine_log(&e2);
+	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 1);
 	pd_engine_reindex(&e2);
 	tu_decide(&e2, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
@@ -440,10 +442,11 @@ START_TEST(test_geo_block_survives_a_snapshot)
 	snprintf(path, sizeof(path), "%s/geo.state", tu_tmpdir());
 	for (int i = 0; i < 3; i++)
 		connect_from("198.51.100.1", i, T0);
-	ck_assert_int_eq(pd_state_save(&eng.counters, path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, &err), 0);
 	ck_assert_int_eq(pd_engine_init(&e2, conf, 1, &err), 0);
+	tu_engine_log(&e2);
 	pd_engine_set_geo(&e2, &geo);
-	ck_assert_int_eq(pd_state_load(&e2.counters, path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 1);
 	tu_decide(&e2, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
 	    "client_address=2001:db8:2::1\nclient_port=1", T0 + MIN, 0, reply,

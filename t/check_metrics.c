@@ -45,6 +45,7 @@ setup(void)
 	tu_log_capture();
 	conf = tu_conf(text);
 	ck_assert_int_eq(pd_engine_init(&eng, conf, 1, &err), 0);
+	tu_engine_log(&eng);
 	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
 	    "client_address=192.0.2.1\nclient_port=1\nhelo_name=box", T0, 0,
 	    reply, sizeof(reply));

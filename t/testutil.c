@@ -242,6 +242,14 @@ tu_fixture(const char *file, int session, const char **reqs, size_t max)
 	return n;
 }
 
+static struct pd_decision last;
+
+const struct pd_decision *
+tu_last(void)
+{
+	return &last;
+}
+
 const char *
 tu_decide(struct pd_engine *e, const char *raw, int64_t now, int dns,
     char *reply, size_t len)
@@ -250,6 +258,7 @@ tu_decide(struct pd_engine *e, const char *raw, int64_t now, int dns,
 	struct pd_req r;
 	struct pd_err err;
 	struct pd_buf in, out;
+	struct pd_decision dec;
 	size_t used;
 
 	pd_buf_init(&in, 1 << 20);
@@ -258,7 +267,9 @@ tu_decide(struct pd_engine *e, const char *raw, int64_t now, int dns,
 	pd_proto_init(&p);
 	ck_assert_int_eq(pd_proto_feed(&p, in.data, in.len, &used, &err), 1);
 	ck_assert_int_eq(pd_proto_parse(&p, &r, &err), 0);
-	pd_engine_decide(e, &r, now, "test", (enum pd_helo_dns)dns, &out);
+	pd_engine_decide(e, &r, now, (enum pd_helo_dns)dns, &dec);
+	last = dec;
+	pd_proto_reply(&out, dec.reply);
 	snprintf(reply, len, "%s", pd_buf_str(&out));
 	pd_proto_clear(&p);
 	pd_buf_clear(&in);
@@ -274,4 +285,22 @@ tu_count(const char *text, const char *needle)
 	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
 		n++;
 	return n;
+}
+
+/* log_sink - decisions go to the log, as the daemon sends them */
+static void
+log_sink(void *arg, const struct pd_decision *d)
+{
+	struct pd_buf line;
+
+	(void)arg;
+	pd_buf_init(&line, 2048);
+	pd_log_info("%s", pd_decision_line(d, &line));
+	pd_buf_clear(&line);
+}
+
+void
+tu_engine_log(struct pd_engine *e)
+{
+	pd_engine_set_sink(e, log_sink, NULL);
 }

@@ -12,6 +12,7 @@
 #include <check.h>
 
 struct pd_conf;
+struct pd_decision;
 struct pd_engine;
 struct pd_geo;
 
@@ -57,6 +58,15 @@ const char *tu_mmdb(const char *flags);
 
 /* tu_geo - open the databases c names into geo, for e (fails the test) */
 void	tu_geo(struct pd_engine *e, const struct pd_conf *c, struct pd_geo *geo);
+
+/* tu_last - the decision of the last tu_decide() */
+const struct pd_decision *tu_last(void);
+
+/*
+ * tu_engine_log - e's decisions go to the log (and so to the capture),
+ * one line each, as the daemon logs them
+ */
+void	tu_engine_log(struct pd_engine *e);
 
 /* tu_run - run a suite, CK_NORMAL output; returns the failure count */
 int	tu_run(Suite *);

@@ -72,7 +72,7 @@ main(int argc, char **argv)
 	struct pd_state_info info;
 	struct pd_conf *conf;
 	struct pd_req r;
-	struct pd_buf out;
+	struct pd_decision dec;
 	struct pd_err err;
 	char addr[32], port[16], path[] = "/tmp/storebench.XXXXXX";
 	long n = argc > 2 ? atol(argv[2]) : 1000000, base;
@@ -93,7 +93,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "storebench: %s\n", err.msg);
 		return 1;
 	}
-	pd_buf_init(&out, 4096);
 	memset(&r, 0, sizeof(r));
 	r.attr[PD_A_REQUEST] = "smtpd_access_policy";
 	r.attr[PD_A_PROTOCOL_STATE] = "RCPT";
@@ -106,20 +105,19 @@ main(int argc, char **argv)
 		snprintf(addr, sizeof(addr), "10.%ld.%ld.%ld", (i >> 16) & 255,
 		    (i >> 8) & 255, i & 255);
 		snprintf(port, sizeof(port), "%ld", 1024 + i % 60000);
-		pd_buf_reset(&out);
-		pd_engine_decide(&e, &r, now + i / 1000, "bench",
-		    PD_HELO_DNS_NONE, &out);
+		pd_engine_decide(&e, &r, now + i / 1000, PD_HELO_DNS_NONE,
+		    &dec);
 	}
 	t_feed = now_s() - t0;
 	printf("keys=%zu feed=%.2fs (%.0f req/s) rss=%ld MiB (engine %ld MiB)\n",
-	    pd_counters_size(&e.counters), t_feed, (double)n / t_feed,
+	    pd_counters_size(pd_engine_counters(&e)), t_feed, (double)n / t_feed,
 	    rss_kib() / 1024, (rss_kib() - base) / 1024);
 
 	if ((fd = mkstemp(path)) < 0)
 		return 1;
 	close(fd);
 	t0 = now_s();
-	if (pd_state_save(&e.counters, path, now, &err) < 0) {
+	if (pd_state_save(pd_engine_counters(&e), path, now, &err) < 0) {
 		fprintf(stderr, "storebench: %s\n", err.msg);
 		return 1;
 	}
@@ -128,7 +126,7 @@ main(int argc, char **argv)
 	/* The daemon saves in a child: the parent only waits for fork(). */
 	t0 = now_s();
 	if ((pid = fork()) == 0) {
-		pd_state_save(&e.counters, path, now, &err);
+		pd_state_save(pd_engine_counters(&e), path, now, &err);
 		_exit(0);
 	}
 	t_fork = now_s() - t0;
@@ -137,7 +135,7 @@ main(int argc, char **argv)
 	if (pd_engine_init(&e2, conf, 1, &err) < 0)
 		return 1;
 	t0 = now_s();
-	if (pd_state_load(&e2.counters, path, &info, &err) < 0) {
+	if (pd_state_load(pd_engine_counters(&e2), path, &info, &err) < 0) {
 		fprintf(stderr, "storebench: %s\n", err.msg);
 		return 1;
 	}
@@ -147,7 +145,6 @@ main(int argc, char **argv)
 	unlink(path);
 	pd_engine_clear(&e2);
 	pd_engine_clear(&e);
-	pd_buf_clear(&out);
 	pd_conf_free(conf);
 	return 0;
 }
