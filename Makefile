@@ -149,7 +149,7 @@ bench: deps
 	@perl t/gen-mmdb.pl --bench $(BENCH_MMDB)
 	@{ cat etc/policyd.conf; sed 's|@MMDB@|$(BENCH_MMDB)|' t/bench/geo.conf; } \
 		>$(BUILD)/bench/policyd-geo.conf
-	@LOADGEN=$(BUILD)/bench/loadgen t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver $(BUILD)/bench/policyd-geo.conf
+	@LOADGEN=$(BUILD)/bench/loadgen BENCH_BASELINE='$(BENCH_BASELINE)' t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver $(BUILD)/bench/policyd-geo.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 
