@@ -1,18 +1,18 @@
 /*
- * event - the one event type the engine counts, and the keys it is
- * counted by.
+ * event - the events rules count, and the keys they are counted by.
  *
- * Every source (policy requests now, the maillog later) turns what it
- * sees into struct pd_event; rules name an event type and a key type,
- * and nothing else in the engine knows where an event came from.
+ * Events come two ways.  Request events are worked out by session.c
+ * from the policy requests of one SMTP session, once per session or
+ * transaction (pd_sessions_events); maillog events are parsed from
+ * Postfix's log by maillog.c and handed to pd_engine_event().  Rules
+ * name an event type and a key type; the engine's rule evaluation does
+ * not care which way an event came.
  */
 #ifndef PD_EVENT_H
 #define PD_EVENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "addr.h"
 
 enum pd_event_type {
 	PD_EV_CONNECTION,	/* first request of an SMTP session */
@@ -45,13 +45,6 @@ enum pd_key_type {
 	PD_KEY_ASN,		/* the client's AS number (geoip_asn_db) */
 	PD_KEY_COUNTRY,		/* the client's country (geoip_country_db) */
 	PD_KEY_MAX
-};
-
-struct pd_event {
-	enum pd_event_type	 type;
-	struct pd_addr		 client;
-	const char		*sasl_username;	/* "" when none */
-	const char		*sender_domain;	/* "" when none */
 };
 
 const char *pd_event_name(enum pd_event_type);

@@ -41,12 +41,6 @@ pd_log_set_debug(bool on)
 	lg.debug = on;
 }
 
-bool
-pd_log_debug_enabled(void)
-{
-	return lg.debug;
-}
-
 static void
 log_emit(enum pd_log_level level, int errnum, const char *fmt, va_list ap)
 {

@@ -26,7 +26,6 @@ void	pd_log_open(const char *ident, int facility, bool syslog, bool stderr);
 /* pd_log_set_sink - send every line to fn instead (NULL restores) */
 void	pd_log_set_sink(pd_log_sink_cb fn, void *arg);
 void	pd_log_set_debug(bool);
-bool	pd_log_debug_enabled(void);
 
 void	pd_log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	pd_log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
