@@ -49,18 +49,43 @@ BENCH_MMDB = $(abspath $(BUILD))/bench/mmdb
 .SECONDARY: $(TESTS:%=$(BUILD)/t/%.o) $(BUILD)/t/testutil.o \
 	$(BENCH_BINS:$(BUILD)/bench/%=$(BUILD)/t/bench/%.o)
 
-.PHONY: all run check check-asan valgrind bench install lint clean deps \
-	deps-check
+.PHONY: all run check check-asan valgrind bench install lint format \
+	clean deps deps-check dist distcheck FORCE
 
 all: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 
-config.mk: configure config.mk.in
-	@build-aux/deps build
-	./configure
+# configure and aclocal.m4 are committed, as unbound does, so building
+# needs no autotools.  After editing configure.ac, regenerate both with
+# "autoreconf -fi" (Debian packages autoconf, automake and pkg-config)
+# and commit them with the change.
+#
+# config.status remembers the configure arguments (--prefix and the
+# rest): --recheck reruns configure with them, and plain config.status
+# rewrites config.mk from config.mk.in.  On a fresh clone configure runs
+# once.  Make remakes config.mk before any goal, so for the test goals
+# the test packages are installed first, or configure would not see
+# check.
+TEST_GOALS = $(filter check check-asan valgrind,$(MAKECMDGOALS))
+DEPS_KIND = $(if $(TEST_GOALS),check,build)
 
-configure: configure.ac
-	@build-aux/deps build
-	autoreconf -fi
+config.status: configure
+	@build-aux/deps $(DEPS_KIND)
+	if [ -f config.status ]; then ./config.status --recheck; \
+	else ./configure; fi
+
+config.mk: config.mk.in config.status
+	./config.status
+
+# A config.mk made before check was installed has no CHECK_LIBS: for a
+# test goal, install the test packages and configure again (only once
+# per make run, as make restarts after remaking config.mk).
+ifneq ($(TEST_GOALS),)
+ifeq ($(CHECK_LIBS)$(MAKE_RESTARTS),)
+config.status: FORCE
+endif
+endif
+
+FORCE:
 
 deps:
 	@build-aux/deps build
