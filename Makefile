@@ -71,7 +71,7 @@ DEPS_KIND = $(if $(TEST_GOALS),check,build)
 config.status: configure
 	@build-aux/deps $(DEPS_KIND)
 	if [ -f config.status ]; then ./config.status --recheck; \
-	else ./configure; fi
+	else ./configure --no-create; fi
 
 config.mk: config.mk.in config.status
 	./config.status
