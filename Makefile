@@ -193,6 +193,31 @@ lint:
 	mandoc -T lint -W warning man/*.[58]
 	clang-format --dry-run lib/*.[ch] policyd/*.c 2>&1 | head -50
 
+# dist: policyd-VERSION.tar.gz of the files git tracks (as they are in
+# the work tree), with configure, so "./configure && make" builds it
+# without git or autotools.  distcheck builds an unpacked copy in a
+# temporary directory (no tests).
+VERSION = $(shell sed -n 's/^AC_INIT(\[policyd\], *\[\([^]]*\)\].*/\1/p' configure.ac)
+DIST = policyd-$(VERSION)
+
+dist:
+	@[ -n "$(VERSION)" ] || { echo "dist: no version in configure.ac" >&2; exit 1; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "dist: needs a git checkout" >&2; exit 1; }
+	@[ -z "$$(git status --porcelain --untracked-files=no)" ] || \
+	    echo "dist: warning: uncommitted changes go into $(DIST).tar.gz" >&2
+	git ls-files | LC_ALL=C sort | tar -c --no-recursion \
+	    --transform 's,^,$(DIST)/,' --owner=0 --group=0 --numeric-owner \
+	    -T - | gzip -9n >$(DIST).tar.gz.tmp
+	mv $(DIST).tar.gz.tmp $(DIST).tar.gz
+
+distcheck: dist
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	tar -xzf $(DIST).tar.gz -C "$$d" && cd "$$d/$(DIST)" && \
+	echo "distcheck: ./configure && make in $$d/$(DIST)" && \
+	./configure >configure.out && $(MAKE) --no-print-directory && \
+	echo "distcheck: $(DIST).tar.gz builds"
+
 clean:
 	rm -rf build build-asan run
 
