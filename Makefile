@@ -197,7 +197,7 @@ lint:
 # the work tree), with configure, so "./configure && make" builds it
 # without git or autotools.  distcheck builds an unpacked copy in a
 # temporary directory (no tests).
-VERSION = $(shell sed -n 's/^AC_INIT(\[policyd\], *\[\([^]]*\)\].*/\1/p' configure.ac)
+VERSION = $(shell sed -n 's/^AC_INIT.\[policyd\], *\[\([^]]*\)\].*/\1/p' configure.ac)
 DIST = policyd-$(VERSION)
 
 dist:
