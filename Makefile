@@ -22,7 +22,8 @@ CFLAGS ?= -O2 -g
 # Goals that need no configure: on a fresh clone they do not run it.
 NOCONF_GOALS = lint lint-man lint-format lint-layers format dist distcheck \
 	clean
-ifneq ($(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all)),)
+USE_CONFIG = $(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all))
+ifneq ($(USE_CONFIG),)
 -include config.mk
 endif
 
@@ -85,12 +86,18 @@ config.status: configure
 config.mk: config.mk.in config.status
 	./config.status
 
-# A config.mk made before check was installed has no CHECK_LIBS: for a
-# test goal, install the test packages and configure again (only once
-# per make run, as make restarts after remaking config.mk).
-ifneq ($(TEST_GOALS),)
+# A config.mk made before check was installed has no CHECK_LIBS.  For a
+# test goal, install the test packages and configure again; for another
+# goal, configure again if check has been installed since.  Only once
+# per make run: make restarts after remaking config.mk.
+ifneq ($(USE_CONFIG),)
 ifeq ($(CHECK_LIBS)$(MAKE_RESTARTS),)
+ifneq ($(TEST_GOALS),)
 config.status: FORCE
+else ifneq ($(shell pkg-config --exists 'check >= 0.15' 2>/dev/null && \
+    [ -f config.mk ] && echo yes),)
+config.status: FORCE
+endif
 endif
 endif
 
