@@ -231,7 +231,8 @@ VERSION = $(shell sed -n 's/^AC_INIT.\[policyd\], *\[\([^]]*\)\].*/\1/p' configu
 DIST = policyd-$(VERSION)
 
 dist:
-	@[ -n "$(VERSION)" ] || { echo "dist: no version in configure.ac" >&2; exit 1; }
+	@[ -n "$(VERSION)" ] || \
+	    { echo "dist: no version in configure.ac" >&2; exit 1; }
 	@git rev-parse --git-dir >/dev/null 2>&1 || \
 	    { echo "dist: needs a git checkout" >&2; exit 1; }
 	@[ -z "$$(git status --porcelain --untracked-files=no)" ] || \
@@ -249,7 +250,7 @@ distcheck: dist
 	echo "distcheck: $(DIST).tar.gz builds"
 
 clean:
-	rm -rf build build-asan run
+	rm -rf build build-asan run policyd-*.tar.gz
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
 	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \
