@@ -7,6 +7,9 @@
 #   make valgrind	unit tests and an e2e run under valgrind
 #   make bench		load generator against policyd and a null server
 #   make install	install (DESTDIR-aware)
+#   make lint		man pages, clang-format and the layer rules
+#   make format		rewrite the sources with .clang-format
+#   make dist		policyd-VERSION.tar.gz; distcheck builds it
 #
 # Everything is built under $(BUILD), so the sanitizer build lives
 # beside the normal one.  On a fresh clone the first make installs the
@@ -16,7 +19,13 @@ BUILD ?= build
 SAN ?=
 CFLAGS ?= -O2 -g
 
+# Goals that need no configure: on a fresh clone they do not run it.
+NOCONF_GOALS = lint lint-man lint-format lint-layers format dist distcheck \
+	clean
+USE_CONFIG = $(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all))
+ifneq ($(USE_CONFIG),)
 -include config.mk
+endif
 
 PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -Ilib $(UV_CFLAGS) \
@@ -51,18 +60,50 @@ BENCH_MMDB = $(abspath $(BUILD))/bench/mmdb
 .SECONDARY: $(TESTS:%=$(BUILD)/t/%.o) $(BUILD)/t/testutil.o \
 	$(BENCH_BINS:$(BUILD)/bench/%=$(BUILD)/t/bench/%.o)
 
-.PHONY: all run check check-asan valgrind bench install lint clean deps \
-	deps-check
+.PHONY: all run check check-asan valgrind bench install lint lint-man \
+	lint-format lint-layers format clean deps deps-check dist distcheck \
+	FORCE
 
 all: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 
-config.mk: configure config.mk.in
-	@build-aux/deps build
-	./configure
+# configure and aclocal.m4 are committed, as unbound does, so building
+# needs no autotools.  After editing configure.ac, regenerate both with
+# "autoreconf -fi" (Debian packages autoconf, automake and pkg-config)
+# and commit them with the change.
+#
+# config.status remembers the configure arguments (--prefix and the
+# rest): --recheck reruns configure with them, and plain config.status
+# rewrites config.mk from config.mk.in.  On a fresh clone configure runs
+# once.  Make remakes config.mk before any goal, so for the test goals
+# the test packages are installed first, or configure would not see
+# check.
+TEST_GOALS = $(filter check check-asan valgrind,$(MAKECMDGOALS))
+DEPS_KIND = $(if $(TEST_GOALS),check,build)
 
-configure: configure.ac
-	@build-aux/deps build
-	autoreconf -fi
+config.status: configure
+	@build-aux/deps $(DEPS_KIND)
+	if [ -f config.status ]; then ./config.status --recheck; \
+	else ./configure --no-create; fi
+
+config.mk: config.mk.in config.status
+	./config.status
+
+# A config.mk made before check was installed has no CHECK_LIBS.  For a
+# test goal, install the test packages and configure again; for another
+# goal, configure again if check has been installed since.  Only once
+# per make run: make restarts after remaking config.mk.
+ifneq ($(USE_CONFIG),)
+ifeq ($(CHECK_LIBS)$(MAKE_RESTARTS),)
+ifneq ($(TEST_GOALS),)
+config.status: FORCE
+else ifneq ($(shell pkg-config --exists 'check >= 0.15' 2>/dev/null && \
+    [ -f config.mk ] && echo yes),)
+config.status: FORCE
+endif
+endif
+endif
+
+FORCE:
 
 deps:
 	@build-aux/deps build
@@ -166,12 +207,52 @@ install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	$(INSTALL) -m 644 man/policydctl.8 $(DESTDIR)$(mandir)/man8/policydctl.8
 	$(INSTALL) -m 644 man/policyd.conf.5 $(DESTDIR)$(mandir)/man5/policyd.conf.5
 
-lint:
+# lint fails on the first kind of problem; "make -k lint" shows all
+# three.  .clang-format is tuned for clang-format 14 (Debian 12).
+FORMAT_SRCS = $(sort $(wildcard lib/*.[ch] lib/*/*.[ch] policyd/*.c))
+
+lint: lint-man lint-format lint-layers
+
+lint-man:
 	mandoc -T lint -W warning man/*.[58]
-	clang-format --dry-run lib/*.[ch] policyd/*.c 2>&1 | head -50
+
+lint-format:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+lint-layers:
+	build-aux/lint-layers
+
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+# dist: policyd-VERSION.tar.gz of the files git tracks (as they are in
+# the work tree), with configure, so "./configure && make" builds it
+# without git or autotools.  distcheck builds an unpacked copy in a
+# temporary directory (no tests).
+VERSION = $(shell sed -n 's/^AC_INIT.\[policyd\], *\[\([^]]*\)\].*/\1/p' configure.ac)
+DIST = policyd-$(VERSION)
+
+dist:
+	@[ -n "$(VERSION)" ] || \
+	    { echo "dist: no version in configure.ac" >&2; exit 1; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "dist: needs a git checkout" >&2; exit 1; }
+	@[ -z "$$(git status --porcelain --untracked-files=no)" ] || \
+	    echo "dist: warning: uncommitted changes go into $(DIST).tar.gz" >&2
+	git ls-files | LC_ALL=C sort | tar -c --no-recursion \
+	    --transform 's,^,$(DIST)/,' --owner=0 --group=0 --numeric-owner \
+	    -T - | gzip -9n >$(DIST).tar.gz.tmp
+	mv $(DIST).tar.gz.tmp $(DIST).tar.gz
+
+distcheck: dist
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	tar -xzf $(DIST).tar.gz -C "$$d" && cd "$$d/$(DIST)" && \
+	echo "distcheck: ./configure && make in $$d/$(DIST)" && \
+	./configure >configure.out && $(MAKE) --no-print-directory && \
+	echo "distcheck: $(DIST).tar.gz builds"
 
 clean:
-	rm -rf build build-asan run
+	rm -rf build build-asan run policyd-*.tar.gz
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
 	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \
