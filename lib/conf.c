@@ -150,43 +150,6 @@ perr(struct parser *ps, unsigned line, const char *fmt, ...)
 	ps->cb(ps->arg, full);
 }
 
-/* strlist_split - replace l with the comma- or blank-separated words of s */
-static int
-strlist_split(struct pd_strlist *l, const char *s)
-{
-	const char *p = s, *e;
-	char **v;
-
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-	for (;;) {
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			return 0;
-		e = p + strcspn(p, ", \t");
-		if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
-			return -1;
-		l->v = v;
-		if ((v[l->n] = strndup(p, (size_t)(e - p))) == NULL)
-			return -1;
-		l->n++;
-		p = e;
-	}
-}
-
-static void
-strlist_free(struct pd_strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 static int
 set_option(struct pd_conf *c, const struct option *o, const char *val,
     struct pd_err *err)
@@ -232,7 +195,7 @@ set_option(struct pd_conf *c, const struct option *o, const char *val,
 		*(char **)p = s;
 		return 0;
 	case OPT_LIST:
-		if (strlist_split(p, val) < 0)
+		if (pd_strlist_split(p, val) < 0)
 			return pd_err_set(err, "out of memory");
 		return 0;
 	}
@@ -313,7 +276,7 @@ geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
 	struct pd_strlist words = { 0 };
 	int rc = 0;
 
-	if (strlist_split(&words, val) < 0)
+	if (pd_strlist_split(&words, val) < 0)
 		return pd_err_set(err, "out of memory");
 	if (words.n == 0)
 		rc = pd_err_set(err, "no %s given", asn ? "AS number" :
@@ -326,7 +289,7 @@ geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
 		    0 : pd_err_set(err, "out of memory");
 	for (size_t i = 0; rc == 0 && i < words.n; i++)
 		rc = geo_word(g, asn, words.v[i], i, err);
-	strlist_free(&words);
+	pd_strlist_free(&words);
 	return rc;
 }
 
@@ -436,18 +399,18 @@ rule_key(struct parser *ps, struct pd_rule *r, const char *key,
 			return -1;
 		return pd_tmpl_compile(&r->reply, val, err);
 	case 9:
-		if (strlist_split(&words, val) < 0)
+		if (pd_strlist_split(&words, val) < 0)
 			return pd_err_set(err, "out of memory");
 		for (size_t j = 0; j < words.n; j++) {
 			if ((n = pd_helo_finding_lookup(words.v[j])) < 0) {
 				pd_err_set(err, "unknown HELO finding \"%s\"",
 				    words.v[j]);
-				strlist_free(&words);
+				pd_strlist_free(&words);
 				return -1;
 			}
 			r->helo |= 1u << n;
 		}
-		strlist_free(&words);
+		pd_strlist_free(&words);
 		return r->helo ? 0 : pd_err_set(err, "no HELO finding named");
 	case 10:
 		return pd_str_int(val, -1000000, 1000000, &r->score, err);
@@ -476,7 +439,7 @@ access_key(struct parser *ps, struct pd_access *a, const char *key,
 		return 0;
 	switch (i) {
 	case 0:
-		if (strlist_split(&words, val) < 0)
+		if (pd_strlist_split(&words, val) < 0)
 			return pd_err_set(err, "out of memory");
 		a->clients = calloc(words.n ? words.n : 1, sizeof(*a->clients));
 		if (a->clients == NULL)
@@ -485,11 +448,11 @@ access_key(struct parser *ps, struct pd_access *a, const char *key,
 			if ((rc = pd_cidr_parse(words.v[j], &a->clients[j],
 			    err)) == 0)
 				a->nclients++;
-		strlist_free(&words);
+		pd_strlist_free(&words);
 		return rc;
 	case 1:
 	case 2:
-		if (strlist_split(i == 1 ? &a->client_names : &a->helo_names,
+		if (pd_strlist_split(i == 1 ? &a->client_names : &a->helo_names,
 		    val) < 0)
 			return pd_err_set(err, "out of memory");
 		for (size_t j = 0; j < (i == 1 ? a->client_names.n :
@@ -532,10 +495,10 @@ profile_key(struct parser *ps, struct pd_profile *p, const char *key,
 		return 0;
 	switch (i) {
 	case 0:
-		return strlist_split(&p->contexts, val) < 0 ?
+		return pd_strlist_split(&p->contexts, val) < 0 ?
 		    pd_err_set(err, "out of memory") : 0;
 	case 1:
-		if (strlist_split(&words, val) < 0)
+		if (pd_strlist_split(&words, val) < 0)
 			return pd_err_set(err, "out of memory");
 		p->ports = calloc(words.n ? words.n : 1, sizeof(*p->ports));
 		if (p->ports == NULL)
@@ -544,10 +507,10 @@ profile_key(struct parser *ps, struct pd_profile *p, const char *key,
 			if ((rc = pd_str_int(words.v[j], 1, 65535, &port,
 			    err)) == 0)
 				p->ports[p->nports++] = (long)port;
-		strlist_free(&words);
+		pd_strlist_free(&words);
 		return rc;
 	case 2:
-		return strlist_split(&p->rule_names, val) < 0 ?
+		return pd_strlist_split(&p->rule_names, val) < 0 ?
 		    pd_err_set(err, "out of memory") : 0;
 	case 3:
 	case 4:
@@ -973,8 +936,8 @@ access_free(struct pd_access *a)
 {
 	free(a->name);
 	free(a->clients);
-	strlist_free(&a->client_names);
-	strlist_free(&a->helo_names);
+	pd_strlist_free(&a->client_names);
+	pd_strlist_free(&a->helo_names);
 	geo_cond_free(&a->geo);
 	pd_tmpl_clear(&a->reply);
 }
@@ -983,8 +946,8 @@ static void
 profile_free(struct pd_profile *p)
 {
 	free(p->name);
-	strlist_free(&p->contexts);
-	strlist_free(&p->rule_names);
+	pd_strlist_free(&p->contexts);
+	pd_strlist_free(&p->rule_names);
 	free(p->ports);
 	free(p->rules);
 	geo_cond_free(&p->geo);
@@ -1001,7 +964,7 @@ pd_conf_free(struct pd_conf *c)
 		if (options[i].type == OPT_STRING)
 			free(*(char **)p);
 		else if (options[i].type == OPT_LIST)
-			strlist_free(p);
+			pd_strlist_free(p);
 	}
 	free(c->local_addresses);
 	pd_tmpl_clear(&c->dns_tempfail_reply);

@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "event.h"
+#include "str.h"
 #include "tmpl.h"
 
 #define PD_CONF_MAX_ERRORS	20
@@ -37,11 +38,6 @@
 #endif
 /* The rule name of blocks an operator sets with policydctl. */
 #define PD_CONF_MANUAL		"manual"
-
-struct pd_strlist {
-	char	**v;		/* owned, each string owned */
-	size_t	  n;
-};
 
 /*
  * A condition on the client's country or AS number: "country = DE, AT"
