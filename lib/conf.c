@@ -8,9 +8,11 @@
  * as the file, so a default can never be a value the file may not hold.
  * Every string in struct pd_conf is owned by it.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,7 @@ enum block {
 	BLK_PROFILE,
 	BLK_ALLOW,
 	BLK_DENY,
+	BLK_MAX
 };
 
 struct parser {
@@ -122,7 +125,7 @@ struct parser {
 	struct pd_conf		*conf;
 	enum block		 block;
 	unsigned		 block_line;
-	unsigned		 seen;		/* keys set in this block */
+	uint32_t		 seen;		/* keys set, a bit per row */
 };
 
 static void
@@ -220,18 +223,6 @@ valid_name(const char *s)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == strlen(s);
 }
 
-/* Each block keeps track of the keys it has set, to catch repeats. */
-static bool
-seen_once(struct parser *ps, int bit, const char *key)
-{
-	if (ps->seen & (1u << bit)) {
-		perr(ps, ps->line, "\"%s\" is set twice in this block", key);
-		return false;
-	}
-	ps->seen |= 1u << bit;
-	return true;
-}
-
 /*
  * geo_word - one entry of a country or asn list into g; "!" in front
  * negates, and a list is all negated or not at all.
@@ -300,10 +291,60 @@ geo_cond_free(struct pd_geo_cond *g)
 	free(g->asns);
 }
 
+/*
+ * Block keys.  Each block type has a table of { name, handler }; a
+ * handler gets the block being read and the value, and reports a bad
+ * value through err.  A key's row in its table is its bit in ps->seen,
+ * so repeats are caught in one place for every block, and the checks at
+ * the end of a block ask by name whether a key was given (seen_key).
+ */
+struct blockkey {
+	const char	*name;
+	int		(*set)(void *blk, const char *val, struct pd_err *);
+};
+
+/* rule_kind - block, release and delay each make a rule of one kind */
+static int
+rule_kind(struct pd_rule *r, enum pd_rule_kind kind, struct pd_err *err)
+{
+	if (r->kind != PD_RULE_RATE && r->kind != kind)
+		return pd_err_set(err, "block, release and delay exclude each "
+		    "other");
+	r->kind = kind;
+	return 0;
+}
+
+static int
+rule_event(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+	int n;
+
+	if ((n = pd_event_lookup(val)) < 0)
+		return pd_err_set(err, "unknown event \"%s\"", val);
+	r->event = (enum pd_event_type)n;
+	r->has_event = true;
+	return 0;
+}
+
+/* rule_key_type - "key = client_address", what the rule counts by */
+static int
+rule_key_type(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+	int n;
+
+	if ((n = pd_key_lookup(val)) < 0)
+		return pd_err_set(err, "unknown key \"%s\"", val);
+	r->key = (enum pd_key_type)n;
+	return 0;
+}
+
 /* rule_limit - "N per DURATION" */
 static int
-rule_limit(struct pd_rule *r, const char *val, struct pd_err *err)
+rule_limit(void *blk, const char *val, struct pd_err *err)
 {
+	struct pd_rule *r = blk;
 	char num[32], per[8], dur[32], extra;
 
 	if (sscanf(val, "%31s %7s %31s %c", num, per, dur, &extra) != 3 ||
@@ -318,205 +359,414 @@ rule_limit(struct pd_rule *r, const char *val, struct pd_err *err)
 	return 0;
 }
 
+/* rule_block - "block = DURATION" */
 static int
-rule_kind(struct pd_rule *r, enum pd_rule_kind kind, struct pd_err *err)
+rule_block(void *blk, const char *val, struct pd_err *err)
 {
-	if (r->kind != PD_RULE_RATE && r->kind != kind)
-		return pd_err_set(err, "block, release and delay exclude each "
-		    "other");
-	r->kind = kind;
-	return 0;
+	struct pd_rule *r = blk;
+
+	if (rule_kind(r, PD_RULE_BLOCK, err) < 0 ||
+	    pd_str_duration(val, &r->hold, err) < 0)
+		return -1;
+	return r->hold > 0 ? 0 : pd_err_set(err, "block must be longer "
+	    "than 0");
 }
 
+/* rule_release - "release = quiet DURATION" */
 static int
-rule_key(struct parser *ps, struct pd_rule *r, const char *key,
-    const char *val, struct pd_err *err)
+rule_release(void *blk, const char *val, struct pd_err *err)
 {
-	static const char *keys[] = { "event", "key", "limit", "block",
-	    "release", "delay", "max_delay", "mode", "reply", "helo", "score",
-	    "country", "asn", NULL };
-	struct pd_strlist words = { 0 };
+	struct pd_rule *r = blk;
 	char word[16], dur[32], extra;
-	int i, n;
 
-	for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
-		;
-	if (keys[i] == NULL)
-		return pd_err_set(err, "unknown rule setting \"%s\"", key);
-	if (!seen_once(ps, i, key))
-		return 0;
-	switch (i) {
-	case 0:
-		if ((n = pd_event_lookup(val)) < 0)
-			return pd_err_set(err, "unknown event \"%s\"", val);
-		r->event = (enum pd_event_type)n;
-		r->has_event = true;
-		return 0;
-	case 1:
-		if ((n = pd_key_lookup(val)) < 0)
-			return pd_err_set(err, "unknown key \"%s\"", val);
-		r->key = (enum pd_key_type)n;
-		return 0;
-	case 2:
-		return rule_limit(r, val, err);
-	case 3:
-		if (rule_kind(r, PD_RULE_BLOCK, err) < 0 ||
-		    pd_str_duration(val, &r->hold, err) < 0)
-			return -1;
-		return r->hold > 0 ? 0 : pd_err_set(err, "block must be longer than 0");
-	case 4:
-		if (sscanf(val, "%15s %31s %c", word, dur, &extra) != 2 ||
-		    strcmp(word, "quiet") != 0)
-			return pd_err_set(err, "release must read \"quiet DURATION\"");
-		if (rule_kind(r, PD_RULE_LISTING, err) < 0 ||
-		    pd_str_duration(dur, &r->hold, err) < 0)
-			return -1;
-		return r->hold > 0 ? 0 : pd_err_set(err, "quiet period must be longer than 0");
-	case 5:
-		n = sscanf(val, "%31s %15s %c", dur, word, &extra);
-		if (n < 1 || n > 2 || (n == 2 && strcmp(word, "step") != 0))
-			return pd_err_set(err, "delay must read \"DURATION\" or "
-			    "\"DURATION step\"");
-		if (rule_kind(r, PD_RULE_TARPIT, err) < 0 ||
-		    pd_str_duration(dur, &r->delay, err) < 0)
-			return -1;
-		if (r->delay < 1000 || r->delay % 1000)
-			return pd_err_set(err, "delay must be whole seconds, at least 1s");
-		r->delay_step = n == 2;
-		return 0;
-	case 6:
-		return pd_str_duration(val, &r->max_delay, err);
-	case 7:
-		if (strcmp(val, "warn") == 0)
-			r->warn = true;
-		else if (strcmp(val, "enforce") == 0)
-			r->warn = false;
-		else
-			return pd_err_set(err, "mode must be enforce or warn");
-		return 0;
-	case 8:
-		if (pd_tmpl_check_action(val, err) < 0)
-			return -1;
-		return pd_tmpl_compile(&r->reply, val, err);
-	case 9:
-		if (pd_strlist_split(&words, val) < 0)
-			return pd_err_set(err, "out of memory");
-		for (size_t j = 0; j < words.n; j++) {
-			if ((n = pd_helo_finding_lookup(words.v[j])) < 0) {
-				pd_err_set(err, "unknown HELO finding \"%s\"",
-				    words.v[j]);
-				pd_strlist_free(&words);
-				return -1;
-			}
-			r->helo |= 1u << n;
-		}
-		pd_strlist_free(&words);
-		return r->helo ? 0 : pd_err_set(err, "no HELO finding named");
-	case 10:
-		return pd_str_int(val, -1000000, 1000000, &r->score, err);
-	case 11:
-	case 12:
-		return geo_cond(&r->geo, i == 12, val, err);
-	}
+	if (sscanf(val, "%15s %31s %c", word, dur, &extra) != 2 ||
+	    strcmp(word, "quiet") != 0)
+		return pd_err_set(err, "release must read \"quiet DURATION\"");
+	if (rule_kind(r, PD_RULE_LISTING, err) < 0 ||
+	    pd_str_duration(dur, &r->hold, err) < 0)
+		return -1;
+	return r->hold > 0 ? 0 : pd_err_set(err, "quiet period must be longer "
+	    "than 0");
+}
+
+/*
+ * rule_delay - "delay = DURATION [step]".  Whole seconds, as Postfix's
+ * SLEEP action takes them.
+ */
+static int
+rule_delay(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+	char word[16], dur[32], extra;
+	int n;
+
+	n = sscanf(val, "%31s %15s %c", dur, word, &extra);
+	if (n < 1 || n > 2 || (n == 2 && strcmp(word, "step") != 0))
+		return pd_err_set(err, "delay must read \"DURATION\" or "
+		    "\"DURATION step\"");
+	if (rule_kind(r, PD_RULE_TARPIT, err) < 0 ||
+	    pd_str_duration(dur, &r->delay, err) < 0)
+		return -1;
+	if (r->delay < 1000 || r->delay % 1000)
+		return pd_err_set(err, "delay must be whole seconds, at "
+		    "least 1s");
+	r->delay_step = n == 2;
+	return 0;
+}
+
+/* rule_max_delay - checked with delay when the block closes */
+static int
+rule_max_delay(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	return pd_str_duration(val, &r->max_delay, err);
+}
+
+static int
+rule_mode(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	if (strcmp(val, "warn") == 0)
+		r->warn = true;
+	else if (strcmp(val, "enforce") == 0)
+		r->warn = false;
+	else
+		return pd_err_set(err, "mode must be enforce or warn");
 	return 0;
 }
 
 static int
-access_key(struct parser *ps, struct pd_access *a, const char *key,
-    const char *val, struct pd_err *err)
+rule_reply(void *blk, const char *val, struct pd_err *err)
 {
-	static const char *keys[] = { "client", "client_name", "helo_name",
-	    "authenticated", "reply", "country", "asn", NULL };
+	struct pd_rule *r = blk;
+
+	if (pd_tmpl_check_action(val, err) < 0)
+		return -1;
+	return pd_tmpl_compile(&r->reply, val, err);
+}
+
+/* rule_helo - "helo = invalid, non_fqdn": findings, any of which holds */
+static int
+rule_helo(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
 	struct pd_strlist words = { 0 };
-	int i, rc = 0;
+	int n, rc = 0;
 
-	for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
-		;
-	if (keys[i] == NULL)
-		return pd_err_set(err, "unknown %s setting \"%s\"",
-		    a->deny ? "deny" : "allow", key);
-	if (!seen_once(ps, i, key))
-		return 0;
-	switch (i) {
-	case 0:
-		if (pd_strlist_split(&words, val) < 0)
-			return pd_err_set(err, "out of memory");
-		a->clients = calloc(words.n ? words.n : 1, sizeof(*a->clients));
-		if (a->clients == NULL)
-			rc = pd_err_set(err, "out of memory");
-		for (size_t j = 0; rc == 0 && j < words.n; j++)
-			if ((rc = pd_cidr_parse(words.v[j], &a->clients[j],
-			    err)) == 0)
-				a->nclients++;
-		pd_strlist_free(&words);
-		return rc;
-	case 1:
-	case 2:
-		if (pd_strlist_split(i == 1 ? &a->client_names : &a->helo_names,
-		    val) < 0)
-			return pd_err_set(err, "out of memory");
-		for (size_t j = 0; j < (i == 1 ? a->client_names.n :
-		    a->helo_names.n); j++)
-			pd_str_lower(i == 1 ? a->client_names.v[j] :
-			    a->helo_names.v[j]);
-		return 0;
-	case 3:
-		if (a->deny)
-			return pd_err_set(err, "authenticated is for allow lists");
-		return pd_str_bool(val, &a->authenticated, err);
-	case 4:
-		if (!a->deny)
-			return pd_err_set(err, "an allow list has no reply");
-		if (pd_tmpl_check_action(val, err) < 0)
-			return -1;
-		return pd_tmpl_compile(&a->reply, val, err);
-	case 5:
-	case 6:
-		return geo_cond(&a->geo, i == 6, val, err);
+	if (pd_strlist_split(&words, val) < 0)
+		return pd_err_set(err, "out of memory");
+	for (size_t j = 0; rc == 0 && j < words.n; j++) {
+		if ((n = pd_helo_finding_lookup(words.v[j])) < 0)
+			rc = pd_err_set(err, "unknown HELO finding \"%s\"",
+			    words.v[j]);
+		else
+			r->helo |= 1u << n;
 	}
+	pd_strlist_free(&words);
+	if (rc < 0)
+		return -1;
+	return r->helo ? 0 : pd_err_set(err, "no HELO finding named");
+}
+
+static int
+rule_score(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	return pd_str_int(val, -1000000, 1000000, &r->score, err);
+}
+
+static int
+rule_country(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	return geo_cond(&r->geo, false, val, err);
+}
+
+static int
+rule_asn(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	return geo_cond(&r->geo, true, val, err);
+}
+
+static const struct blockkey rule_keys[] = {
+	{ "event", rule_event },
+	{ "key", rule_key_type },
+	{ "limit", rule_limit },
+	{ "block", rule_block },
+	{ "release", rule_release },
+	{ "delay", rule_delay },
+	{ "max_delay", rule_max_delay },
+	{ "mode", rule_mode },
+	{ "reply", rule_reply },
+	{ "helo", rule_helo },
+	{ "score", rule_score },
+	{ "country", rule_country },
+	{ "asn", rule_asn },
+};
+
+/* access_client - "client = 192.0.2.0/24, 2001:db8::1" */
+static int
+access_client(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+	struct pd_strlist words = { 0 };
+	int rc = 0;
+
+	if (pd_strlist_split(&words, val) < 0)
+		return pd_err_set(err, "out of memory");
+	a->clients = calloc(words.n ? words.n : 1, sizeof(*a->clients));
+	if (a->clients == NULL)
+		rc = pd_err_set(err, "out of memory");
+	for (size_t j = 0; rc == 0 && j < words.n; j++)
+		if ((rc = pd_cidr_parse(words.v[j], &a->clients[j], err)) == 0)
+			a->nclients++;
+	pd_strlist_free(&words);
+	return rc;
+}
+
+/* lower_names - DNS names compare without regard to case: store them lower */
+static int
+lower_names(struct pd_strlist *l, const char *val, struct pd_err *err)
+{
+	if (pd_strlist_split(l, val) < 0)
+		return pd_err_set(err, "out of memory");
+	for (size_t j = 0; j < l->n; j++)
+		pd_str_lower(l->v[j]);
 	return 0;
 }
 
 static int
-profile_key(struct parser *ps, struct pd_profile *p, const char *key,
-    const char *val, struct pd_err *err)
+access_client_name(void *blk, const char *val, struct pd_err *err)
 {
-	static const char *keys[] = { "policy_context", "server_port",
-	    "rules", "country", "asn", NULL };
+	struct pd_access *a = blk;
+
+	return lower_names(&a->client_names, val, err);
+}
+
+static int
+access_helo_name(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+
+	return lower_names(&a->helo_names, val, err);
+}
+
+/*
+ * access_authenticated - letting authenticated clients through is what
+ * an allow list is for; a deny list has no use for it.
+ */
+static int
+access_authenticated(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+
+	if (a->deny)
+		return pd_err_set(err, "authenticated is for allow lists");
+	return pd_str_bool(val, &a->authenticated, err);
+}
+
+/* access_reply - an allow list answers nothing: the request goes on */
+static int
+access_reply(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+
+	if (!a->deny)
+		return pd_err_set(err, "an allow list has no reply");
+	if (pd_tmpl_check_action(val, err) < 0)
+		return -1;
+	return pd_tmpl_compile(&a->reply, val, err);
+}
+
+static int
+access_country(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+
+	return geo_cond(&a->geo, false, val, err);
+}
+
+static int
+access_asn(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_access *a = blk;
+
+	return geo_cond(&a->geo, true, val, err);
+}
+
+/* Allow and deny lists share their keys; the handlers tell them apart. */
+static const struct blockkey access_keys[] = {
+	{ "client", access_client },
+	{ "client_name", access_client_name },
+	{ "helo_name", access_helo_name },
+	{ "authenticated", access_authenticated },
+	{ "reply", access_reply },
+	{ "country", access_country },
+	{ "asn", access_asn },
+};
+
+static int
+profile_context(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_profile *p = blk;
+
+	return pd_strlist_split(&p->contexts, val) < 0 ?
+	    pd_err_set(err, "out of memory") : 0;
+}
+
+/* profile_port - "server_port = 587, 465" */
+static int
+profile_port(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_profile *p = blk;
 	struct pd_strlist words = { 0 };
 	long long port;
-	int i, rc = 0;
+	int rc = 0;
 
-	for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
-		;
-	if (keys[i] == NULL)
-		return pd_err_set(err, "unknown profile setting \"%s\"", key);
-	if (!seen_once(ps, i, key))
-		return 0;
-	switch (i) {
-	case 0:
-		return pd_strlist_split(&p->contexts, val) < 0 ?
-		    pd_err_set(err, "out of memory") : 0;
-	case 1:
-		if (pd_strlist_split(&words, val) < 0)
-			return pd_err_set(err, "out of memory");
-		p->ports = calloc(words.n ? words.n : 1, sizeof(*p->ports));
-		if (p->ports == NULL)
-			rc = pd_err_set(err, "out of memory");
-		for (size_t j = 0; rc == 0 && j < words.n; j++)
-			if ((rc = pd_str_int(words.v[j], 1, 65535, &port,
-			    err)) == 0)
-				p->ports[p->nports++] = (long)port;
-		pd_strlist_free(&words);
-		return rc;
-	case 2:
-		return pd_strlist_split(&p->rule_names, val) < 0 ?
-		    pd_err_set(err, "out of memory") : 0;
-	case 3:
-	case 4:
-		return geo_cond(&p->geo, i == 4, val, err);
+	if (pd_strlist_split(&words, val) < 0)
+		return pd_err_set(err, "out of memory");
+	p->ports = calloc(words.n ? words.n : 1, sizeof(*p->ports));
+	if (p->ports == NULL)
+		rc = pd_err_set(err, "out of memory");
+	for (size_t j = 0; rc == 0 && j < words.n; j++)
+		if ((rc = pd_str_int(words.v[j], 1, 65535, &port, err)) == 0)
+			p->ports[p->nports++] = (long)port;
+	pd_strlist_free(&words);
+	return rc;
+}
+
+/* profile_rules - names only: resolve() finds the rules once all are read */
+static int
+profile_rules(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_profile *p = blk;
+
+	return pd_strlist_split(&p->rule_names, val) < 0 ?
+	    pd_err_set(err, "out of memory") : 0;
+}
+
+static int
+profile_country(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_profile *p = blk;
+
+	return geo_cond(&p->geo, false, val, err);
+}
+
+static int
+profile_asn(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_profile *p = blk;
+
+	return geo_cond(&p->geo, true, val, err);
+}
+
+static const struct blockkey profile_keys[] = {
+	{ "policy_context", profile_context },
+	{ "server_port", profile_port },
+	{ "rules", profile_rules },
+	{ "country", profile_country },
+	{ "asn", profile_asn },
+};
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The word that opens each block, and its keys; none for BLK_NONE. */
+static const struct blocktype {
+	const char		*name;
+	const struct blockkey	*keys;
+	size_t			 nkeys;
+} blocktypes[] = {
+	[BLK_RULE] = { "rule", rule_keys, NITEMS(rule_keys) },
+	[BLK_PROFILE] = { "profile", profile_keys, NITEMS(profile_keys) },
+	[BLK_ALLOW] = { "allow", access_keys, NITEMS(access_keys) },
+	[BLK_DENY] = { "deny", access_keys, NITEMS(access_keys) },
+};
+
+_Static_assert(NITEMS(blocktypes) == BLK_MAX, "a row for each block type");
+/* Each key is a bit of ps->seen. */
+_Static_assert(NITEMS(rule_keys) <= 32 && NITEMS(access_keys) <= 32 &&
+    NITEMS(profile_keys) <= 32, "more block keys than bits in seen");
+
+/* key_row - the row of key in t, or t->nkeys when t has no such key */
+static size_t
+key_row(const struct blocktype *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->nkeys; i++)
+		if (strcmp(t->keys[i].name, key) == 0)
+			break;
+	return i;
+}
+
+/* seen_once - mark the key at row as set; false if it was already */
+static bool
+seen_once(struct parser *ps, size_t row, const char *key)
+{
+	uint32_t bit = UINT32_C(1) << row;
+
+	if (ps->seen & bit) {
+		perr(ps, ps->line, "\"%s\" is set twice in this block", key);
+		return false;
 	}
-	return 0;
+	ps->seen |= bit;
+	return true;
+}
+
+/* seen_key - the block being read has set key, one of its type's keys */
+static bool
+seen_key(const struct parser *ps, const char *key)
+{
+	const struct blocktype *t = &blocktypes[ps->block];
+	size_t row = key_row(t, key);
+
+	assert(row < t->nkeys);	/* checks name keys of the table */
+	return (ps->seen & (UINT32_C(1) << row)) != 0;
+}
+
+/* block_now - the block being read, the last of its kind */
+static void *
+block_now(struct parser *ps)
+{
+	struct pd_conf *c = ps->conf;
+
+	switch (ps->block) {
+	case BLK_RULE:
+		return &c->rules[c->nrules - 1];
+	case BLK_PROFILE:
+		return &c->profiles[c->nprofiles - 1];
+	case BLK_ALLOW:
+	case BLK_DENY:
+		return &c->access[c->naccess - 1];
+	default:
+		break;
+	}
+	assert(!"block_now: no block open");
+	return NULL;
+}
+
+/* block_key - "key = value" inside a block */
+static int
+block_key(struct parser *ps, const char *key, const char *val,
+    struct pd_err *err)
+{
+	const struct blocktype *t = &blocktypes[ps->block];
+	size_t row = key_row(t, key);
+
+	if (row == t->nkeys)
+		return pd_err_set(err, "unknown %s setting \"%s\"", t->name,
+		    key);
+	/* A repeat is reported, and the first value kept. */
+	if (!seen_once(ps, row, key))
+		return 0;
+	return t->keys[row].set(block_now(ps), val, err);
 }
 
 /* grow - append one zeroed element to an array of n elements of size sz */
@@ -547,19 +797,64 @@ name_taken(const struct pd_conf *c, const char *name)
 	return false;
 }
 
+/* block_type - the block type a word opens, or BLK_NONE */
+static enum block
+block_type(const char *word)
+{
+	for (int b = BLK_RULE; b < BLK_MAX; b++)
+		if (strcmp(word, blocktypes[b].name) == 0)
+			return (enum block)b;
+	return BLK_NONE;
+}
+
+/*
+ * new_block - append a zeroed block of type b with the defaults that
+ * are not zero, and say where its name and line go; -1 when out of
+ * memory.
+ */
+static int
+new_block(struct pd_conf *c, enum block b, char ***name, unsigned **line)
+{
+	struct pd_rule *r;
+	void *p;
+
+	if (b == BLK_RULE) {
+		if ((p = grow(c->rules, &c->nrules, sizeof(*c->rules))) == NULL)
+			return -1;
+		c->rules = p;
+		r = &c->rules[c->nrules - 1];
+		r->key = PD_KEY_CLIENT_ADDRESS;
+		r->limit = -1;
+		*name = &r->name;
+		*line = &r->line;
+	} else if (b == BLK_PROFILE) {
+		if ((p = grow(c->profiles, &c->nprofiles,
+		    sizeof(*c->profiles))) == NULL)
+			return -1;
+		c->profiles = p;
+		*name = &c->profiles[c->nprofiles - 1].name;
+		*line = &c->profiles[c->nprofiles - 1].line;
+	} else {
+		if ((p = grow(c->access, &c->naccess,
+		    sizeof(*c->access))) == NULL)
+			return -1;
+		c->access = p;
+		c->access[c->naccess - 1].deny = b == BLK_DENY;
+		*name = &c->access[c->naccess - 1].name;
+		*line = &c->access[c->naccess - 1].line;
+	}
+	return 0;
+}
+
+/* open_block - "TYPE NAME {": the lines up to "}" set its keys */
 static void
 open_block(struct parser *ps, const char *type, const char *name)
 {
 	struct pd_conf *c = ps->conf;
-	static const char *types[] = { "rule", "profile", "allow", "deny" };
-	enum block b = BLK_NONE;
-	char **slot = NULL;
-	unsigned *line = NULL;
-	void *p;
+	enum block b = block_type(type);
+	char **slot;
+	unsigned *line;
 
-	for (int i = 0; i < 4; i++)
-		if (strcmp(type, types[i]) == 0)
-			b = (enum block)(i + 1);
 	if (b == BLK_NONE) {
 		perr(ps, ps->line, "unknown block type \"%s\" (rule, profile, "
 		    "allow or deny)", type);
@@ -575,34 +870,8 @@ open_block(struct parser *ps, const char *type, const char *name)
 	ps->block = b;
 	ps->block_line = ps->line;
 	ps->seen = 0;
-	switch (b) {
-	case BLK_RULE:
-		if ((p = grow(c->rules, &c->nrules, sizeof(*c->rules))) == NULL)
-			break;
-		c->rules = p;
-		c->rules[c->nrules - 1].key = PD_KEY_CLIENT_ADDRESS;
-		c->rules[c->nrules - 1].limit = -1;
-		slot = &c->rules[c->nrules - 1].name;
-		line = &c->rules[c->nrules - 1].line;
-		break;
-	case BLK_PROFILE:
-		if ((p = grow(c->profiles, &c->nprofiles,
-		    sizeof(*c->profiles))) == NULL)
-			break;
-		c->profiles = p;
-		slot = &c->profiles[c->nprofiles - 1].name;
-		line = &c->profiles[c->nprofiles - 1].line;
-		break;
-	default:
-		if ((p = grow(c->access, &c->naccess, sizeof(*c->access))) == NULL)
-			break;
-		c->access = p;
-		c->access[c->naccess - 1].deny = b == BLK_DENY;
-		slot = &c->access[c->naccess - 1].name;
-		line = &c->access[c->naccess - 1].line;
-		break;
-	}
-	if (slot == NULL || (*slot = strdup(name)) == NULL) {
+	if (new_block(c, b, &slot, &line) < 0 ||
+	    (*slot = strdup(name)) == NULL) {
 		perr(ps, ps->line, "out of memory");
 		ps->block = BLK_NONE;
 		return;
@@ -610,98 +879,134 @@ open_block(struct parser *ps, const char *type, const char *name)
 	*line = ps->line;
 }
 
-/* close_block - check what the block must have */
+/* close_rule_answer - a rule that fires must have one way to answer */
+static void
+close_rule_answer(struct parser *ps, struct pd_rule *r)
+{
+	unsigned l = ps->block_line;
+
+	if (r->kind != PD_RULE_TARPIT) {
+		if (r->reply.src == NULL && r->score == 0)
+			perr(ps, l, "rule %s: no reply", r->name);
+		if (r->max_delay)
+			perr(ps, l, "rule %s: max_delay is for delay "
+			    "rules", r->name);
+		return;
+	}
+	/* A tarpit's answer is the delay itself. */
+	if (r->reply.src)
+		perr(ps, l, "rule %s: a tarpit replies SLEEP; "
+		    "it takes no reply", r->name);
+	/* A growing delay stops at 30s unless told; a fixed one is its cap. */
+	if (r->max_delay == 0)
+		r->max_delay = r->delay_step ? 30000 : r->delay;
+	/* Postfix gives up on an answer that takes longer than 100s. */
+	if (r->max_delay < r->delay || r->max_delay >= 100000)
+		perr(ps, l, "rule %s: max_delay must be at least "
+		    "delay and below Postfix's 100s policy "
+		    "timeout", r->name);
+}
+
+/*
+ * close_rule - check what one key alone cannot: the keys of a rule must
+ * make sense together.  Each check turns away a rule that would do
+ * something other than what its author meant.
+ */
+static void
+close_rule(struct parser *ps, struct pd_rule *r)
+{
+	unsigned l = ps->block_line;
+
+	/* Most likely a line left out; it would answer all mail. */
+	if (!r->has_event && r->helo == 0 && pd_geo_cond_empty(&r->geo))
+		perr(ps, l, "rule %s: no event and no condition: it "
+		    "would match every request", r->name);
+	/* These act once a count passes its limit: no limit, no count. */
+	if (r->limit < 0 && r->kind != PD_RULE_RATE)
+		perr(ps, l, "rule %s: block, release and delay need a "
+		    "limit", r->name);
+	if (r->limit >= 0 && !r->has_event)
+		perr(ps, l, "rule %s: a limit needs an event to count",
+		    r->name);
+	/*
+	 * A maillog event is counted after the fact, with no request to
+	 * answer or score and no HELO name; all the log line gives is the
+	 * client's address, so the key must be one that address yields.
+	 */
+	if (r->has_event && pd_event_from_log(r->event) &&
+	    (r->limit < 0 || r->helo || r->score ||
+	    r->key == PD_KEY_SASL_USERNAME ||
+	    r->key == PD_KEY_SENDER_DOMAIN))
+		perr(ps, l, "rule %s: a maillog event needs a limit, no "
+		    "helo condition or score, and a key the client "
+		    "address gives: client_address, client_prefix, asn "
+		    "or country", r->name);
+	/* A score is added up and the total answers, never the rule. */
+	if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
+		perr(ps, l, "rule %s: score takes the place of reply, "
+		    "block, release and delay", r->name);
+	close_rule_answer(ps, r);
+}
+
+/* close_access - an allow or deny list must be able to match and answer */
+static void
+close_access(struct parser *ps, const struct pd_access *a)
+{
+	unsigned l = ps->block_line;
+
+	/* With no condition at all, the list was left unfinished. */
+	if (a->nclients + a->client_names.n + a->helo_names.n == 0 &&
+	    !a->authenticated && pd_geo_cond_empty(&a->geo))
+		perr(ps, l, "%s %s: matches nothing", a->deny ? "deny" :
+		    "allow", a->name);
+	/* A deny list that matched would have nothing to tell Postfix. */
+	if (a->deny && a->reply.src == NULL)
+		perr(ps, l, "deny %s: no reply", a->name);
+}
+
+/*
+ * close_profile - a profile with no rules line would run no rule, which
+ * is more often a slip than a wish: an empty list must be written out.
+ */
+static void
+close_profile(struct parser *ps, const struct pd_profile *p)
+{
+	if (!seen_key(ps, "rules"))
+		perr(ps, ps->block_line, "profile %s: no rules line (write "
+		    "\"rules =\" for none)", p->name);
+}
+
+/* close_block - check what the block must have, now that it is whole */
 static void
 close_block(struct parser *ps)
 {
 	struct pd_conf *c = ps->conf;
-	unsigned l = ps->block_line;
 
-	if (ps->block == BLK_RULE && c->nrules > 0) {
-		struct pd_rule *r = &c->rules[c->nrules - 1];
-
-		if (!r->has_event && r->helo == 0 && pd_geo_cond_empty(&r->geo))
-			perr(ps, l, "rule %s: no event and no condition: it "
-			    "would match every request", r->name);
-		if (r->limit < 0 && r->kind != PD_RULE_RATE)
-			perr(ps, l, "rule %s: block, release and delay need a "
-			    "limit", r->name);
-		if (r->limit >= 0 && !r->has_event)
-			perr(ps, l, "rule %s: a limit needs an event to count",
-			    r->name);
-		if (r->has_event && pd_event_from_log(r->event) &&
-		    (r->limit < 0 || r->helo || r->score ||
-		    r->key == PD_KEY_SASL_USERNAME ||
-		    r->key == PD_KEY_SENDER_DOMAIN))
-			perr(ps, l, "rule %s: a maillog event needs a limit, no "
-			    "helo condition or score, and a key the client "
-			    "address gives: client_address, client_prefix, asn "
-			    "or country", r->name);
-		if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
-			perr(ps, l, "rule %s: score takes the place of reply, "
-			    "block, release and delay", r->name);
-		if (r->kind == PD_RULE_TARPIT) {
-			if (r->reply.src)
-				perr(ps, l, "rule %s: a tarpit replies SLEEP; "
-				    "it takes no reply", r->name);
-			if (r->max_delay == 0)
-				r->max_delay = r->delay_step ? 30000 : r->delay;
-			if (r->max_delay < r->delay || r->max_delay >= 100000)
-				perr(ps, l, "rule %s: max_delay must be at least "
-				    "delay and below Postfix's 100s policy "
-				    "timeout", r->name);
-		} else {
-			if (r->reply.src == NULL && r->score == 0)
-				perr(ps, l, "rule %s: no reply", r->name);
-			if (r->max_delay)
-				perr(ps, l, "rule %s: max_delay is for delay "
-				    "rules", r->name);
-		}
-	} else if ((ps->block == BLK_ALLOW || ps->block == BLK_DENY) &&
-	    c->naccess > 0) {
-		struct pd_access *a = &c->access[c->naccess - 1];
-
-		if (a->nclients + a->client_names.n + a->helo_names.n == 0 &&
-		    !a->authenticated && pd_geo_cond_empty(&a->geo))
-			perr(ps, l, "%s %s: matches nothing", a->deny ? "deny" :
-			    "allow", a->name);
-		if (a->deny && a->reply.src == NULL)
-			perr(ps, l, "deny %s: no reply", a->name);
-	} else if (ps->block == BLK_PROFILE && c->nprofiles > 0) {
-		if (!(ps->seen & (1u << 2)))
-			perr(ps, l, "profile %s: no rules line (write "
-			    "\"rules =\" for none)", c->profiles[c->nprofiles - 1].name);
-	}
+	/* Each count is 0 only when opening the block ran out of memory. */
+	if (ps->block == BLK_RULE && c->nrules > 0)
+		close_rule(ps, &c->rules[c->nrules - 1]);
+	else if ((ps->block == BLK_ALLOW || ps->block == BLK_DENY) &&
+	    c->naccess > 0)
+		close_access(ps, &c->access[c->naccess - 1]);
+	else if (ps->block == BLK_PROFILE && c->nprofiles > 0)
+		close_profile(ps, &c->profiles[c->nprofiles - 1]);
 	ps->block = BLK_NONE;
 }
 
 static void
 key_value(struct parser *ps, const char *key, const char *val)
 {
-	struct pd_conf *c = ps->conf;
 	const struct option *o;
 	struct pd_err err;
-	int rc = 0;
+	int rc;
 
-	switch (ps->block) {
-	case BLK_NONE:
-		if ((o = find_option(key)) == NULL) {
-			perr(ps, ps->line, "unknown option \"%s\"", key);
-			return;
-		}
-		rc = set_option(c, o, val, &err);
-		break;
-	case BLK_RULE:
-		rc = rule_key(ps, &c->rules[c->nrules - 1], key, val, &err);
-		break;
-	case BLK_PROFILE:
-		rc = profile_key(ps, &c->profiles[c->nprofiles - 1], key, val,
-		    &err);
-		break;
-	case BLK_ALLOW:
-	case BLK_DENY:
-		rc = access_key(ps, &c->access[c->naccess - 1], key, val, &err);
-		break;
+	if (ps->block != BLK_NONE) {
+		rc = block_key(ps, key, val, &err);
+	} else if ((o = find_option(key)) == NULL) {
+		perr(ps, ps->line, "unknown option \"%s\"", key);
+		return;
+	} else {
+		rc = set_option(ps->conf, o, val, &err);
 	}
 	if (rc < 0)
 		perr(ps, ps->line, "%s: %s", key, err.msg);
