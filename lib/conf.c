@@ -32,77 +32,95 @@ enum opt_type {
 	OPT_LIST,
 };
 
+/*
+ * When a change to an option takes effect (valkey's MODIFIABLE_CONFIG
+ * and IMMUTABLE_CONFIG).  Most are read on every request or applied by
+ * a reload; the others are read once by the part of the daemon that
+ * uses them, and a reload does not make that part anew.
+ */
+enum opt_when {
+	ON_RELOAD,	/* a reload applies it */
+	AT_START,	/* sockets, the user, the maillog: made once at start */
+	AT_RESOLVER,	/* read when the resolver is made: at the first
+			   reload that needs one, or else at start */
+};
+
 static const struct option {
 	const char	*name;
 	enum opt_type	 type;
+	enum opt_when	 when;		/* when a change takes effect */
 	size_t		 off;
 	const char	*def;
 	long long	 min, max;	/* INT: value; DURATION: ms */
 } options[] = {
-	{ "listen", OPT_LIST, offsetof(struct pd_conf, listen),
-	    "inet:127.0.0.1:10040", 0, 0 },
-	{ "unix_mode", OPT_OCTAL, offsetof(struct pd_conf, unix_mode),
-	    "0666", 0, 0777 },
-	{ "user", OPT_STRING, offsetof(struct pd_conf, user), "", 0, 0 },
-	{ "request_timeout", OPT_DURATION,
+	{ "listen", OPT_LIST, AT_START,
+	    offsetof(struct pd_conf, listen), "inet:127.0.0.1:10040", 0, 0 },
+	{ "unix_mode", OPT_OCTAL, AT_START,
+	    offsetof(struct pd_conf, unix_mode), "0666", 0, 0777 },
+	{ "user", OPT_STRING, AT_START,
+	    offsetof(struct pd_conf, user), "", 0, 0 },
+	{ "request_timeout", OPT_DURATION, ON_RELOAD,
 	    offsetof(struct pd_conf, request_timeout), "30s", 1000, 3600000 },
-	{ "idle_timeout", OPT_DURATION, offsetof(struct pd_conf, idle_timeout),
-	    "600s", 1000, 86400000 },
-	{ "reply_timeout", OPT_DURATION, offsetof(struct pd_conf, reply_timeout),
-	    "5s", 100, 90000 },
-	{ "max_clients", OPT_INT, offsetof(struct pd_conf, max_clients),
-	    "1000", 1, 1000000 },
-	{ "dry_run", OPT_BOOL, offsetof(struct pd_conf, dry_run), "no", 0, 0 },
-	{ "state_file", OPT_STRING, offsetof(struct pd_conf, state_file), "",
-	    0, 0 },
-	{ "state_interval", OPT_DURATION,
+	{ "idle_timeout", OPT_DURATION, ON_RELOAD,
+	    offsetof(struct pd_conf, idle_timeout), "600s", 1000, 86400000 },
+	{ "reply_timeout", OPT_DURATION, ON_RELOAD,
+	    offsetof(struct pd_conf, reply_timeout), "5s", 100, 90000 },
+	{ "max_clients", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, max_clients), "1000", 1, 1000000 },
+	{ "dry_run", OPT_BOOL, ON_RELOAD,
+	    offsetof(struct pd_conf, dry_run), "no", 0, 0 },
+	{ "state_file", OPT_STRING, ON_RELOAD,
+	    offsetof(struct pd_conf, state_file), "", 0, 0 },
+	{ "state_interval", OPT_DURATION, ON_RELOAD,
 	    offsetof(struct pd_conf, state_interval), "5m", 1000, 86400000 },
-	{ "max_keys", OPT_INT, offsetof(struct pd_conf, max_keys), "1000000",
-	    100, 100000000 },
-	{ "ipv6_client_prefix", OPT_INT,
+	{ "max_keys", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, max_keys), "1000000", 100, 100000000 },
+	{ "ipv6_client_prefix", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, ipv6_client_prefix), "64", 1, 128 },
-	{ "ipv4_segment", OPT_INT, offsetof(struct pd_conf, ipv4_segment),
-	    "24", 1, 32 },
-	{ "ipv6_segment", OPT_INT, offsetof(struct pd_conf, ipv6_segment),
-	    "64", 1, 128 },
-	{ "maillog", OPT_STRING, offsetof(struct pd_conf, maillog), "", 0, 0 },
-	{ "local_domains", OPT_LIST, offsetof(struct pd_conf, local_domains),
-	    "", 0, 0 },
-	{ "local_addresses", OPT_LIST,
+	{ "ipv4_segment", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, ipv4_segment), "24", 1, 32 },
+	{ "ipv6_segment", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, ipv6_segment), "64", 1, 128 },
+	{ "maillog", OPT_STRING, AT_START,
+	    offsetof(struct pd_conf, maillog), "", 0, 0 },
+	{ "local_domains", OPT_LIST, ON_RELOAD,
+	    offsetof(struct pd_conf, local_domains), "", 0, 0 },
+	{ "local_addresses", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, local_addresses_text), "", 0, 0 },
-	{ "helo_special_use", OPT_LIST,
+	{ "helo_special_use", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, helo_special_use),
 	    "local localdomain localhost lan home corp internal intranet "
 	    "private invalid test example home.arpa", 0, 0 },
-	{ "dns_forward", OPT_STRING, offsetof(struct pd_conf, dns_forward), "",
-	    0, 0 },
-	{ "dns_tempfail_action", OPT_STRING,
+	{ "dns_forward", OPT_STRING, AT_RESOLVER,
+	    offsetof(struct pd_conf, dns_forward), "", 0, 0 },
+	{ "dns_tempfail_action", OPT_STRING, ON_RELOAD,
 	    offsetof(struct pd_conf, dns_tempfail_action), "skip", 0, 0 },
-	{ "dns_cache_size", OPT_INT, offsetof(struct pd_conf, dns_cache_size),
-	    "100000", 100, 10000000 },
-	{ "score_defer", OPT_INT, offsetof(struct pd_conf, score_defer), "0",
-	    0, 1000000 },
-	{ "score_reject", OPT_INT, offsetof(struct pd_conf, score_reject), "0",
-	    0, 1000000 },
-	{ "score_defer_reply", OPT_STRING,
+	{ "dns_cache_size", OPT_INT, AT_RESOLVER,
+	    offsetof(struct pd_conf, dns_cache_size), "100000", 100, 10000000 },
+	{ "score_defer", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, score_defer), "0", 0, 1000000 },
+	{ "score_reject", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, score_reject), "0", 0, 1000000 },
+	{ "score_defer_reply", OPT_STRING, ON_RELOAD,
 	    offsetof(struct pd_conf, score_defer_reply_text),
 	    "451 4.7.1 Message refused for now: ${reasons} (${ref})", 0, 0 },
-	{ "score_reject_reply", OPT_STRING,
+	{ "score_reject_reply", OPT_STRING, ON_RELOAD,
 	    offsetof(struct pd_conf, score_reject_reply_text),
 	    "554 5.7.1 Message refused: ${reasons} (${ref})", 0, 0 },
-	{ "block_reply", OPT_STRING, offsetof(struct pd_conf, block_reply_text),
+	{ "block_reply", OPT_STRING, ON_RELOAD,
+	    offsetof(struct pd_conf, block_reply_text),
 	    "451 4.7.1 ${reason} (${ref})", 0, 0 },
-	{ "control_socket", OPT_STRING,
-	    offsetof(struct pd_conf, control_socket), PD_CONF_DEFAULT_CONTROL,
-	    0, 0 },
-	{ "explain_history", OPT_INT, offsetof(struct pd_conf, explain_history),
-	    "20000", 0, 10000000 },
-	{ "metrics_listen", OPT_STRING, offsetof(struct pd_conf, metrics_listen),
-	    "", 0, 0 },
-	{ "geoip_country_db", OPT_STRING,
+	{ "control_socket", OPT_STRING, AT_START,
+	    offsetof(struct pd_conf, control_socket),
+	    PD_CONF_DEFAULT_CONTROL, 0, 0 },
+	{ "explain_history", OPT_INT, ON_RELOAD,
+	    offsetof(struct pd_conf, explain_history), "20000", 0, 10000000 },
+	{ "metrics_listen", OPT_STRING, AT_START,
+	    offsetof(struct pd_conf, metrics_listen), "", 0, 0 },
+	{ "geoip_country_db", OPT_STRING, ON_RELOAD,
 	    offsetof(struct pd_conf, geoip_country_db), "", 0, 0 },
-	{ "geoip_asn_db", OPT_STRING, offsetof(struct pd_conf, geoip_asn_db),
-	    "", 0, 0 },
+	{ "geoip_asn_db", OPT_STRING, ON_RELOAD,
+	    offsetof(struct pd_conf, geoip_asn_db), "", 0, 0 },
 };
 
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
@@ -1387,6 +1405,106 @@ pd_conf_load(const char *file, char *const *overrides, size_t noverrides,
 	c = pd_conf_parse(file, text, overrides, noverrides, cb, arg);
 	free(text);
 	return c;
+}
+
+/* same_value - option o holds the same value in a and b */
+static bool
+same_value(const struct option *o, const struct pd_conf *a,
+    const struct pd_conf *b)
+{
+	const void *p = (const char *)a + o->off;
+	const void *q = (const char *)b + o->off;
+
+	switch (o->type) {
+	case OPT_BOOL:
+		return *(const bool *)p == *(const bool *)q;
+	case OPT_INT:
+	case OPT_OCTAL:
+		return *(const long long *)p == *(const long long *)q;
+	case OPT_DURATION:
+		return *(const int64_t *)p == *(const int64_t *)q;
+	case OPT_STRING:
+		return strcmp(*(char *const *)p, *(char *const *)q) == 0;
+	case OPT_LIST:
+		return pd_strlist_equal(p, q);
+	}
+	assert(!"same_value: bad option type");
+	return false;
+}
+
+/* restart_only - a reload does not apply option o */
+static bool
+restart_only(const struct option *o, bool resolver)
+{
+	return o->when == AT_START || (o->when == AT_RESOLVER && resolver);
+}
+
+size_t
+pd_conf_restart_changes(const struct pd_conf *old, const struct pd_conf *new,
+    bool resolver, char *buf, size_t size)
+{
+	size_t n = 0, len = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option *o = &options[i];
+
+		if (!restart_only(o, resolver) || same_value(o, old, new))
+			continue;
+		/* snprintf cuts the list to fit and counts what it cut. */
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    n ? ", " : "", o->name);
+		n++;
+	}
+	return n;
+}
+
+/* copy_value - give dst the value src has for option o */
+static int
+copy_value(const struct option *o, struct pd_conf *dst,
+    const struct pd_conf *src)
+{
+	void *p = (char *)dst + o->off;
+	const void *q = (const char *)src + o->off;
+	char *s;
+
+	switch (o->type) {
+	case OPT_BOOL:
+		*(bool *)p = *(const bool *)q;
+		return 0;
+	case OPT_INT:
+	case OPT_OCTAL:
+		*(long long *)p = *(const long long *)q;
+		return 0;
+	case OPT_DURATION:
+		*(int64_t *)p = *(const int64_t *)q;
+		return 0;
+	case OPT_STRING:
+		if ((s = strdup(*(char *const *)q)) == NULL)
+			return -1;
+		free(*(char **)p);
+		*(char **)p = s;
+		return 0;
+	case OPT_LIST:
+		return pd_strlist_copy(p, q);
+	}
+	assert(!"copy_value: bad option type");
+	return -1;
+}
+
+int
+pd_conf_keep_running(struct pd_conf *new, const struct pd_conf *old,
+    bool resolver)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (restart_only(&options[i], resolver) &&
+		    copy_value(&options[i], new, old) < 0)
+			rc = -1;
+	return rc;
 }
 
 const char *

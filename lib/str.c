@@ -200,6 +200,23 @@ pd_strlist_free(struct pd_strlist *l)
 	l->n = 0;
 }
 
+int
+pd_strlist_copy(struct pd_strlist *dst, const struct pd_strlist *src)
+{
+	struct pd_strlist l = { 0 };
+
+	if (src->n && (l.v = calloc(src->n, sizeof(*l.v))) == NULL)
+		return -1;
+	for (; l.n < src->n; l.n++)
+		if ((l.v[l.n] = strdup(src->v[l.n])) == NULL) {
+			pd_strlist_free(&l);
+			return -1;
+		}
+	pd_strlist_free(dst);
+	*dst = l;
+	return 0;
+}
+
 bool
 pd_strlist_equal(const struct pd_strlist *a, const struct pd_strlist *b)
 {

@@ -70,6 +70,12 @@ int	pd_strlist_split(struct pd_strlist *l, const char *s);
 /* pd_strlist_free - free every string and the array; l becomes empty */
 void	pd_strlist_free(struct pd_strlist *l);
 
+/*
+ * pd_strlist_copy - make dst a copy of src; -1 when out of memory, with
+ * dst as it was.
+ */
+int	pd_strlist_copy(struct pd_strlist *dst, const struct pd_strlist *src);
+
 /* pd_strlist_equal - the same strings in the same order */
 bool	pd_strlist_equal(const struct pd_strlist *, const struct pd_strlist *);
 

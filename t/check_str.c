@@ -392,6 +392,23 @@ START_TEST(test_strlist_split_words)
 }
 END_TEST
 
+START_TEST(test_strlist_copy_is_deep)
+{
+	struct pd_strlist src = { 0 }, dst = { 0 };
+
+	ck_assert_int_eq(pd_strlist_split(&src, "a b"), 0);
+	ck_assert_int_eq(pd_strlist_split(&dst, "old"), 0);
+	ck_assert_int_eq(pd_strlist_copy(&dst, &src), 0);
+	ck_assert(pd_strlist_equal(&dst, &src));
+	ck_assert_ptr_ne(dst.v[0], src.v[0]);
+	pd_strlist_free(&src);
+	ck_assert_str_eq(dst.v[1], "b");
+	ck_assert_int_eq(pd_strlist_copy(&dst, &src), 0);
+	ck_assert_uint_eq(dst.n, 0);
+	pd_strlist_free(&dst);
+}
+END_TEST
+
 static const struct {
 	const char	*a, *b;
 	bool		 want;
@@ -469,6 +486,7 @@ str_suite(void)
 	    nitems(split_cases));
 	tcase_add_loop_test(tc, test_strlist_equal_by_content, 0,
 	    nitems(equal_cases));
+	tcase_add_test(tc, test_strlist_copy_is_deep);
 	suite_add_tcase(s, tc);
 
 	return s;
