@@ -23,6 +23,8 @@
 #include "conf.h"
 #include "helo.h"
 
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
 enum opt_type {
 	OPT_BOOL,
 	OPT_INT,
@@ -123,7 +125,7 @@ static const struct option {
 	    offsetof(struct pd_conf, geoip_asn_db), "", 0, 0 },
 };
 
-#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
+#define NOPTIONS	NITEMS(options)
 
 enum block {
 	BLK_NONE,
@@ -693,8 +695,6 @@ static const struct blockkey profile_keys[] = {
 	{ "asn", profile_asn },
 };
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* The word that opens each block, and its keys; none for BLK_NONE. */
 static const struct blocktype {
 	const char		*name;
@@ -742,9 +742,12 @@ seen_once(struct parser *ps, size_t row, const char *key)
 static bool
 seen_key(const struct parser *ps, const char *key)
 {
-	const struct blocktype *t = &blocktypes[ps->block];
-	size_t row = key_row(t, key);
+	const struct blocktype *t;
+	size_t row;
 
+	assert(ps->block > BLK_NONE && ps->block < BLK_MAX);
+	t = &blocktypes[ps->block];
+	row = key_row(t, key);
 	assert(row < t->nkeys);	/* checks name keys of the table */
 	return (ps->seen & (UINT32_C(1) << row)) != 0;
 }
@@ -775,10 +778,12 @@ static int
 block_key(struct parser *ps, const char *key, const char *val,
     struct pd_err *err)
 {
-	const struct blocktype *t = &blocktypes[ps->block];
-	size_t row = key_row(t, key);
+	const struct blocktype *t;
+	size_t row;
 
-	if (row == t->nkeys)
+	assert(ps->block > BLK_NONE && ps->block < BLK_MAX);
+	t = &blocktypes[ps->block];
+	if ((row = key_row(t, key)) == t->nkeys)
 		return pd_err_set(err, "unknown %s setting \"%s\"", t->name,
 		    key);
 	/* A repeat is reported, and the first value kept. */
@@ -1513,6 +1518,9 @@ pd_rule_kind_name(enum pd_rule_kind kind)
 	static const char *const names[] = { "rate", "block", "listing",
 	    "tarpit" };
 
+	_Static_assert(NITEMS(names) == PD_RULE_KIND_MAX,
+	    "a name for each rule kind");
+	assert((unsigned)kind < PD_RULE_KIND_MAX);
 	return names[kind];
 }
 

@@ -60,6 +60,8 @@ enum pd_rule_kind {
 	PD_RULE_LISTING,	/* release = quiet DURATION */
 	PD_RULE_TARPIT,		/* delay = DURATION [step] */
 };
+/* How many kinds there are; not an enumerator, so switches stay complete. */
+#define PD_RULE_KIND_MAX	(PD_RULE_TARPIT + 1)
 
 /*
  * A rule with a limit counts its event per key and fires past the
