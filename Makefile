@@ -33,7 +33,8 @@ PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS)
 PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
-LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
+LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
+	lib/conf_read.c lib/conf_rule.c lib/counter.c \
 	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \

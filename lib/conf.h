@@ -15,7 +15,7 @@
  * conf.c, with their defaults and bounds.  Parsing goes on after an
  * error so that one run reports them all (up to PD_CONF_MAX_ERRORS),
  * each as "file:line: what is wrong".  A struct pd_conf is immutable
- * once loaded: reload builds a new one and swaps it in only when valid.
+ * once in use: reload builds a new one and swaps it in only when valid.
  */
 #ifndef PD_CONF_H
 #define PD_CONF_H
@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "event.h"
+#include "str.h"
 #include "tmpl.h"
 
 #define PD_CONF_MAX_ERRORS	20
@@ -37,11 +38,6 @@
 #endif
 /* The rule name of blocks an operator sets with policydctl. */
 #define PD_CONF_MANUAL		"manual"
-
-struct pd_strlist {
-	char	**v;		/* owned, each string owned */
-	size_t	  n;
-};
 
 /*
  * A condition on the client's country or AS number: "country = DE, AT"
@@ -64,6 +60,8 @@ enum pd_rule_kind {
 	PD_RULE_LISTING,	/* release = quiet DURATION */
 	PD_RULE_TARPIT,		/* delay = DURATION [step] */
 };
+/* How many kinds there are; not an enumerator, so switches stay complete. */
+#define PD_RULE_KIND_MAX	(PD_RULE_TARPIT + 1)
 
 /*
  * A rule with a limit counts its event per key and fires past the
@@ -189,6 +187,28 @@ bool	pd_conf_needs_maillog(const struct pd_conf *);
 
 /* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
 bool	pd_conf_needs_dns(const struct pd_conf *);
+
+/*
+ * pd_conf_restart_changes - the options a reload cannot apply that
+ * differ between the running config old and the new one, by name in
+ * the order of the option table, as "listen, maillog" in buf: cut to
+ * fit, and terminated when size > 0.  Lists compare string by string.
+ * resolver: a DNS resolver is running, made with old's dns_forward and
+ * dns_cache_size, which are then fixed too; with none running, the
+ * reload makes one from new when it needs one.  Returns how many
+ * options differ, also those cut from buf.
+ */
+size_t	pd_conf_restart_changes(const struct pd_conf *old,
+	    const struct pd_conf *new, bool resolver, char *buf, size_t size);
+
+/*
+ * pd_conf_keep_running - give new old's values of the options that
+ * pd_conf_restart_changes compares, so that new says what runs and the
+ * next reload compares with that.  For a reload, before new is in use.
+ * -1 when out of memory; each option then holds one value or the other.
+ */
+int	pd_conf_keep_running(struct pd_conf *new, const struct pd_conf *old,
+	    bool resolver);
 
 /* pd_geo_cond_empty - the condition holds for every client */
 static inline bool

@@ -725,23 +725,13 @@ pd_daemon_drop_privileges(struct pd_daemon *d, struct pd_err *err)
 	return 0;
 }
 
-/* same_list - two string lists hold the same strings in order */
-static bool
-same_list(const struct pd_strlist *a, const struct pd_strlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return false;
-	return true;
-}
-
 int
 pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 {
 	struct pd_conf *nc;
 	struct pd_geo ng;
+	char fixed[256];
+	size_t n;
 
 	nc = pd_conf_load(d->file, d->overrides, d->noverrides, conf_error_cb,
 	    NULL);
@@ -762,6 +752,16 @@ pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 		d->reload_failures++;
 		return -1;
 	}
+	/*
+	 * What a reload cannot apply keeps running as it is, and nc says so:
+	 * the next reload compares with what runs.  ensure_dns below makes
+	 * a resolver from nc only if none runs yet.
+	 */
+	n = pd_conf_restart_changes(d->conf, nc, d->dns != NULL, fixed,
+	    sizeof(fixed));
+	if (pd_conf_keep_running(nc, d->conf, d->dns != NULL) < 0)
+		pd_log_warnx("reload: out of memory; the settings that take "
+		    "effect only at restart may show their new values");
 	if (pd_engine_set_conf(&d->engine, nc, err) < 0) {
 		pd_log_err("reload: %s; keeping the running configuration",
 		    err->msg);
@@ -774,15 +774,9 @@ pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 	d->geo = ng;
 	pd_engine_set_geo(&d->engine, &d->geo);
 	geo_log(&d->geo);
-	if (!same_list(&nc->listen, &d->conf->listen) ||
-	    strcmp(nc->user, d->conf->user) != 0 ||
-	    (d->dns && strcmp(nc->dns_forward, d->conf->dns_forward) != 0) ||
-	    strcmp(nc->maillog, d->conf->maillog) != 0 ||
-	    strcmp(nc->control_socket, d->conf->control_socket) != 0 ||
-	    strcmp(nc->metrics_listen, d->conf->metrics_listen) != 0)
-		pd_log_warnx("reload: listen, user, dns_forward, maillog, "
-		    "control_socket and metrics_listen take effect only at "
-		    "restart");
+	if (n > 0)
+		pd_log_warnx("reload: %s %s effect only at restart", fixed,
+		    n == 1 ? "takes" : "take");
 	pd_server_set_limits(&d->server, nc->request_timeout, nc->idle_timeout,
 	    (size_t)nc->max_clients);
 	pd_conf_free(d->conf);

@@ -1,11 +1,12 @@
 /*
  * event - names of event and key types, as the config spells them.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "event.h"
 
-static const char *event_names[PD_EV_MAX] = {
+static const char *const event_names[] = {
 	[PD_EV_CONNECTION] = "connection",
 	[PD_EV_HELO] = "helo",
 	[PD_EV_MAIL] = "mail",
@@ -19,7 +20,7 @@ static const char *event_names[PD_EV_MAX] = {
 	[PD_EV_DROPPED] = "dropped",
 };
 
-static const char *key_names[PD_KEY_MAX] = {
+static const char *const key_names[] = {
 	[PD_KEY_CLIENT_ADDRESS] = "client_address",
 	[PD_KEY_CLIENT_PREFIX] = "client_prefix",
 	[PD_KEY_SASL_USERNAME] = "sasl_username",
@@ -28,20 +29,31 @@ static const char *key_names[PD_KEY_MAX] = {
 	[PD_KEY_COUNTRY] = "country",
 };
 
+/*
+ * A type added to the enum needs its name here.  The size checks catch
+ * a name missing at the end; the asserts below, one missing between.
+ */
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+_Static_assert(NITEMS(event_names) == PD_EV_MAX, "a name for each event");
+_Static_assert(NITEMS(key_names) == PD_KEY_MAX, "a name for each key");
+
 static int
-lookup(const char *s, const char **names, int n)
+lookup(const char *s, const char *const *names, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		assert(names[i] != NULL);
 		if (strcmp(s, names[i]) == 0)
 			return i;
+	}
 	return -1;
 }
 
 const char *
 pd_event_name(enum pd_event_type t)
 {
+	assert((unsigned)t < PD_EV_MAX && event_names[t] != NULL);
 	return event_names[t];
 }
 
@@ -54,6 +66,7 @@ pd_event_lookup(const char *s)
 const char *
 pd_key_name(enum pd_key_type t)
 {
+	assert((unsigned)t < PD_KEY_MAX && key_names[t] != NULL);
 	return key_names[t];
 }
 

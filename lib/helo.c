@@ -12,7 +12,6 @@
 
 #include "addr.h"
 #include "str.h"
-#include "conf.h"
 #include "helo.h"
 
 static const char *finding_names[PD_HELO_MAX] = {

@@ -1,5 +1,6 @@
 /*
- * str - sanitising and the shared number and duration parsers.
+ * str - sanitising, the shared number and duration parsers, and string
+ * lists.
  *
  * Every parser checks errno, the end pointer and the range, so a
  * config value is either exactly what it says or an error.
@@ -165,4 +166,64 @@ pd_str_trim(char *s)
 	    e[-1] == '\n'))
 		*--e = '\0';
 	return s;
+}
+
+int
+pd_strlist_split(struct pd_strlist *l, const char *s)
+{
+	const char *p = s, *e;
+	char **v;
+
+	pd_strlist_free(l);
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		e = p + strcspn(p, ", \t");
+		if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+			return -1;
+		l->v = v;
+		if ((v[l->n] = strndup(p, (size_t)(e - p))) == NULL)
+			return -1;
+		l->n++;
+		p = e;
+	}
+}
+
+void
+pd_strlist_free(struct pd_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+pd_strlist_copy(struct pd_strlist *dst, const struct pd_strlist *src)
+{
+	struct pd_strlist l = { 0 };
+
+	if (src->n && (l.v = calloc(src->n, sizeof(*l.v))) == NULL)
+		return -1;
+	for (; l.n < src->n; l.n++)
+		if ((l.v[l.n] = strdup(src->v[l.n])) == NULL) {
+			pd_strlist_free(&l);
+			return -1;
+		}
+	pd_strlist_free(dst);
+	*dst = l;
+	return 0;
+}
+
+bool
+pd_strlist_equal(const struct pd_strlist *a, const struct pd_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
 }

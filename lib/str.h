@@ -1,6 +1,7 @@
 /*
  * str - the few string helpers every module shares: sanitising peer
- * text, and one parser each for integers and durations.
+ * text, one parser each for integers and durations, and a list of
+ * owned strings.
  *
  * Durations are milliseconds in an int64_t everywhere in policyd.
  */
@@ -50,5 +51,32 @@ char	*pd_str_upper(char *s);
 
 /* pd_str_trim - strip leading and trailing blanks in place; returns start */
 char	*pd_str_trim(char *s);
+
+/*
+ * A list of strings, such as a config value "a, b c".  The list owns
+ * the array and every string in it; a zeroed list is empty.
+ */
+struct pd_strlist {
+	char	**v;		/* owned, each string owned */
+	size_t	  n;
+};
+
+/*
+ * pd_strlist_split - replace l with the comma- or blank-separated words
+ * of s.  -1 when out of memory, with l holding the words split so far.
+ */
+int	pd_strlist_split(struct pd_strlist *l, const char *s);
+
+/* pd_strlist_free - free every string and the array; l becomes empty */
+void	pd_strlist_free(struct pd_strlist *l);
+
+/*
+ * pd_strlist_copy - make dst a copy of src; -1 when out of memory, with
+ * dst as it was.
+ */
+int	pd_strlist_copy(struct pd_strlist *dst, const struct pd_strlist *src);
+
+/* pd_strlist_equal - the same strings in the same order */
+bool	pd_strlist_equal(const struct pd_strlist *, const struct pd_strlist *);
 
 #endif

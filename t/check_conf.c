@@ -282,6 +282,117 @@ START_TEST(test_conf_geo_errors)
 }
 END_TEST
 
+/*
+ * What a reload warns about: the options it cannot apply that changed.
+ * The same config text on both sides gives configs that share no
+ * pointer, so lists and strings must compare by content.
+ */
+static const struct {
+	const char	*old, *new;
+	bool		 resolver;	/* a resolver runs */
+	size_t		 want;
+	const char	*want_names;
+} restart_cases[] = {
+	/* nothing changed */
+	{ "", "", true, 0, "" },
+	{ "listen = inet:127.0.0.1:1 unix:/tmp/p\nuser = pd\n",
+	    "listen = inet:127.0.0.1:1, unix:/tmp/p\nuser = pd\n", true, 0, "" },
+	/* reloadable options are never named */
+	{ "", "request_timeout = 10s\nmax_keys = 500\ndry_run = yes\n"
+	    "local_domains = example.org\nstate_file = /tmp/s\n"
+	    "geoip_asn_db = /tmp/a.mmdb\n", true, 0, "" },
+	/* one restart-only option, and the rest of the file changed too */
+	{ "maillog = /var/log/a\n", "maillog = /var/log/b\ndry_run = yes\n",
+	    false, 1, "maillog" },
+	/* named in the order of the option table */
+	{ "", "maillog = /var/log/mail.log\nuser = pd\n", false, 2,
+	    "user, maillog" },
+	{ "listen = inet:127.0.0.1:1\n", "listen = inet:127.0.0.1:2\n", false,
+	    1, "listen" },
+	{ "listen = inet:127.0.0.1:1\n",
+	    "listen = inet:127.0.0.1:1 inet:127.0.0.1:2\n", false, 1, "listen" },
+	{ "", "unix_mode = 0660\ncontrol_socket = /tmp/c\n"
+	    "metrics_listen = 127.0.0.1:9411\n", false, 3,
+	    "unix_mode, control_socket, metrics_listen" },
+	/* the resolver's options are fixed only once it runs */
+	{ "", "dns_forward = 127.0.0.1@5353\ndns_cache_size = 200\n", false, 0,
+	    "" },
+	{ "", "dns_forward = 127.0.0.1@5353\ndns_cache_size = 200\n", true, 2,
+	    "dns_forward, dns_cache_size" },
+};
+
+START_TEST(test_conf_restart_changes)
+{
+	struct pd_conf *old = tu_conf(restart_cases[_i].old);
+	struct pd_conf *new = tu_conf(restart_cases[_i].new);
+	char buf[256];
+	size_t n;
+
+	memset(buf, 'x', sizeof(buf));
+	n = pd_conf_restart_changes(old, new, restart_cases[_i].resolver, buf,
+	    sizeof(buf));
+	ck_assert_msg(n == restart_cases[_i].want &&
+	    strcmp(buf, restart_cases[_i].want_names) == 0,
+	    "case %d: got %zu \"%s\", want %zu \"%s\"", _i, n, buf,
+	    restart_cases[_i].want, restart_cases[_i].want_names);
+	/* What changed is the same seen from either side. */
+	ck_assert_uint_eq(pd_conf_restart_changes(new, old,
+	    restart_cases[_i].resolver, buf, sizeof(buf)), n);
+	pd_conf_free(old);
+	pd_conf_free(new);
+}
+END_TEST
+
+/* A buffer too small gets a cut, terminated list and the full count. */
+START_TEST(test_conf_restart_changes_cut)
+{
+	struct pd_conf *old = tu_conf("");
+	struct pd_conf *new = tu_conf("user = pd\nmaillog = /var/log/m\n");
+	char buf[8];
+
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_uint_eq(pd_conf_restart_changes(old, new, false, buf,
+	    sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "user, m");
+	ck_assert_uint_eq(pd_conf_restart_changes(old, new, false, buf, 0), 2);
+	ck_assert_str_eq(buf, "user, m");
+	pd_conf_free(old);
+	pd_conf_free(new);
+}
+END_TEST
+
+/*
+ * After a reload the new config holds the values in use of what the
+ * reload cannot apply, and the new values of everything else.
+ */
+START_TEST(test_conf_keep_running)
+{
+	struct pd_conf *old = tu_conf("listen = inet:127.0.0.1:1\n"
+	    "maillog = /var/log/a\ndns_forward = 127.0.0.1@53\n");
+	struct pd_conf *new = tu_conf("listen = inet:127.0.0.1:2, unix:/x\n"
+	    "maillog = /var/log/b\ndns_forward = 127.0.0.1@54\n"
+	    "user = pd\nmax_keys = 500\n");
+	char buf[256];
+
+	ck_assert_int_eq(pd_conf_keep_running(new, old, false), 0);
+	ck_assert_uint_eq(new->listen.n, 1);
+	ck_assert_str_eq(new->listen.v[0], "inet:127.0.0.1:1");
+	ck_assert_str_eq(new->maillog, "/var/log/a");
+	ck_assert_str_eq(new->user, "");
+	ck_assert_int_eq(new->max_keys, 500);
+	/* No resolver runs: the next one is made with the new address. */
+	ck_assert_str_eq(new->dns_forward, "127.0.0.1@54");
+	ck_assert_uint_eq(pd_conf_restart_changes(old, new, false, buf,
+	    sizeof(buf)), 0);
+	ck_assert_int_eq(pd_conf_keep_running(new, old, true), 0);
+	ck_assert_str_eq(new->dns_forward, "127.0.0.1@53");
+	ck_assert_uint_eq(pd_conf_restart_changes(old, new, true, buf,
+	    sizeof(buf)), 0);
+	pd_conf_free(old);
+	pd_conf_free(new);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -294,6 +405,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_continuation_and_lists);
 	tcase_add_test(tc, test_conf_overrides);
 	tcase_add_test(tc, test_conf_geo_conditions);
+	tcase_add_loop_test(tc, test_conf_restart_changes, 0,
+	    (int)(sizeof(restart_cases) / sizeof(restart_cases[0])));
+	tcase_add_test(tc, test_conf_restart_changes_cut);
+	tcase_add_test(tc, test_conf_keep_running);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_conf_reports_every_error);

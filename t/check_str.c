@@ -360,6 +360,84 @@ START_TEST(test_str_lower_is_ascii_only)
 }
 END_TEST
 
+/* Words joined with "|", so that a case can say which words it wants. */
+static const struct {
+	const char	*in, *want;
+} split_cases[] = {
+	{ "", "" },
+	{ " ,\t, ", "" },
+	{ "a", "a" },
+	{ "a, b c", "a|b|c" },
+	{ ",a,,b,", "a|b" },
+	{ "inet:[::1]:2\tunix:/x y", "inet:[::1]:2|unix:/x|y" },
+};
+
+START_TEST(test_strlist_split_words)
+{
+	struct pd_strlist l = { 0 };
+	char got[64] = "";
+
+	/* A second split replaces the first: nothing of "old" is left. */
+	ck_assert_int_eq(pd_strlist_split(&l, "old words"), 0);
+	ck_assert_int_eq(pd_strlist_split(&l, split_cases[_i].in), 0);
+	for (size_t i = 0; i < l.n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    i ? "|" : "", l.v[i]);
+	ck_assert_msg(strcmp(got, split_cases[_i].want) == 0,
+	    "\"%s\": got \"%s\", want \"%s\"", split_cases[_i].in, got,
+	    split_cases[_i].want);
+	pd_strlist_free(&l);
+	ck_assert_ptr_null(l.v);
+	ck_assert_uint_eq(l.n, 0);
+}
+END_TEST
+
+START_TEST(test_strlist_copy_is_deep)
+{
+	struct pd_strlist src = { 0 }, dst = { 0 };
+
+	ck_assert_int_eq(pd_strlist_split(&src, "a b"), 0);
+	ck_assert_int_eq(pd_strlist_split(&dst, "old"), 0);
+	ck_assert_int_eq(pd_strlist_copy(&dst, &src), 0);
+	ck_assert(pd_strlist_equal(&dst, &src));
+	ck_assert_ptr_ne(dst.v[0], src.v[0]);
+	pd_strlist_free(&src);
+	ck_assert_str_eq(dst.v[1], "b");
+	ck_assert_int_eq(pd_strlist_copy(&dst, &src), 0);
+	ck_assert_uint_eq(dst.n, 0);
+	pd_strlist_free(&dst);
+}
+END_TEST
+
+static const struct {
+	const char	*a, *b;
+	bool		 want;
+} equal_cases[] = {
+	{ "", "", true },
+	{ "a b", "a, b", true },
+	{ "a b", "a", false },
+	{ "a b", "b a", false },
+	{ "a b", "a c", false },
+	{ "", "a", false },
+};
+
+START_TEST(test_strlist_equal_by_content)
+{
+	struct pd_strlist a = { 0 }, b = { 0 };
+	bool got;
+
+	ck_assert_int_eq(pd_strlist_split(&a, equal_cases[_i].a), 0);
+	ck_assert_int_eq(pd_strlist_split(&b, equal_cases[_i].b), 0);
+	got = pd_strlist_equal(&a, &b);
+	ck_assert_msg(got == equal_cases[_i].want,
+	    "\"%s\" vs \"%s\": got %d, want %d", equal_cases[_i].a,
+	    equal_cases[_i].b, got, equal_cases[_i].want);
+	ck_assert(pd_strlist_equal(&b, &a) == got);
+	pd_strlist_free(&a);
+	pd_strlist_free(&b);
+}
+END_TEST
+
 static Suite *
 str_suite(void)
 {
@@ -401,6 +479,14 @@ str_suite(void)
 	tcase_add_loop_test(tc, test_str_trim_strips_blanks, 0,
 	    nitems(trim_cases));
 	tcase_add_test(tc, test_str_lower_is_ascii_only);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("strlist");
+	tcase_add_loop_test(tc, test_strlist_split_words, 0,
+	    nitems(split_cases));
+	tcase_add_loop_test(tc, test_strlist_equal_by_content, 0,
+	    nitems(equal_cases));
+	tcase_add_test(tc, test_strlist_copy_is_deep);
 	suite_add_tcase(s, tc);
 
 	return s;
