@@ -115,7 +115,7 @@ entry_new(struct pd_dnscache *c, const char *name, size_t len, uint32_t h)
 	e->status = PD_DNSCACHE_PENDING;
 	e->node.hash = h;
 	e->node.klen = (uint16_t)(len + 1);
-	memcpy(e->node.key, name, len + 1);	/* with its NUL, for the resolver */
+	memcpy(e->node.key, name, len + 1);	/* with its NUL: a C string */
 	pd_keytab_insert(&c->tab, &e->node);
 	pd_list_push(&c->lru, &e->lru);
 	return e;

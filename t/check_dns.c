@@ -620,7 +620,8 @@ dnscache_suite(void)
 	tcase_add_test(tc,
 	    test_dnscache_callback_may_evict_the_entry_being_settled);
 	tcase_add_test(tc, test_dnscache_callback_may_look_up_the_same_name);
-	tcase_add_test(tc, test_dnscache_callback_may_wait_again_with_its_waiter);
+	tcase_add_test(tc,
+	    test_dnscache_callback_may_wait_again_with_its_waiter);
 	tcase_add_test(tc, test_dnscache_clear_drops_waiters_without_a_call);
 	suite_add_tcase(s, tc);
 
