@@ -35,7 +35,8 @@ PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
 	lib/conf_read.c lib/conf_rule.c lib/counter.c \
-	lib/daemon.c lib/dns.c lib/engine.c lib/err.c lib/event.c lib/helo.c \
+	lib/daemon.c lib/dns.c lib/dnscache.c lib/engine.c lib/err.c \
+	lib/event.c lib/helo.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
@@ -45,7 +46,7 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
-TESTS = check_addr check_buf check_conf check_counter check_engine check_helo \
+TESTS = check_addr check_buf check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)

@@ -78,7 +78,8 @@ def main():
     t.is_(session(pf, IP, port=bulk).rcpt_codes, [250],
           'the listed address passes through the bulk relay')
 
-    # Retrying every second keeps it listed (quiet period 6 s).
+    # Retrying every second keeps it listed (quiet period 6 s): the
+    # sleeps are the retry interval, time that must pass.
     listed = []
     for _ in range(8):
         time.sleep(1)
@@ -93,6 +94,7 @@ def main():
     t.is_(tr.rcpt_codes, [451], 'after a restart the address is still '
           'listed', tr.text())
 
+    # Time itself: 6 quiet seconds must pass.
     time.sleep(6.5)
     t.is_(session(pf, IP).rcpt_codes, [250],
           'after 6 quiet seconds the address is accepted again')

@@ -134,6 +134,7 @@ def main():
          'queries' % asked)
     replies = burst(pd.port, names, 300)
     t.is_(dns.queries() - before, asked, 'cached answers cause no query')
+    # Time itself: the names' 3 s TTL must run out.
     time.sleep(4)
     burst(pd.port, names[:10], 10)
     t.ok(dns.queries() - before > asked, 'after the 3s TTL the names are '

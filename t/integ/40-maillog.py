@@ -45,10 +45,17 @@ rule auth_flood {
 """
 
 
-def timed_rcpts(port, addr, rcpts, pause=1.2):
-    """One session, RCPT by RCPT; returns [(code, seconds), ...]."""
+EVENTS = 'policyd_maillog_events_total'
+
+
+def timed_rcpts(pd, port, addr, rcpts, events):
+    """One session, RCPT by RCPT; returns [(code, seconds), ...] and the
+    maillog events by then.  Postfix logs the connection and each reject,
+    and each is an event: policyd must have read the reject before the
+    next RCPT is sent, or the delays would not grow one by one."""
     c = h.SMTPClient(port)
     c.connect()
+    events += 1
     c.ehlo('harness.localhost')
     c.xclient(ADDR=addr)
     c.ehlo('mx.example.net')
@@ -58,10 +65,23 @@ def timed_rcpts(port, addr, rcpts, pause=1.2):
         start = time.time()
         rep = c.rcpt(r)
         out.append((rep.code if rep else None, time.time() - start))
-        time.sleep(pause)	# the maillog is read every 0.5 s
+        if rep and rep.code >= 400:
+            events += 1
+            pd.wait_stat(EVENTS, events)
     c.quit()
     c.close()
-    return out
+    return out, events
+
+
+def sasl_failures(pf, addr, n, method):
+    """Append n of Postfix's SASL failure lines for addr to the maillog."""
+    with open(pf.maillog_path, 'a') as f:
+        for i in range(n):
+            f.write(time.strftime('%b %e %H:%M:%S') + ' mx postfix/smtpd'
+                    '[4242]: warning: unknown[%s]: SASL %s authentication '
+                    'failed: %s\n' % (addr, method, 'UGFzc3dvcmQ6' if method
+                                       == 'LOGIN' else
+                                       'authentication failure'))
 
 
 def main():
@@ -75,7 +95,7 @@ def main():
     pd.start()
 
     bad = ['nobody%d@test.example' % i for i in range(7)]
-    res = timed_rcpts(pf.port, '198.51.100.7', bad)
+    res, events = timed_rcpts(pd, pf.port, '198.51.100.7', bad, 0)
     codes = [c for c, _ in res]
     delays = [round(s) for _, s in res]
     t.is_(codes[:5], [550] * 5, 'unknown users are rejected by Postfix',
@@ -94,17 +114,18 @@ def main():
     t.like(tr.text(), r'451 4\.7\.1 .*Too many invalid recipients from '
            r'198\.51\.100\.0/24', 'a second address of the /24 is blocked '
            'by the segment rule')
-    res = timed_rcpts(pf.port, '198.51.100.200', bad[:4], pause=0.8)
+    # Both sessions read (connection and reject), so that the next run
+    # waits for its own lines.
+    events += 4
+    pd.wait_stat(EVENTS, events)
+    res, events = timed_rcpts(pd, pf.port, '198.51.100.200', bad[:4], events)
     t.ok(all(c == 550 and s < 0.5 for c, s in res),
          'an allow-listed address is never delayed', repr(res))
 
     # Case E: authentication failures, from lines in Postfix's format.
-    with open(pf.maillog_path, 'a') as f:
-        for i in range(3):
-            f.write(time.strftime('%b %e %H:%M:%S') + ' mx postfix/smtpd'
-                    '[4242]: warning: unknown[203.0.113.50]: SASL LOGIN '
-                    'authentication failed: UGFzc3dvcmQ6\n')
-    time.sleep(1.5)
+    sasl_failures(pf, '203.0.113.50', 3, 'LOGIN')
+    events += 3
+    pd.wait_stat(EVENTS, events)
     tr = h.smtp_session(pf.port, client_addr='203.0.113.50')
     t.like(tr.text(), r'554 5\.7\.1 <user@test\.example>: Recipient address '
            r'rejected: Your IP is generating excessive authentication '
@@ -113,15 +134,14 @@ def main():
     t.like(pd.log(), r'action=reject rule=auth_flood client=203\.0\.113\.50 '
            r'source=maillog count=3 limit=2/1h expires=', 'case E: logged '
            'with its expiry')
+    events += 2		# that session's connection and reject
+    # Time itself: the 3 s block must run out.
     time.sleep(3.5)
     t.is_(h.smtp_session(pf.port, client_addr='203.0.113.50').rcpt_codes,
           [250], 'case E: the block ends on its own')
-    with open(pf.maillog_path, 'a') as f:
-        for i in range(3):
-            f.write(time.strftime('%b %e %H:%M:%S') + ' mx postfix/smtpd'
-                    '[4242]: warning: unknown[203.0.113.50]: SASL PLAIN '
-                    'authentication failed: authentication failure\n')
-    time.sleep(1.5)
+    sasl_failures(pf, '203.0.113.50', 3, 'PLAIN')
+    events += 1 + 3		# the last session's connection, the 3 lines
+    pd.wait_stat(EVENTS, events)
     t.is_(h.smtp_session(pf.port, client_addr='203.0.113.50').rcpt_codes,
           [554], 'case E: blocked again when the behaviour resumes')
 
@@ -130,11 +150,7 @@ def main():
     t.ok(os.path.exists(pd.state_path + '.maillog'), 'the maillog position '
          'is saved with the state')
     # Written while policyd was down: read after the restart, and only it.
-    with open(pf.maillog_path, 'a') as f:
-        for i in range(3):
-            f.write(time.strftime('%b %e %H:%M:%S') + ' mx postfix/smtpd'
-                    '[4242]: warning: unknown[203.0.113.60]: SASL LOGIN '
-                    'authentication failed: UGFzc3dvcmQ6\n')
+    sasl_failures(pf, '203.0.113.60', 3, 'LOGIN')
     pd.start()
     t.ok(pd.wait_log(r'action=reject rule=auth_flood client=203\.0\.113\.60 '
                      r'source=maillog count=3'), 'lines written while '

@@ -81,6 +81,7 @@ def main():
         t.like(tr.text(), r'554 5\.7\.1 <user@test\.example>: Recipient '
                r'address rejected: ' + text[10:].replace('.', r'\.'),
                '%s: the exact text' % rule)
+        # Time itself: the 4 s block must run out.
         time.sleep(4.5)
         tr = h.smtp_session(pf.port, client_addr=addr,
                             data=(rule != 'data_flood'))

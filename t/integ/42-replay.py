@@ -44,13 +44,8 @@ def main():
     pd.start()
     with open(gen) as src, open(log, 'a') as dst:
         dst.write(src.read())
-    # Until policyd has read it all: its log stops growing.
-    last, still = -1, 0
-    while still < 4:
-        time.sleep(0.5)
-        n = len(pd.log())
-        still = still + 1 if n == last else 0
-        last = n
+    # Until policyd has read it all (it started at the empty file's end).
+    pd.wait_stat('policyd_maillog_lines_total', LINES, timeout=60)
     t.is_(pd.stop(), 0, 'live: clean exit')
     live = decisions(pd.log())
     r = subprocess.run([pdtest.POLICYD, '-c', pd.conf_path, '-o', 'user=',

@@ -49,15 +49,17 @@ Test convention: t/integ/NN-name.py, run with /usr/bin/python3, prints TAP
     sys.dont_write_bytecode = True      # no __pycache__ in t/integ
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import harness as h
+    import pdtest                       # policyd itself: see pdtest.py
 
     def main():
         h.require_root()
         t = h.TAP()
-        pd = h.Proc(['policyd/policyd', '-f', '-c', conf]).start(ready='ready')
-        pf = h.Postfix(policy_port=PORT,
+        pd = pdtest.Policyd(CONF).start()   # build/bin/policyd -f, own port
+        pf = h.Postfix(policy_port=pd.port,
                        restrictions={'recipient': ['{policy}']}).start()
         tr = h.smtp_session(pf.port, client_addr='192.0.2.66')
-        t.is_(tr.rcpt_codes, [451], 'greylisted', tr.text)
+        t.is_(tr.rcpt_codes, [451], 'listed', tr.text())
+        t.is_(pd.stop(), 0, 'policyd exits 0')
         return t.done()
 
     if __name__ == '__main__':
