@@ -42,7 +42,7 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
 	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
 	lib/metrics.c lib/rpc.c lib/geoip.c lib/decision.c lib/facts.c \
 	lib/key.c lib/match.c lib/own.c lib/engine_emit.c lib/engine_rules.c \
-	lib/engine_manual.c
+	lib/engine_manual.c lib/stamp.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 

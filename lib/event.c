@@ -63,13 +63,6 @@ pd_event_lookup(const char *s)
 	return lookup(s, event_names, PD_EV_MAX);
 }
 
-const char *
-pd_key_name(enum pd_key_type t)
-{
-	assert((unsigned)t < PD_KEY_MAX && key_names[t] != NULL);
-	return key_names[t];
-}
-
 int
 pd_key_lookup(const char *s)
 {

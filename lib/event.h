@@ -50,7 +50,6 @@ enum pd_key_type {
 const char *pd_event_name(enum pd_event_type);
 /* pd_event_lookup - event type by name, or -1 */
 int	pd_event_lookup(const char *);
-const char *pd_key_name(enum pd_key_type);
 int	pd_key_lookup(const char *);
 
 #endif

@@ -24,268 +24,10 @@
 
 #include "addr.h"
 #include "event.h"
+#include "span.h"
+#include "stamp.h"
 #include "str.h"
 #include "maillog.h"
-
-/* The part of a line still to parse: [p, e). */
-struct span {
-	const char	*p;
-	const char	*e;
-};
-
-static inline size_t
-span_len(const struct span *s)
-{
-	return (size_t)(s->e - s->p);
-}
-
-/* starts - [p, e) starts with lit */
-static inline bool
-starts(const char *p, const char *e, const char *lit)
-{
-	size_t n = strlen(lit);		/* lit is a literal: folded */
-
-	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
-}
-
-/* eat - skip lit if the span starts with it */
-static inline bool
-eat(struct span *s, const char *lit)
-{
-	if (!starts(s->p, s->e, lit))
-		return false;
-	s->p += strlen(lit);
-	return true;
-}
-
-static inline bool
-eat_char(struct span *s, char c)
-{
-	if (s->p == s->e || *s->p != c)
-		return false;
-	s->p++;
-	return true;
-}
-
-static inline bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* digits - n decimal digits exactly; -1 if they are not there */
-static int
-digits(struct span *s, int n)
-{
-	int v = 0;
-
-	if (span_len(s) < (size_t)n)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (!is_digit(s->p[i]))
-			return -1;
-		v = v * 10 + (s->p[i] - '0');
-	}
-	s->p += n;
-	return v;
-}
-
-/* number - 1 to 9 digits (no overflow); -1 if none */
-static int
-number(struct span *s)
-{
-	int v = 0, n = 0;
-
-	while (s->p < s->e && is_digit(*s->p) && n < 9) {
-		v = v * 10 + (*s->p++ - '0');
-		n++;
-	}
-	if (n == 0 || (s->p < s->e && is_digit(*s->p)))
-		return -1;
-	return v;
-}
-
-/* find - first occurrence of lit in s, or NULL */
-static const char *
-find(const struct span *s, const char *lit)
-{
-	size_t n = strlen(lit);
-	const char *p = s->p, *q;
-
-	while ((size_t)(s->e - p) >= n) {
-		if ((q = memchr(p, lit[0], (size_t)(s->e - p) - n + 1)) == NULL)
-			return NULL;
-		if (memcmp(q, lit, n) == 0)
-			return q;
-		p = q + 1;
-	}
-	return NULL;
-}
-
-/*
- * Time.  days_from_civil() and year_of_days() are Howard Hinnant's
- * proleptic Gregorian algorithms: exact, and no timegm(), which would
- * read the TZ environment on some systems.
- */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int64_t
-year_of_days(int64_t z)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	return yoe + era * 400 + (mp >= 10);
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Days in each month; February has 29 because the year may be unknown. */
-static const int mdays[12] = {
-	31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-};
-
-/* clock_ok - h:m:s in range and d in range for month m (1-based) */
-static bool
-clock_ok(int m, int d, int h, int mi, int s)
-{
-	/* 60 is a leap second; the arithmetic rolls it into the next. */
-	return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
-	    h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
-}
-
-/* hms - "HH:MM:SS" */
-static bool
-hms(struct span *s, int *h, int *mi, int *sec)
-{
-	return (*h = digits(s, 2)) >= 0 && eat_char(s, ':') &&
-	    (*mi = digits(s, 2)) >= 0 && eat_char(s, ':') &&
-	    (*sec = digits(s, 2)) >= 0;
-}
-
-/* 9999-12-31T23:59:59.999Z, and the widest zone offset taken */
-#define NOW_MAX		253402300799999LL
-#define TZ_MAX		(26 * 3600L)
-
-static const char months[12][3] = {
-	{ 'J', 'a', 'n' }, { 'F', 'e', 'b' }, { 'M', 'a', 'r' },
-	{ 'A', 'p', 'r' }, { 'M', 'a', 'y' }, { 'J', 'u', 'n' },
-	{ 'J', 'u', 'l' }, { 'A', 'u', 'g' }, { 'S', 'e', 'p' },
-	{ 'O', 'c', 't' }, { 'N', 'o', 'v' }, { 'D', 'e', 'c' },
-};
-
-/*
- * stamp_traditional - "Nov 23 09:36:51 ", "Nov  3 ..." (syslogd) or
- * "Nov 03 ..." (Postfix's postlogd, strftime "%b %d").  The C locale's
- * English month names are what both write.
- */
-static int
-stamp_traditional(struct span *s, int64_t now, long tz, int64_t *ms)
-{
-	int m, d, h, mi, sec;
-	int64_t local, y, t;
-
-	if (span_len(s) < 4 || s->p[3] != ' ')
-		return -1;
-	for (m = 0; m < 12; m++)
-		if (memcmp(s->p, months[m], 3) == 0)
-			break;
-	if (m == 12)
-		return -1;
-	s->p += 4;
-	m++;
-	if (eat_char(s, ' ')) {
-		if ((d = digits(s, 1)) < 0)
-			return -1;
-	} else if ((d = digits(s, 2)) < 0) {
-		/* "Nov 3 ": one digit, one space, as some syslogs write */
-		if ((d = digits(s, 1)) < 0)
-			return -1;
-	}
-	if (!eat_char(s, ' ') || !hms(s, &h, &mi, &sec) || !eat_char(s, ' ') ||
-	    !clock_ok(m, d, h, mi, sec))
-		return -1;
-	/* Keep a caller's nonsense from overflowing: years 1970 to 9999. */
-	if (now < 0 || now > NOW_MAX)
-		now = now < 0 ? 0 : NOW_MAX;
-	if (tz < -TZ_MAX || tz > TZ_MAX)
-		tz = 0;
-	local = floor_div(now, 1000) + tz;
-	y = year_of_days(floor_div(local, 86400));
-	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec - tz;
-	/* More than a day ahead of now: last year's line read this year. */
-	if (t * 1000 > now + 86400 * 1000LL)
-		t = days_from_civil(y - 1, m, d) * 86400 + h * 3600 + mi * 60 +
-		    sec - tz;
-	*ms = t * 1000;
-	return 0;
-}
-
-/* stamp_rfc3339 - "2026-11-23T09:36:51[.123456](Z|+01:00|+0100) " */
-static int
-stamp_rfc3339(struct span *s, int64_t *ms)
-{
-	int y, m, d, h, mi, sec, frac = 0, scale = 100, oh, om, sign;
-	int64_t t;
-
-	if ((y = digits(s, 4)) < 0 || !eat_char(s, '-') ||
-	    (m = digits(s, 2)) < 0 || !eat_char(s, '-') ||
-	    (d = digits(s, 2)) < 0 ||
-	    !(eat_char(s, 'T') || eat_char(s, 't')) ||
-	    !hms(s, &h, &mi, &sec) || !clock_ok(m, d, h, mi, sec))
-		return -1;
-	if (eat_char(s, '.')) {
-		if (s->p == s->e || !is_digit(*s->p))
-			return -1;
-		/* milliseconds: the first three digits, the rest is skipped */
-		for (; s->p < s->e && is_digit(*s->p); s->p++) {
-			frac += (*s->p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (eat_char(s, 'Z') || eat_char(s, 'z')) {
-		oh = om = 0;
-		sign = 1;
-	} else {
-		if (eat_char(s, '+'))
-			sign = 1;
-		else if (eat_char(s, '-'))
-			sign = -1;
-		else
-			return -1;
-		if ((oh = digits(s, 2)) < 0)
-			return -1;
-		eat_char(s, ':');
-		if ((om = digits(s, 2)) < 0 || oh > 23 || om > 59)
-			return -1;
-	}
-	if (!eat_char(s, ' '))
-		return -1;
-	t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    sign * (oh * 3600 + om * 60);
-	*ms = t * 1000 + frac;
-	return 0;
-}
 
 /* Longest host and program names taken; longer ones are not Postfix's. */
 #define HOST_MAX	255
@@ -314,13 +56,13 @@ ends_with(const char *p, size_t n, const char *lit)
  * bare "smtpd" is OpenSMTPD's.
  */
 static int
-header(struct span *s, enum program *prog)
+header(struct pd_span *s, enum program *prog)
 {
 	const char *host, *name, *p;
 	size_t n;
 
 	host = s->p;
-	p = memchr(host, ' ', span_len(s) < HOST_MAX + 1 ? span_len(s) :
+	p = memchr(host, ' ', pd_span_len(s) < HOST_MAX + 1 ? pd_span_len(s) :
 	    HOST_MAX + 1);
 	if (p == NULL || p == host)
 		return -1;
@@ -332,11 +74,11 @@ header(struct span *s, enum program *prog)
 		return -1;
 	n = (size_t)(p - name);
 	s->p = p;
-	if (eat_char(s, '[')) {
-		if (number(s) < 0 || !eat_char(s, ']'))
+	if (pd_span_eat_char(s, '[')) {
+		if (pd_span_number(s) < 0 || !pd_span_eat_char(s, ']'))
 			return -1;
 	}
-	if (!eat(s, ": "))
+	if (!pd_span_eat(s, ": "))
 		return -1;
 	*prog = PROG_OTHER;
 	if (n > 7 && memcmp(name, "postfix", 7) == 0 &&
@@ -355,7 +97,7 @@ header(struct span *s, enum program *prog)
  * "unknown", so it holds no '[' or blank.  "unknown[unknown]" fails.
  */
 static bool
-client(struct span *s, bool port, struct pd_addr *a)
+client(struct pd_span *s, bool port, struct pd_addr *a)
 {
 	char buf[PD_ADDR_STRLEN];
 	const char *p, *lb = NULL, *rb;
@@ -380,7 +122,7 @@ client(struct span *s, bool port, struct pd_addr *a)
 	for (size_t i = 0; i < n; i++) {
 		char c = lb[1 + i];
 
-		if (!is_digit(c) && !(c >= 'a' && c <= 'f') &&
+		if (!pd_span_is_digit(c) && !(c >= 'a' && c <= 'f') &&
 		    !(c >= 'A' && c <= 'F') && c != '.' && c != ':')
 			return false;
 	}
@@ -389,9 +131,9 @@ client(struct span *s, bool port, struct pd_addr *a)
 	if (pd_addr_parse(buf, a) < 0)
 		return false;
 	s->p = rb + 1;
-	if (port && s->p + 1 < s->e && s->p[0] == ':' && is_digit(s->p[1])) {
+	if (port && s->p + 1 < s->e && s->p[0] == ':' && pd_span_is_digit(s->p[1])) {
 		s->p++;
-		if (number(s) < 0)
+		if (pd_span_number(s) < 0)
 			return false;
 	}
 	return true;
@@ -441,15 +183,15 @@ static const char *const reject_names[] = {
  * code ("5.7.1 TEXT; ..."); code stays "" then.
  */
 static bool
-reply(struct span *s, bool want_code, struct pd_maillog_line *out)
+reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
 {
-	struct span t;
+	struct pd_span t;
 	const char *p, *semi;
 	size_t i;
 
 	if (want_code) {
-		if (span_len(s) < 4 || (s->p[0] != '4' && s->p[0] != '5') ||
-		    !is_digit(s->p[1]) || !is_digit(s->p[2]) || s->p[3] != ' ')
+		if (pd_span_len(s) < 4 || (s->p[0] != '4' && s->p[0] != '5') ||
+		    !pd_span_is_digit(s->p[1]) || !pd_span_is_digit(s->p[2]) || s->p[3] != ' ')
 			return false;
 		memcpy(out->code, s->p, 3);
 		out->code[3] = '\0';
@@ -457,9 +199,9 @@ reply(struct span *s, bool want_code, struct pd_maillog_line *out)
 	}
 	/* The enhanced status code, "5.1.1 ", is optional after a code. */
 	t = *s;
-	if ((eat_char(&t, '4') || eat_char(&t, '5') || eat_char(&t, '2')) &&
-	    eat_char(&t, '.') && number(&t) >= 0 && eat_char(&t, '.') &&
-	    number(&t) >= 0 && eat_char(&t, ' '))
+	if ((pd_span_eat_char(&t, '4') || pd_span_eat_char(&t, '5') || pd_span_eat_char(&t, '2')) &&
+	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 && pd_span_eat_char(&t, '.') &&
+	    pd_span_number(&t) >= 0 && pd_span_eat_char(&t, ' '))
 		s->p = t.p;
 	else if (!want_code)
 		return false;
@@ -467,12 +209,12 @@ reply(struct span *s, bool want_code, struct pd_maillog_line *out)
 	 * "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: ", skipped
 	 * before looking for the ';': a quoted local part may hold one.
 	 */
-	if (s->p < s->e && *s->p == '<' && (p = find(s, ">: ")) != NULL)
+	if (s->p < s->e && *s->p == '<' && (p = pd_span_find(s, ">: ")) != NULL)
 		s->p = p + 3;
-	if ((semi = memchr(s->p, ';', span_len(s))) == NULL)
+	if ((semi = memchr(s->p, ';', pd_span_len(s))) == NULL)
 		semi = s->e;
 	for (i = 0; i < sizeof(reject_names) / sizeof(reject_names[0]); i++)
-		if (starts(s->p, semi, reject_names[i])) {
+		if (pd_span_starts(s->p, semi, reject_names[i])) {
 			s->p += strlen(reject_names[i]);
 			break;
 		}
@@ -487,7 +229,7 @@ reply(struct span *s, bool want_code, struct pd_maillog_line *out)
  * are not counted.
  */
 static void
-smtpd_reject(struct span *s, struct pd_maillog_line *out)
+smtpd_reject(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const struct {
 		const char		*stage;	/* with " from " */
@@ -500,14 +242,14 @@ smtpd_reject(struct span *s, struct pd_maillog_line *out)
 	};
 	size_t i;
 
-	if (!eat(s, "reject: ") && !eat(s, "milter-reject: "))
+	if (!pd_span_eat(s, "reject: ") && !pd_span_eat(s, "milter-reject: "))
 		return;
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
-		if (eat(s, stages[i].stage))
+		if (pd_span_eat(s, stages[i].stage))
 			break;
 	if (i == sizeof(stages) / sizeof(stages[0]))
 		return;
-	if (!client(s, true, &out->client) || !eat(s, ": ") ||
+	if (!client(s, true, &out->client) || !pd_span_eat(s, ": ") ||
 	    !reply(s, true, out))
 		return;
 	set_after(out, stages[i].stage, strlen(stages[i].stage) - 6);
@@ -519,7 +261,7 @@ smtpd_reject(struct span *s, struct pd_maillog_line *out)
  * (17 bytes) from CLIENT", "too many errors after UNKNOWN from CLIENT".
  */
 static bool
-drop(struct span *s, struct pd_maillog_line *out)
+drop(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const char *const why[] = {
 		"lost connection after ", "timeout after ",
@@ -529,7 +271,7 @@ drop(struct span *s, struct pd_maillog_line *out)
 	size_t i;
 
 	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
-		if (eat(s, why[i]))
+		if (pd_span_eat(s, why[i]))
 			break;
 	if (i == sizeof(why) / sizeof(why[0]))
 		return false;
@@ -539,11 +281,11 @@ drop(struct span *s, struct pd_maillog_line *out)
 	if (!set_after(out, w, (size_t)(s->p - w)))
 		return true;
 	/* DATA and BDAT add the byte count: "(17 bytes)". */
-	if (eat(s, " (")) {
-		if (number(s) < 0 || !eat(s, " bytes)"))
+	if (pd_span_eat(s, " (")) {
+		if (pd_span_number(s) < 0 || !pd_span_eat(s, " bytes)"))
 			return true;
 	}
-	if (!eat(s, " from ") || !client(s, true, &out->client))
+	if (!pd_span_eat(s, " from ") || !client(s, true, &out->client))
 		return true;
 	/* the reason is the prefix without " after " */
 	set_reason(out, why[i], why[i] + strlen(why[i]) - 7);
@@ -557,7 +299,7 @@ drop(struct span *s, struct pd_maillog_line *out)
  * (smtpd_format_cmd_stats()).
  */
 static void
-disconnect_counts(struct span *s, struct pd_maillog_line *out)
+disconnect_counts(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const char *const names[] = { "rcpt=", "data=", "auth=" };
 	int *ok[] = { &out->rcpt_ok, &out->data_ok, &out->auth_ok };
@@ -565,14 +307,14 @@ disconnect_counts(struct span *s, struct pd_maillog_line *out)
 	size_t i;
 	int a, b;
 
-	while (eat_char(s, ' ')) {
+	while (pd_span_eat_char(s, ' ')) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (eat(s, names[i]))
+			if (pd_span_eat(s, names[i]))
 				break;
 		if (i < sizeof(names) / sizeof(names[0]) &&
-		    (a = number(s)) >= 0) {
+		    (a = pd_span_number(s)) >= 0) {
 			b = a;
-			if (eat_char(s, '/') && (b = number(s)) < 0)
+			if (pd_span_eat_char(s, '/') && (b = pd_span_number(s)) < 0)
 				b = -1;
 			if (b >= 0 && (s->p == s->e || *s->p == ' ')) {
 				*ok[i] = a;
@@ -591,18 +333,18 @@ disconnect_counts(struct span *s, struct pd_maillog_line *out)
  * giving up, not a wrong password: not counted.
  */
 static void
-auth_fail(struct span *s, struct pd_maillog_line *out)
+auth_fail(struct pd_span *s, struct pd_maillog_line *out)
 {
 	const char *p, *end;
 
-	if (!client(s, true, &out->client) || !eat(s, ": SASL "))
+	if (!client(s, true, &out->client) || !pd_span_eat(s, ": SASL "))
 		return;
 	p = s->p;
 	while (s->p < s->e && *s->p != ' ' && s->p - p < 32)
 		s->p++;
-	if (s->p == p || !eat(s, " authentication failed: "))
+	if (s->p == p || !pd_span_eat(s, " authentication failed: "))
 		return;
-	if ((end = find(s, ", sasl_username=")) == NULL)
+	if ((end = pd_span_find(s, ", sasl_username=")) == NULL)
 		end = s->e;
 	set_reason(out, s->p, end);
 	out->kind = PD_ML_AUTH_FAIL;
@@ -610,7 +352,7 @@ auth_fail(struct span *s, struct pd_maillog_line *out)
 
 /* queue_id - "NOQUEUE: " or "4Kq8X45Qvtz9vxW: " (short or long ids) */
 static bool
-queue_id(struct span *s)
+queue_id(struct pd_span *s)
 {
 	const char *p = s->p;
 
@@ -618,7 +360,7 @@ queue_id(struct span *s)
 	    ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'A' && *s->p <= 'Z') ||
 	    (*s->p >= 'a' && *s->p <= 'z')))
 		s->p++;
-	return s->p > p && eat(s, ": ");
+	return s->p > p && pd_span_eat(s, ": ");
 }
 
 /*
@@ -627,17 +369,17 @@ queue_id(struct span *s)
  * ("4Kq8X45Qvtz9vxW") may begin with any letter, so it is tried last.
  */
 static void
-smtpd_line(struct span *s, struct pd_maillog_line *out)
+smtpd_line(struct pd_span *s, struct pd_maillog_line *out)
 {
-	if (eat(s, "connect from ")) {
+	if (pd_span_eat(s, "connect from ")) {
 		if (client(s, true, &out->client))
 			out->kind = PD_ML_CONNECT;
-	} else if (eat(s, "disconnect from ")) {
+	} else if (pd_span_eat(s, "disconnect from ")) {
 		if (client(s, true, &out->client)) {
 			disconnect_counts(s, out);
 			out->kind = PD_ML_DISCONNECT;
 		}
-	} else if (eat(s, "warning: ")) {
+	} else if (pd_span_eat(s, "warning: ")) {
 		auth_fail(s, out);
 	} else if (!drop(s, out) && queue_id(s)) {
 		smtpd_reject(s, out);
@@ -653,10 +395,10 @@ smtpd_line(struct span *s, struct pd_maillog_line *out)
  * so no position in the line is safe to take it from.
  */
 static void
-cleanup_line(struct span *s, struct pd_maillog_line *out)
+cleanup_line(struct pd_span *s, struct pd_maillog_line *out)
 {
-	if (!queue_id(s) || !eat(s, "milter-reject: END-OF-MESSAGE from ") ||
-	    !client(s, false, &out->client) || !eat(s, ": ") ||
+	if (!queue_id(s) || !pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
+	    !client(s, false, &out->client) || !pd_span_eat(s, ": ") ||
 	    !reply(s, false, out))
 		return;
 	set_after(out, "END-OF-MESSAGE", 14);
@@ -667,7 +409,7 @@ int
 pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
     struct pd_maillog_line *out)
 {
-	struct span s = { line, line + len };
+	struct pd_span s = { line, line + len };
 	enum program prog;
 	int rc;
 
@@ -678,10 +420,10 @@ pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
 	out->auth_ok = out->auth_all = -1;
 	if (len == 0)
 		return -1;
-	if (is_digit(*line))
-		rc = stamp_rfc3339(&s, &out->time);
+	if (pd_span_is_digit(*line))
+		rc = pd_stamp_rfc3339(&s, &out->time);
 	else
-		rc = stamp_traditional(&s, now, tz_offset, &out->time);
+		rc = pd_stamp_traditional(&s, now, tz_offset, &out->time);
 	if (rc < 0 || header(&s, &prog) < 0) {
 		out->time = 0;
 		return -1;
