@@ -29,7 +29,7 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/counter.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
-	lib/metrics.c lib/rpc.c lib/geoip.c
+	lib/metrics.c lib/rpc.c lib/geoip.c lib/listen.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 

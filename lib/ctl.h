@@ -26,6 +26,17 @@ struct pd_err;
 #define PD_CTL_UNREACHABLE	3	/* no answer from policyd */
 
 #define PD_CTL_REQUEST_MAX	4096
+/*
+ * The largest answer, status line or HTTP header included: the daemon
+ * builds no larger one, rpc sends no larger one and policydctl reads no
+ * larger one.  A manual block lists in about 170 bytes as text and 250
+ * as JSON (with a reason of 30 characters); this holds 200,000 of the
+ * longest kind, with room to spare.  Too large an answer is a failure
+ * ("answer too large"), never an empty success.
+ */
+#define PD_CTL_ANSWER_MAX	(128 * 1024 * 1024)
+/* Room kept in the answer for its status line or HTTP header. */
+#define PD_CTL_HEAD_MAX		1024
 #define PD_CTL_ARGS_MAX		16
 #define PD_CTL_REASON_MAX	200
 #define PD_CTL_BLOCK_MAX	(366LL * 24 * 3600 * 1000)
