@@ -29,10 +29,12 @@ struct pd_err;
 /*
  * The largest answer, status line or HTTP header included: the daemon
  * builds no larger one, rpc sends no larger one and policydctl reads no
- * larger one.  A manual block lists in about 170 bytes as text and 250
- * as JSON (with a reason of 30 characters); this holds 200,000 of the
- * longest kind, with room to spare.  Too large an answer is a failure
- * ("answer too large"), never an empty success.
+ * larger one.  A manual block of an IPv6 host with a reason of 31
+ * characters lists in 232 bytes as text and 266 as JSON (measured by
+ * t/check_control.c); with the longest reason, 200 characters, in about
+ * 400 and 440.  So 200,000 blocks take at most 88 MB, and typical ones
+ * fit 500,000 times.  Too large an answer is a failure ("answer too
+ * large (N bytes)", exit 1), never an empty success.
  */
 #define PD_CTL_ANSWER_MAX	(128 * 1024 * 1024)
 /* Room kept in the answer for its status line or HTTP header. */
