@@ -87,8 +87,8 @@ int	pd_listen_port(const struct pd_listen *);
  */
 uint64_t pd_listen_refused(const struct pd_listen *);
 /*
- * pd_listen_close - stop listening (a unix socket file stays, as it
- * does after a crash); the connections taken are the owner's.  NULL ok.
+ * pd_listen_close - stop listening (libuv removes a unix socket's
+ * file); the connections taken are the owner's.  NULL ok.
  */
 void	pd_listen_close(struct pd_listen *);
 
