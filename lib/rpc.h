@@ -6,8 +6,8 @@
  * control socket, "\r\n\r\n" for HTTP); the handler writes the answer,
  * which is sent before the connection is closed.  A request that grows
  * past its maximum, does not end within the timeout, or is cut off by
- * the peer closes the connection and nothing else: the daemon carries
- * on whatever a peer sends.
+ * the peer closes the connection and nothing else, as does one over
+ * max_conns: the daemon carries on whatever a peer sends.
  */
 #ifndef PD_RPC_H
 #define PD_RPC_H

@@ -6,7 +6,8 @@
  * a connection, as libuv requires.  Timeouts are checked by one sweep
  * timer over all connections instead of a timer per connection, so a
  * request costs no timer operations; the price is up to one second of
- * slack on each timeout.
+ * slack on each timeout.  Listening and accepting are listen.c's, which
+ * hands over a connection already accepted into its block.
  */
 #include <errno.h>
 #include <inttypes.h>
