@@ -40,15 +40,16 @@ LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
-	lib/metrics.c lib/rpc.c lib/geoip.c lib/decision.c lib/facts.c \
-	lib/key.c lib/match.c lib/own.c lib/engine_emit.c lib/engine_rules.c \
-	lib/engine_manual.c lib/stamp.c
+	lib/metrics.c lib/rpc.c lib/geoip.c lib/listen.c lib/decision.c \
+	lib/facts.c lib/key.c lib/match.c lib/own.c lib/engine_emit.c \
+	lib/engine_rules.c lib/engine_manual.c lib/stamp.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
 TESTS = check_addr check_buf check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
-	check_window check_admin check_ctl check_journal check_metrics check_geoip
+	check_window check_admin check_ctl check_journal check_metrics check_geoip \
+	check_control check_rpc check_listen
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \

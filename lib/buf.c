@@ -20,6 +20,7 @@ pd_buf_init(struct pd_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->lost = 0;
 }
 
 void
@@ -29,12 +30,14 @@ pd_buf_clear(struct pd_buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->lost = 0;
 }
 
 void
 pd_buf_reset(struct pd_buf *b)
 {
 	b->len = 0;
+	b->lost = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -45,8 +48,10 @@ pd_buf_reserve(struct pd_buf *b, size_t n)
 	size_t need, cap;
 	char *p;
 
-	if (n > b->max || b->len > b->max - n)
+	if (n > b->max || b->len > b->max - n) {
+		b->lost += n;
 		return -1;
+	}
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return 0;
@@ -55,8 +60,10 @@ pd_buf_reserve(struct pd_buf *b, size_t n)
 		cap *= 2;
 	if (cap > b->max + 1)
 		cap = b->max + 1;
-	if ((p = realloc(b->data, cap)) == NULL)
+	if ((p = realloc(b->data, cap)) == NULL) {
+		b->lost += n;
 		return -1;
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -17,6 +17,8 @@ struct pd_buf {
 	size_t	 len;		/* bytes in use, without the NUL */
 	size_t	 cap;		/* allocated, with room for the NUL */
 	size_t	 max;		/* hard limit on len */
+	size_t	 lost;		/* bytes appends could not add since init,
+				   clear or reset: an answer cut short says so */
 };
 
 /* pd_buf_init - empty buffer that never holds more than max bytes */

@@ -26,6 +26,19 @@ struct pd_err;
 #define PD_CTL_UNREACHABLE	3	/* no answer from policyd */
 
 #define PD_CTL_REQUEST_MAX	4096
+/*
+ * The largest answer, status line or HTTP header included: the daemon
+ * builds no larger one, rpc sends no larger one and policydctl reads no
+ * larger one.  A manual block of an IPv6 host with a reason of 31
+ * characters lists in 232 bytes as text and 266 as JSON (measured by
+ * t/check_control.c); with the longest reason, 200 characters, in about
+ * 400 and 440.  So 200,000 blocks take at most 88 MB, and typical ones
+ * fit 500,000 times.  Too large an answer is a failure ("answer too
+ * large (N bytes)", exit 1), never an empty success.
+ */
+#define PD_CTL_ANSWER_MAX	(128 * 1024 * 1024)
+/* Room kept in the answer for its status line or HTTP header. */
+#define PD_CTL_HEAD_MAX		1024
 #define PD_CTL_ARGS_MAX		16
 #define PD_CTL_REASON_MAX	200
 #define PD_CTL_BLOCK_MAX	(366LL * 24 * 3600 * 1000)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,13 +229,18 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 	pd_engine_event(&d->engine, type, &ml.client, ml.reason, now);
 }
 
-/* maillog_path_pos - where the maillog position is kept, or NULL */
+/* maillog_pos_file - where the maillog position is kept, or NULL */
 static const char *
 maillog_pos_file(const struct pd_daemon *d, char *buf, size_t len)
 {
 	if (*d->conf->state_file == '\0')
 		return NULL;
-	snprintf(buf, len, "%s.maillog", d->conf->state_file);
+	if ((size_t)snprintf(buf, len, "%s.maillog", d->conf->state_file) >=
+	    len) {
+		pd_log_err("state_file %s: path too long to keep the maillog "
+		    "position beside it", d->conf->state_file);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -245,7 +251,7 @@ start_maillog(struct pd_daemon *d)
 	struct pd_tail_pos pos;
 	struct pd_err err;
 	const char *pf;
-	char buf[4200];
+	char buf[PATH_MAX];
 	int have = 0;
 
 	if (*d->conf->maillog == '\0') {
@@ -278,7 +284,7 @@ save_maillog_pos(struct pd_daemon *d)
 {
 	struct pd_tail_pos pos;
 	struct pd_err err;
-	char buf[4200];
+	char buf[PATH_MAX];
 	const char *pf;
 
 	if (!d->tailing || (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
@@ -410,7 +416,7 @@ load_state(struct pd_daemon *d)
 	const char *path = d->conf->state_file;
 	struct pd_state_info info;
 	struct pd_err err;
-	char aside[4200];
+	char aside[PATH_MAX];
 
 	if (*path == '\0')
 		return;
@@ -534,6 +540,30 @@ control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
 	return rc;
 }
 
+/*
+ * answer_put - the status line, then the output; an output cut short
+ * fails the command instead of passing for a complete one.
+ */
+static void
+answer_put(struct pd_buf *answer, int rc, const char *msg,
+    const struct pd_buf *body)
+{
+	if (body->lost > 0) {
+		rc = PD_CTL_FAILED;
+		pd_log_warnx("control: answer too large (%zu bytes)",
+		    body->len + body->lost);
+		pd_buf_printf(answer, "%d answer too large (%zu bytes)\n", rc,
+		    body->len + body->lost);
+		return;
+	}
+	if (pd_buf_printf(answer, "%d %s\n", rc, rc ? msg : "") < 0 ||
+	    pd_buf_append(answer, pd_buf_str(body), body->len) < 0) {
+		pd_buf_reset(answer);
+		pd_buf_printf(answer, "%d answer too large (%zu bytes)\n",
+		    PD_CTL_FAILED, answer->lost + body->len);
+	}
+}
+
 static void
 control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 {
@@ -545,7 +575,7 @@ control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 	int argc, rc;
 
 	memcpy(copy, req, len + 1);
-	pd_buf_init(&body, 64 * 1024 * 1024);
+	pd_buf_init(&body, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
 	if ((argc = pd_ctl_decode(copy, argv, &err)) < 0 ||
 	    pd_ctl_parse(argc, argv, &cmd, &err) < 0)
 		rc = PD_CTL_USAGE;
@@ -553,8 +583,7 @@ control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 		rc = control_run(d, &cmd, &body, &err);
 	if (rc == PD_CTL_USAGE)
 		pd_log_warnx("control: bad command: %s", err.msg);
-	pd_buf_printf(answer, "%d %s\n", rc, rc ? err.msg : "");
-	pd_buf_append(answer, pd_buf_str(&body), body.len);
+	answer_put(answer, rc, err.msg, &body);
 	pd_buf_clear(&body);
 }
 
@@ -568,7 +597,7 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 	const char *status = "200 OK", *path = strchr(req, ' ');
 
 	(void)len;
-	pd_buf_init(&body, 16 * 1024 * 1024);
+	pd_buf_init(&body, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
 	if (strncmp(req, "GET ", 4) != 0 && strncmp(req, "HEAD ", 5) != 0) {
 		status = "405 Method Not Allowed";
 		pd_buf_puts(&body, "only GET\n");
@@ -579,9 +608,17 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 		status = "404 Not Found";
 		pd_buf_puts(&body, "policyd serves /metrics\n");
 	}
+	if (body.lost > 0) {
+		pd_log_warnx("metrics: answer too large (%zu bytes)",
+		    body.len + body.lost);
+		status = "500 Internal Server Error";
+		pd_buf_reset(&body);
+		pd_buf_puts(&body, "answer too large\n");
+	}
 	pd_buf_printf(answer, "HTTP/1.0 %s\r\nContent-Type: text/plain; "
 	    "version=0.0.4; charset=utf-8\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n", status, body.len);
+	/* The header fits in PD_CTL_HEAD_MAX, so the body does too. */
 	if (req[0] != 'H')
 		pd_buf_append(answer, pd_buf_str(&body), body.len);
 	pd_buf_clear(&body);
@@ -608,18 +645,23 @@ start_control(struct pd_daemon *d)
 	    .gid = control_group(d->conf) };
 	struct pd_rpc_opts http = { .terminator = "\r\n\r\n", .max = 8192,
 	    .timeout = 10000, .gid = (gid_t)-1 };
-	char spec[4200], dir[4200], *slash;
+	char spec[PATH_MAX + 8], dir[PATH_MAX], *slash;
+	const char *sock = d->conf->control_socket;
 	struct pd_err err;
 
-	if (*d->conf->control_socket) {
+	if (*sock) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s", sock) >=
+		    sizeof(dir) || (size_t)snprintf(spec, sizeof(spec),
+		    "unix:%s", sock) >= sizeof(spec)) {
+			pd_log_err("control_socket %s: path too long", sock);
+			return -1;
+		}
 		/* Its directory, as the systemd unit's RuntimeDirectory would. */
-		snprintf(dir, sizeof(dir), "%s", d->conf->control_socket);
 		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 			*slash = '\0';
 			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 				pd_log_warn("control_socket: mkdir %s", dir);
 		}
-		snprintf(spec, sizeof(spec), "unix:%s", d->conf->control_socket);
 		d->control = pd_rpc_listen(d->loop, spec, &ctl, control_cb, d,
 		    &err);
 		if (d->control == NULL) {
@@ -628,7 +670,12 @@ start_control(struct pd_daemon *d)
 		}
 	}
 	if (*d->conf->metrics_listen) {
-		snprintf(spec, sizeof(spec), "inet:%s", d->conf->metrics_listen);
+		if ((size_t)snprintf(spec, sizeof(spec), "inet:%s",
+		    d->conf->metrics_listen) >= sizeof(spec)) {
+			pd_log_err("metrics_listen %s: too long",
+			    d->conf->metrics_listen);
+			return -1;
+		}
 		if ((d->http = pd_rpc_listen(d->loop, spec, &http, http_cb, d,
 		    &err)) == NULL) {
 			pd_log_err("metrics_listen %s", err.msg);

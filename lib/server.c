@@ -6,10 +6,9 @@
  * a connection, as libuv requires.  Timeouts are checked by one sweep
  * timer over all connections instead of a timer per connection, so a
  * request costs no timer operations; the price is up to one second of
- * slack on each timeout.
+ * slack on each timeout.  Listening and accepting are listen.c's, which
+ * hands over a connection already accepted into its block.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,7 +21,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
-#include "addr.h"
+#include "listen.h"
 #include "proto.h"
 #include "server.h"
 
@@ -32,25 +31,12 @@
 #define PD_PEER_HOST	46
 
 struct pd_server_listener {
-	union {
-		uv_tcp_t	tcp;
-		uv_pipe_t	pipe;
-		uv_stream_t	stream;
-		uv_handle_t	handle;
-	} h;					/* first: handle <-> listener */
-	struct pd_server		*srv;
+	struct pd_listen		*l;
 	struct pd_server_listener	*next;
-	char				 spec[128];
-	bool				 inited;	/* handle needs uv_close */
 };
 
 struct pd_conn {
-	union {
-		uv_tcp_t	tcp;
-		uv_pipe_t	pipe;
-		uv_stream_t	stream;
-		uv_handle_t	handle;
-	} h;				/* first: handle <-> conn */
+	union pd_listen_handle	 h;	/* first: handle <-> conn */
 	struct pd_server	*srv;
 	struct pd_list		 link;
 	uint64_t		 id;		/* conn=%016llx in logs */
@@ -338,59 +324,42 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		conn_input(c, b->base, (size_t)nread);
 }
 
+/* conn_peer - "HOST:PORT" of a TCP peer, "unix" otherwise */
 static void
-refused_close_cb(uv_handle_t *h)
+conn_peer(struct pd_conn *c)
 {
-	free(h);
-}
-
-static void
-accept_cb(uv_stream_t *ls, int status)
-{
-	struct pd_server_listener *l = (struct pd_server_listener *)ls;
-	struct pd_server *srv = l->srv;
 	struct sockaddr_storage ss;
-	int len = sizeof(ss), rc;
-	struct pd_conn *c;
+	int len = sizeof(ss);
 	char host[PD_PEER_HOST];
 
-	if (status < 0) {
-		pd_log_warnx("%s: accept: %s", l->spec, uv_strerror(status));
+	snprintf(c->peer, sizeof(c->peer), "unix");
+	if (c->h.handle.type != UV_TCP)
 		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return;
-	c->srv = srv;
-	if (ls->type == UV_TCP)
-		rc = uv_tcp_init(srv->loop, &c->h.tcp);
-	else
-		rc = uv_pipe_init(srv->loop, &c->h.pipe, 0);
-	if (rc != 0 || uv_accept(ls, &c->h.stream) != 0) {
-		if (rc == 0)
-			uv_close(&c->h.handle, refused_close_cb);
-		else
-			free(c);
-		return;
-	}
+	uv_tcp_nodelay(&c->h.tcp, 1);
+	if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) == 0 &&
+	    uv_ip_name((struct sockaddr *)&ss, host, sizeof(host)) == 0)
+		snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+}
+
+/* conn_take - a connection the listener accepted; -1 refuses it */
+static int
+conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
+{
+	struct pd_server *srv = arg;
+	struct pd_conn *c = (struct pd_conn *)h;
+
 	if (srv->nconns >= srv->max_clients) {
 		srv->stats.refused++;
 		if (uv_now(srv->loop) - srv->last_refusal_log >= 1000) {
 			srv->last_refusal_log = uv_now(srv->loop);
 			pd_log_warnx("%s: max_clients (%zu) reached, refusing "
-			    "connections", l->spec, srv->max_clients);
+			    "connections", pd_listen_spec(l), srv->max_clients);
 		}
-		uv_close(&c->h.handle, refused_close_cb);
-		return;
+		return -1;
 	}
-	snprintf(c->peer, sizeof(c->peer), "unix");
-	if (ls->type == UV_TCP) {
-		uv_tcp_nodelay(&c->h.tcp, 1);
-		if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss,
-		    &len) == 0 && uv_ip_name((struct sockaddr *)&ss, host,
-		    sizeof(host)) == 0)
-			snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
-			    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	}
+	c->srv = srv;
+	conn_peer(c);
 	c->id = ++srv->next_id;
 	pd_proto_init(&c->proto);
 	pd_buf_init(&c->out, OUT_MAX);
@@ -401,110 +370,50 @@ accept_cb(uv_stream_t *ls, int status)
 	srv->stats.accepted++;
 	if (uv_read_start(&c->h.stream, alloc_cb, read_cb) != 0)
 		conn_close(c, "read failed", true);
-}
-
-/* listen_inet - "HOST:PORT" with HOST in brackets for IPv6 */
-static int
-listen_inet(struct pd_server_listener *l, const char *hp, struct pd_err *err)
-{
-	struct sockaddr_storage ss;
-	struct pd_err why;
-	int rc;
-
-	if (pd_hostport_parse(hp, &ss, &why) < 0)
-		return pd_err_set(err, "%s: %s", l->spec, why.msg);
-	if ((rc = uv_tcp_init(l->srv->loop, &l->h.tcp)) != 0)
-		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
-	l->inited = true;
-	if ((rc = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0)) != 0 ||
-	    (rc = uv_listen(&l->h.stream, 1024, accept_cb)) != 0)
-		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
 	return 0;
-}
-
-static int
-listen_unix(struct pd_server_listener *l, const char *path, int mode,
-    struct pd_err *err)
-{
-	struct stat st;
-	int rc;
-
-	/* Replace a socket left behind by a previous run, nothing else. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
-	if ((rc = uv_pipe_init(l->srv->loop, &l->h.pipe, 0)) != 0)
-		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
-	l->inited = true;
-	if ((rc = uv_pipe_bind(&l->h.pipe, path)) != 0 ||
-	    (rc = uv_listen(&l->h.stream, 1024, accept_cb)) != 0)
-		return pd_err_set(err, "%s: %s", l->spec, uv_strerror(rc));
-	if (chmod(path, (mode_t)mode) < 0)
-		return pd_err_set(err, "%s: chmod: %s", l->spec, strerror(errno));
-	return 0;
-}
-
-static void
-listener_close_cb(uv_handle_t *h)
-{
-	free(h);
 }
 
 int
 pd_server_listen(struct pd_server *srv, const char *spec, int mode,
     struct pd_err *err)
 {
-	struct pd_server_listener *l;
-	int rc;
+	struct pd_listen_opts o = { .conn_size = sizeof(struct pd_conn),
+	    .backlog = 1024, .mode = mode, .gid = (gid_t)-1 };
+	struct pd_server_listener *sl;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return pd_err_set(err, "out of memory");
-	l->srv = srv;
-	snprintf(l->spec, sizeof(l->spec), "%s", spec);
-	if (strncmp(spec, "inet:", 5) == 0)
-		rc = listen_inet(l, spec + 5, err);
-	else if (strncmp(spec, "unix:", 5) == 0 && spec[5] != '\0')
-		rc = listen_unix(l, spec + 5, mode, err);
-	else
-		rc = pd_err_set(err, "%s: expected inet:HOST:PORT or unix:PATH",
-		    spec);
-	if (rc < 0) {
-		/* An initialised handle may be freed only by its close. */
-		if (l->inited)
-			uv_close(&l->h.handle, listener_close_cb);
-		else
-			free(l);
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return pd_err_set(err, "%s: out of memory", spec);
+	if ((sl->l = pd_listen_open(srv->loop, spec, &o, conn_take, srv,
+	    err)) == NULL) {
+		free(sl);
 		return -1;
 	}
-	l->next = srv->listeners;
-	srv->listeners = l;
+	sl->next = srv->listeners;
+	srv->listeners = sl;
 	return 0;
 }
 
 int
 pd_server_port(const struct pd_server *srv)
 {
-	const struct pd_server_listener *l;
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
+	const struct pd_server_listener *sl;
+	int port;
 
-	for (l = srv->listeners; l; l = l->next) {
-		if (l->h.handle.type != UV_TCP ||
-		    uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss,
-		    &len) != 0)
-			continue;
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	}
+	for (sl = srv->listeners; sl; sl = sl->next)
+		if ((port = pd_listen_port(sl->l)) >= 0)
+			return port;
 	return -1;
 }
 
 void
 pd_server_stop_listening(struct pd_server *srv)
 {
-	struct pd_server_listener *l, *next;
+	struct pd_server_listener *sl, *next;
 
-	for (l = srv->listeners; l; l = next) {
-		next = l->next;
-		uv_close(&l->h.handle, listener_close_cb);
+	for (sl = srv->listeners; sl; sl = next) {
+		next = sl->next;
+		pd_listen_close(sl->l);
+		free(sl);
 	}
 	srv->listeners = NULL;
 }

@@ -87,8 +87,8 @@ int	pd_server_init(struct pd_server *, uv_loop_t *,
 void	pd_server_set_limits(struct pd_server *, int64_t request_timeout,
 	    int64_t idle_timeout, size_t max_clients);
 /*
- * pd_server_listen - bind "inet:HOST:PORT" ([::1] for IPv6) or
- * "unix:PATH" (created with mode; a stale socket file is replaced).
+ * pd_server_listen - listen on spec, "inet:HOST:PORT" or "unix:PATH"
+ * (made with mode), as listen.h describes.
  */
 int	pd_server_listen(struct pd_server *, const char *spec, int mode,
 	    struct pd_err *);

@@ -129,13 +129,17 @@ talk(const char *sock, const struct pd_buf *req)
 {
 	struct pd_buf ans;
 	const char *nl, *msg;
-	int fd, rc = PD_CTL_UNREACHABLE;
+	int fd, x, rc = PD_CTL_UNREACHABLE;
 
 	if ((fd = dial(sock)) < 0)
 		return PD_CTL_UNREACHABLE;
-	pd_buf_init(&ans, 256 * 1024 * 1024);
+	pd_buf_init(&ans, PD_CTL_ANSWER_MAX);
 	errno = 0;
-	if (exchange(fd, req, &ans) < 0 || ans.len < 2 ||
+	if ((x = exchange(fd, req, &ans)) < 0 && ans.lost > 0) {
+		fprintf(stderr, "policydctl: %s: answer longer than %d bytes\n",
+		    sock, PD_CTL_ANSWER_MAX);
+		rc = PD_CTL_FAILED;
+	} else if (x < 0 || ans.len < 2 ||
 	    (nl = memchr(ans.data, '\n', ans.len)) == NULL ||
 	    sscanf(ans.data, "%d", &rc) != 1) {
 		fprintf(stderr, "policydctl: %s: no answer from policyd (%s)\n",

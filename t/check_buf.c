@@ -165,6 +165,24 @@ START_TEST(test_buf_printf_past_max_leaves_content)
 }
 END_TEST
 
+/* lost counts what did not fit, so a cut answer can say how large */
+START_TEST(test_buf_lost_counts_refused_bytes)
+{
+	struct pd_buf b;
+
+	pd_buf_init(&b, 8);
+	ck_assert_int_eq(pd_buf_puts(&b, "12345"), 0);
+	ck_assert_uint_eq(b.lost, 0);
+	ck_assert_int_eq(pd_buf_puts(&b, "6789"), -1);
+	ck_assert_int_eq(pd_buf_printf(&b, "%s", "abcdef"), -1);
+	ck_assert_uint_eq(b.lost, 10);
+	ck_assert_str_eq(pd_buf_str(&b), "12345");
+	pd_buf_reset(&b);
+	ck_assert_uint_eq(b.lost, 0);
+	pd_buf_clear(&b);
+}
+END_TEST
+
 START_TEST(test_buf_printf_grows_beyond_first_cap)
 {
 	char want[8192], *w = want;
@@ -451,6 +469,7 @@ buf_suite(void)
 	tc = tcase_create("printf");
 	tcase_add_loop_test(tc, test_buf_printf_past_max_leaves_content, 0,
 	    nitems(printf_max_cases));
+	tcase_add_test(tc, test_buf_lost_counts_refused_bytes);
 	tcase_add_test(tc, test_buf_printf_grows_beyond_first_cap);
 	tcase_add_test(tc, test_buf_printf_one_call_larger_than_cap);
 	suite_add_tcase(s, tc);

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "listen.h"
 #include "proto.h"
 #include "server.h"
 #include "testutil.h"
@@ -447,6 +448,47 @@ START_TEST(test_server_unix_socket)
 }
 END_TEST
 
+static int
+connect_unix(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ts.sock);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/*
+ * With no memory for a connection the listener closes it, and serves
+ * the next client: libuv would stop polling a listener that did not
+ * accept.  _i 0 and 1 are TCP, 2 and 3 the unix socket; 1 or 3
+ * allocations fail.  Three clients come at once, so a refusal may find
+ * the spare handle still closing and wait for it (then retrying costs
+ * one more failed allocation, and a later client may be served).
+ */
+START_TEST(test_server_alloc_failure_keeps_listening)
+{
+	unsigned fails = _i % 2 ? 3 : 1;
+	int (*dial)(void) = _i < 2 ? connect_tcp : connect_unix;
+	char buf[256];
+	int fd[4];
+
+	setup();
+	pd_listen_fail_allocs(fails);
+	for (unsigned i = 0; i < fails; i++)
+		fd[i] = dial();
+	ck_assert_msg(closed_by_peer(fd[0], 2000), "first client not closed");
+	fd[fails] = dial();
+	send_all(fd[fails], req1, strlen(req1));
+	recv_until(fd[fails], buf, sizeof(buf), 1, 2000);
+	ck_assert_str_eq(buf, "action=OK 192.0.2.1\n\n");
+	for (unsigned i = 0; i <= fails; i++)
+		close(fd[i]);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_server_listen_errors)
 {
 	struct pd_server srv;
@@ -493,6 +535,7 @@ server_suite(void)
 	tcase_add_test(tc, test_server_binary_garbage_survives);
 	tcase_add_test(tc, test_server_unix_socket);
 	tcase_add_test(tc, test_server_listen_errors);
+	tcase_add_loop_test(tc, test_server_alloc_failure_keeps_listening, 0, 4);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 20);
