@@ -35,14 +35,15 @@ PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
 	lib/conf_read.c lib/conf_rule.c lib/counter.c \
-	lib/daemon.c lib/dns.c lib/dnscache.c lib/engine.c lib/err.c \
+	lib/daemon.c lib/daemon_ctl.c lib/daemon_request.c lib/daemon_state.c \
+	lib/dns.c lib/dnscache.c lib/engine.c lib/err.c \
 	lib/event.c lib/helo.c \
 	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
 	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
 	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
 	lib/metrics.c lib/rpc.c lib/geoip.c lib/listen.c lib/decision.c \
 	lib/facts.c lib/key.c lib/match.c lib/own.c lib/engine_emit.c \
-	lib/engine_rules.c lib/engine_manual.c lib/stamp.c
+	lib/engine_rules.c lib/engine_manual.c lib/stamp.c lib/stats.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "dnscache.h"
+#include "stats.h"
 
 struct pd_err;
 
@@ -39,14 +40,6 @@ struct pd_dns_wait {
 	struct pd_dnscache_wait	 cw;		/* first: cache <-> dns */
 	pd_dns_cb		 cb;
 	void			*arg;
-};
-
-struct pd_dns_stats {
-	uint64_t	lookups;
-	uint64_t	cache_hits;
-	uint64_t	merged;		/* joined a query in flight */
-	uint64_t	queries;	/* sent to the resolver */
-	uint64_t	tempfails;
 };
 
 struct pd_dns;

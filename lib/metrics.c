@@ -8,11 +8,10 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "dns.h"
 #include "engine.h"
 #include "geoip.h"
 #include "out.h"
-#include "server.h"
+#include "stats.h"
 #include "metrics.h"
 
 #define LABELS_MAX	3

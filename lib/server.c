@@ -61,11 +61,6 @@ struct write_req {
 
 static void conn_close(struct pd_conn *, const char *reason, bool warn);
 
-const uint32_t pd_server_latency_us[PD_SERVER_LATENCY_BUCKETS - 1] = {
-	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
-	250000, 500000, 1000000, 2500000, 5000000, 10000000,
-};
-
 /* answered - count how long the request of c took */
 static void
 answered(struct pd_conn *c)

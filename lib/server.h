@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "list.h"
+#include "stats.h"
 
 struct pd_buf;
 struct pd_err;
@@ -43,24 +44,6 @@ struct pd_server_ops {
 	/* Append the reply for a request that did not parse. */
 	void	(*malformed)(void *arg, const char *peer, const char *why,
 		    struct pd_buf *out);
-};
-
-/*
- * Reply latency: from a complete request to its reply, queued for
- * writing.  Upper bounds of the histogram buckets in microseconds; the
- * last bucket holds the rest.
- */
-#define PD_SERVER_LATENCY_BUCKETS	17
-extern const uint32_t pd_server_latency_us[PD_SERVER_LATENCY_BUCKETS - 1];
-
-struct pd_server_stats {
-	uint64_t	accepted;
-	uint64_t	refused;	/* over max_clients */
-	uint64_t	requests;
-	uint64_t	protocol_errors;
-	uint64_t	timeouts;
-	uint64_t	latency[PD_SERVER_LATENCY_BUCKETS];
-	uint64_t	latency_ns;	/* sum */
 };
 
 struct pd_server_listener;

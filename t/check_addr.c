@@ -10,7 +10,6 @@
 #include "err.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const uint8_t zero16[16];
 

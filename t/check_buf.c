@@ -12,7 +12,6 @@
 #include "str.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /* assert_sound - the invariants every operation keeps */
 static void

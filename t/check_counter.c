@@ -13,7 +13,6 @@
 #include "counter.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 #define W	HOUR
 #define WIDTH	(5 * MIN)

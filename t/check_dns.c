@@ -18,7 +18,6 @@
 #include "dnscache.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 #define FOUND		PD_DNSCACHE_FOUND
 #define NOTFOUND	PD_DNSCACHE_NOTFOUND

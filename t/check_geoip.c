@@ -22,7 +22,6 @@
 #include "geoip.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *dbdir;
 

@@ -13,7 +13,6 @@
 #include "helo.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Labels and names of known lengths, built from 10-letter pieces. */
 #define C10	"abcdefghij"

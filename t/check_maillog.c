@@ -18,7 +18,6 @@
 #include "maillog.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The corpus was captured on 2026-11-23 in UTC; noon that day is now. */
 #define NOW_CORPUS	(T0 + DAY + 12 * HOUR)

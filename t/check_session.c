@@ -14,7 +14,6 @@
 #include "session.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 #define CONN	(1u << PD_EV_CONNECTION)
 #define HELO	(1u << PD_EV_HELO)

@@ -14,7 +14,6 @@
 #include "str.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct {
 	const char	*name;

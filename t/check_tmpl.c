@@ -13,7 +13,6 @@
 #include "tmpl.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *const vars[PD_VAR_MAX] = {
 	[PD_VAR_CLIENT_ADDRESS] = "192.0.2.1",

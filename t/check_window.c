@@ -15,7 +15,6 @@
 #include "window.h"
 #include "testutil.h"
 
-#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 #define W	HOUR
 #define WIDTH	(5 * MIN)

@@ -16,6 +16,9 @@ struct pd_decision;
 struct pd_engine;
 struct pd_geo;
 
+/* nitems - the rows of a table */
+#define nitems(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
 /* A fixed, bucket-aligned "now": 2026-11-22T00:00:00Z in ms. */
 #define T0		1795305600000LL
 /* sys/param.h has its own MIN(a, b); the tests want minutes. */

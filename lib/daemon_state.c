@@ -1,0 +1,189 @@
+/*
+ * daemon_state - what survives a restart: the counter snapshot, saved in
+ * a forked child so that replies never wait for it, and the maillog
+ * position kept beside it; and the maillog lines as they are read.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "conf.h"
+#include "maillog.h"
+#include "state.h"
+#include "daemon_int.h"
+
+/* maillog_line_cb - a line Postfix logged: count what it reports */
+static void
+maillog_line_cb(void *arg, const char *line, size_t len)
+{
+	struct pd_daemon *d = arg;
+	struct pd_maillog_line ml;
+	enum pd_event_type type;
+	int64_t now = pd_clock_now();
+	struct tm tm;
+	time_t t = (time_t)(now / 1000);
+
+	d->log_lines++;
+	localtime_r(&t, &tm);
+	if (pd_maillog_parse(line, len, now, tm.tm_gmtoff, &ml) < 0 ||
+	    !pd_maillog_event(&ml, &type))
+		return;
+	d->log_matched++;
+	/* Live, the line is as old as it takes to read it: count it now. */
+	pd_engine_event(&d->engine, type, &ml.client, ml.reason, now);
+}
+
+/* maillog_pos_file - where the maillog position is kept, or NULL */
+static const char *
+maillog_pos_file(const struct pd_daemon *d, char *buf, size_t len)
+{
+	if (*d->conf->state_file == '\0')
+		return NULL;
+	if ((size_t)snprintf(buf, len, "%s.maillog", d->conf->state_file) >=
+	    len) {
+		pd_log_err("state_file %s: path too long to keep the maillog "
+		    "position beside it", d->conf->state_file);
+		return NULL;
+	}
+	return buf;
+}
+
+/* daemon_start_maillog - follow the maillog from where the last run stopped */
+int
+daemon_start_maillog(struct pd_daemon *d)
+{
+	struct pd_tail_pos pos;
+	struct pd_err err;
+	const char *pf;
+	char buf[PATH_MAX];
+	int have = 0;
+
+	if (*d->conf->maillog == '\0') {
+		if (pd_conf_needs_maillog(d->conf))
+			pd_log_warnx("rules count maillog events, but no "
+			    "maillog is set: they will never trigger");
+		return 0;
+	}
+	if ((pf = maillog_pos_file(d, buf, sizeof(buf))) != NULL &&
+	    (have = pd_tail_pos_load(pf, &pos, &err)) < 0) {
+		pd_log_warnx("%s; reading the maillog from its end", err.msg);
+		have = 0;
+	}
+	if (pd_tail_init(&d->tail, d->conf->maillog, have ? &pos : NULL,
+	    maillog_line_cb, d, &err) < 0 ||
+	    pd_tail_start(&d->tail, d->loop, 500) < 0) {
+		pd_log_err("maillog %s: %s", d->conf->maillog, err.msg);
+		return -1;
+	}
+	d->tailing = true;
+	if (d->tail.fd < 0)
+		pd_log_warnx("maillog %s: not there yet; reading it once it "
+		    "appears", d->conf->maillog);
+	return 0;
+}
+
+/* save_maillog_pos - keep the position with the counters it fed */
+static int
+save_maillog_pos(struct pd_daemon *d)
+{
+	struct pd_tail_pos pos;
+	struct pd_err err;
+	char buf[PATH_MAX];
+	const char *pf;
+
+	if (!d->tailing || (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
+		return 0;
+	pd_tail_position(&d->tail, &pos);
+	if (pd_tail_pos_save(pf, &pos, &err) < 0) {
+		pd_log_err("state: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* daemon_reap_saver - collect the snapshot child, blocking if asked */
+void
+daemon_reap_saver(struct pd_daemon *d, bool wait)
+{
+	int status;
+
+	if (d->saver <= 0 || waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
+		return;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		pd_log_err("state: saving %s failed; the previous snapshot is "
+		    "kept", d->conf->state_file);
+	d->saver = 0;
+}
+
+int
+pd_daemon_save(struct pd_daemon *d, bool background)
+{
+	const char *path = d->conf->state_file;
+	struct pd_err err;
+	int rc;
+
+	if (*path == '\0')
+		return 0;
+	if (background) {
+		if (d->saver > 0)
+			return 0;	/* the last one is still writing */
+		if ((d->saver = fork()) < 0) {
+			d->saver = 0;
+			pd_log_warn("state: cannot fork to save");
+			return -1;
+		}
+		if (d->saver > 0)
+			return 0;
+		/* Child: a copy-on-write view of the store, frozen now. */
+		rc = pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err);
+		if (rc < 0)
+			pd_log_err("state: %s", err.msg);
+		else
+			rc = save_maillog_pos(d);
+		_exit(rc < 0);
+	}
+	daemon_reap_saver(d, true);
+	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err) < 0) {
+		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
+		return -1;
+	}
+	save_maillog_pos(d);
+	pd_log_info("state: saved %zu counters to %s",
+	    pd_counters_size(pd_engine_counters(&d->engine)), path);
+	return 0;
+}
+
+/* daemon_load_state - restore the snapshot; a damaged one is moved aside */
+void
+daemon_load_state(struct pd_daemon *d)
+{
+	const char *path = d->conf->state_file;
+	struct pd_state_info info;
+	struct pd_err err;
+	char aside[PATH_MAX];
+
+	if (*path == '\0')
+		return;
+	if (pd_state_load(pd_engine_counters(&d->engine), path, &info, &err) == 0) {
+		if (info.saved_at)
+			pd_log_info("state: loaded %" PRIu64 " counters from %s "
+			    "(%" PRIu64 " of changed or removed rules dropped)",
+			    info.loaded, path, info.dropped);
+		return;
+	}
+	if (pd_state_move_aside(path, pd_clock_now(), aside, sizeof(aside),
+	    &err) == 0)
+		pd_log_err("state: %s is damaged; moved it to %s and started "
+		    "with empty counters", path, aside);
+	else
+		pd_log_err("state: %s; starting with empty counters", err.msg);
+}
