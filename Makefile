@@ -28,22 +28,31 @@ ifneq ($(USE_CONFIG),)
 endif
 
 PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wformat=2 -Wno-format-nonliteral -Ilib $(UV_CFLAGS) \
-	$(UNBOUND_CFLAGS) $(MAXMINDDB_CFLAGS) $(CFLAGS) $(SAN) -MMD -MP
+	-Wformat=2 -Wno-format-nonliteral -Ilib/util -Ilib/policy \
+	-Ilib/daemon $(UV_CFLAGS) $(UNBOUND_CFLAGS) $(MAXMINDDB_CFLAGS) \
+	$(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP
 PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS)
 PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
-LIB_SRCS = lib/addr.c lib/buf.c lib/clock.c lib/conf.c lib/conf_block.c \
-	lib/conf_read.c lib/conf_rule.c lib/counter.c \
-	lib/daemon.c lib/daemon_ctl.c lib/daemon_request.c lib/daemon_state.c \
-	lib/dns.c lib/dnscache.c lib/engine.c lib/err.c \
-	lib/event.c lib/helo.c \
-	lib/keytab.c lib/log.c lib/maillog.c lib/proto.c lib/replay.c \
-	lib/server.c lib/session.c lib/state.c lib/str.c lib/tail.c \
-	lib/tmpl.c lib/window.c lib/journal.c lib/out.c lib/ctl.c lib/admin.c \
-	lib/metrics.c lib/rpc.c lib/geoip.c lib/listen.c lib/decision.c \
-	lib/facts.c lib/key.c lib/match.c lib/own.c lib/engine_emit.c \
-	lib/engine_rules.c lib/engine_manual.c lib/stamp.c lib/stats.c
+# lib/ in its three layers (HACKING): util, policy, daemon.
+UTIL_SRCS = lib/util/addr.c lib/util/buf.c lib/util/clock.c lib/util/err.c \
+	lib/util/keytab.c lib/util/log.c lib/util/out.c lib/util/stamp.c \
+	lib/util/stats.c lib/util/str.c lib/util/window.c
+POLICY_SRCS = lib/policy/admin.c lib/policy/conf.c lib/policy/conf_block.c \
+	lib/policy/conf_read.c lib/policy/conf_rule.c lib/policy/counter.c \
+	lib/policy/ctl.c lib/policy/decision.c lib/policy/dnscache.c \
+	lib/policy/engine.c lib/policy/engine_emit.c lib/policy/engine_manual.c \
+	lib/policy/engine_rules.c lib/policy/event.c lib/policy/facts.c \
+	lib/policy/geoip.c lib/policy/helo.c lib/policy/journal.c \
+	lib/policy/key.c lib/policy/maillog.c lib/policy/match.c \
+	lib/policy/metrics.c lib/policy/own.c lib/policy/proto.c \
+	lib/policy/replay.c lib/policy/session.c lib/policy/state.c \
+	lib/policy/tmpl.c
+DAEMON_SRCS = lib/daemon/daemon.c lib/daemon/daemon_ctl.c \
+	lib/daemon/daemon_request.c lib/daemon/daemon_state.c lib/daemon/dns.c \
+	lib/daemon/listen.c lib/daemon/rpc.c lib/daemon/server.c \
+	lib/daemon/tail.c
+LIB_SRCS = $(UTIL_SRCS) $(POLICY_SRCS) $(DAEMON_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
