@@ -59,7 +59,7 @@ LIB = $(BUILD)/libpd.a
 TESTS = check_addr check_buf check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip \
-	check_control check_rpc check_listen
+	check_control check_rpc check_listen check_daemon
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \
