@@ -9,6 +9,7 @@
  * slack on each timeout.  Listening and accepting are listen.c's, which
  * hands over a connection already accepted into its block.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -286,7 +287,9 @@ pd_server_answer(struct pd_conn *c, const char *reply, size_t len)
 {
 	struct pd_buf rest;
 
-	if (!c->pending || c->closing)
+	/* Only a request the server handed out is answered, and only once. */
+	assert(c->pending);
+	if (c->closing)
 		return;
 	c->pending = false;
 	answered(c);

@@ -4,6 +4,7 @@
  * Keys in the table are the slot number (2 bytes) followed by the key
  * bytes, so one table holds every rule's counters.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ pd_counters_get(struct pd_counters *s, int slot, const void *key, size_t klen)
 	struct pd_keytab_node *n;
 	size_t len;
 
+	assert(slot >= 0 && (size_t)slot < s->nslots);
 	if (klen + 2 > sizeof(buf))
 		return NULL;
 	len = make_key(buf, slot, key, klen);
@@ -177,6 +179,7 @@ pd_counters_add(struct pd_counters *s, int slot, const void *key, size_t klen,
 	size_t len;
 	uint32_t h;
 
+	assert(slot >= 0 && (size_t)slot < s->nslots);
 	if (klen + 2 > sizeof(buf))
 		return NULL;
 	len = make_key(buf, slot, key, klen);
@@ -253,6 +256,8 @@ pd_counters_unblock(struct pd_counters *s, struct pd_counter *c)
 {
 	if (c->since == 0)
 		return;
+	/* A blocked counter is counted in both totals, once. */
+	assert(s->nblocked > 0 && s->slots[c->slot].nblocked > 0);
 	s->nblocked--;
 	s->slots[c->slot].nblocked--;
 	c->since = 0;

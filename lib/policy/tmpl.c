@@ -1,6 +1,7 @@
 /*
  * tmpl - compiled ${name} templates and the access(5) action check.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,9 +246,14 @@ pd_tmpl_action(const char *s)
 const char *
 pd_action_name(enum pd_action a)
 {
-	static const char *names[] = {
-		"dunno", "defer", "reject", "sleep", "warn", "other", "pending"
+	static const char *const names[] = {
+		[PD_ACT_DUNNO] = "dunno", [PD_ACT_DEFER] = "defer",
+		[PD_ACT_REJECT] = "reject", [PD_ACT_SLEEP] = "sleep",
+		[PD_ACT_WARN] = "warn", [PD_ACT_OTHER] = "other",
 	};
 
+	_Static_assert(sizeof(names) / sizeof(names[0]) == PD_ACT_OTHER + 1,
+	    "a name for each action");
+	assert((unsigned)a <= PD_ACT_OTHER);
 	return names[a];
 }
