@@ -26,12 +26,13 @@
 #include "geoip.h"
 #include "replay.h"
 
-#define MAX_OVERRIDES	64
+#define MAX_OVERRIDES 64
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: policyd [-dft] [-c file] [-o name=value]\n"
+	fprintf(stderr,
+	    "usage: policyd [-dft] [-c file] [-o name=value]\n"
 	    "       policyd [-c file] [-o name=value] replay maillog\n");
 	exit(2);
 }
@@ -47,15 +48,15 @@ static void
 signal_cb(uv_signal_t *s, int signum)
 {
 	struct pd_daemon *d = s->data;
-	struct pd_err err;
+	struct pd_err	  err;
 
 	if (signum == SIGHUP) {
 		pd_log_info("SIGHUP: reloading %s", d->file);
-		pd_daemon_reload(d, &err);	/* logs why, if it fails */
+		pd_daemon_reload(d, &err); /* logs why, if it fails */
 		return;
 	}
-	pd_log_info("%s: shutting down", signum == SIGTERM ? "SIGTERM" :
-	    "SIGINT");
+	pd_log_info("%s: shutting down",
+	    signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	pd_daemon_stop(d);
 	uv_close((uv_handle_t *)s, NULL);
 }
@@ -73,11 +74,11 @@ static int
 replay(const char *file, char **overrides, size_t nover, const char *log)
 {
 	struct pd_replay_stats st;
-	struct pd_conf *conf;
-	struct pd_err err;
+	struct pd_conf	      *conf;
+	struct pd_err	       err;
 
 	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
-	    NULL)) == NULL)
+		 NULL)) == NULL)
 		return 1;
 	if (pd_replay(conf, log, pd_clock_now(), stdout, &st, &err) < 0) {
 		fprintf(stderr, "policyd: %s\n", err.msg);
@@ -93,14 +94,14 @@ static int
 check(const char *file, char **overrides, size_t nover)
 {
 	struct pd_conf *conf;
-	struct pd_geo geo;
-	struct pd_err err;
+	struct pd_geo	geo;
+	struct pd_err	err;
 
 	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
-	    NULL)) == NULL)
+		 NULL)) == NULL)
 		return 1;
 	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
-	    &err) < 0) {
+		&err) < 0) {
 		fprintf(stderr, "policyd: %s\n", err.msg);
 		pd_conf_free(conf);
 		return 1;
@@ -142,15 +143,15 @@ int
 main(int argc, char **argv)
 {
 	static struct pd_daemon d;
-	char *overrides[MAX_OVERRIDES];
-	const char *file = PD_CONF_DEFAULT_FILE;
-	uv_signal_t sig[3];
-	static const int signums[3] = { SIGHUP, SIGTERM, SIGINT };
-	bool foreground = false, test = false, debug = false;
-	struct pd_err err;
-	size_t nover = 0;
-	uv_loop_t *loop;
-	int ch, i;
+	char		       *overrides[MAX_OVERRIDES];
+	const char	       *file = PD_CONF_DEFAULT_FILE;
+	uv_signal_t		sig[3];
+	static const int	signums[3] = { SIGHUP, SIGTERM, SIGINT };
+	bool			foreground = false, test = false, debug = false;
+	struct pd_err		err;
+	size_t			nover = 0;
+	uv_loop_t	       *loop;
+	int			ch, i;
 
 	while ((ch = getopt(argc, argv, "c:dfo:t")) != -1) {
 		switch (ch) {

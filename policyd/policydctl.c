@@ -21,8 +21,8 @@
 #include "conf.h"
 #include "ctl.h"
 
-#define MAX_OVERRIDES	64
-#define TIMEOUT_S	60
+#define MAX_OVERRIDES 64
+#define TIMEOUT_S     60
 
 static void
 usage(int rc)
@@ -43,8 +43,8 @@ static int
 dial(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
-	int fd;
+	struct timeval	   tv = { .tv_sec = TIMEOUT_S };
+	int		   fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "policydctl: %s: path too long\n", path);
@@ -63,8 +63,10 @@ dial(const char *path)
 		fprintf(stderr, "policydctl: %s: %s; is policyd running?\n",
 		    path, strerror(errno));
 	else if (errno == EACCES)
-		fprintf(stderr, "policydctl: %s: permission denied; run as root "
-		    "or as a member of the socket's group\n", path);
+		fprintf(stderr,
+		    "policydctl: %s: permission denied; run as root "
+		    "or as a member of the socket's group\n",
+		    path);
 	else
 		fprintf(stderr, "policydctl: %s: %s\n", path, strerror(errno));
 	close(fd);
@@ -75,8 +77,8 @@ dial(const char *path)
 static int
 exchange(int fd, const struct pd_buf *req, struct pd_buf *ans)
 {
-	char buf[65536];
-	size_t off = 0;
+	char	buf[65536];
+	size_t	off = 0;
 	ssize_t n;
 
 	while (off < req->len) {
@@ -105,16 +107,19 @@ static char *
 socket_path(const char *file, char **overrides, size_t nover)
 {
 	struct pd_conf *conf;
-	char *path;
+	char	       *path;
 
 	if ((conf = pd_conf_load(file, overrides, nover, conf_error_cb,
-	    NULL)) == NULL) {
-		fprintf(stderr, "policydctl: cannot find the control socket in "
-		    "%s; give it with -s\n", file);
+		 NULL)) == NULL) {
+		fprintf(stderr,
+		    "policydctl: cannot find the control socket in "
+		    "%s; give it with -s\n",
+		    file);
 		return NULL;
 	}
 	if (*conf->control_socket == '\0') {
-		fprintf(stderr, "policydctl: %s sets no control_socket\n", file);
+		fprintf(stderr, "policydctl: %s sets no control_socket\n",
+		    file);
 		pd_conf_free(conf);
 		return NULL;
 	}
@@ -128,8 +133,8 @@ static int
 talk(const char *sock, const struct pd_buf *req)
 {
 	struct pd_buf ans;
-	const char *nl, *msg;
-	int fd, x, rc = PD_CTL_UNREACHABLE;
+	const char   *nl, *msg;
+	int	      fd, x, rc = PD_CTL_UNREACHABLE;
 
 	if ((fd = dial(sock)) < 0)
 		return PD_CTL_UNREACHABLE;
@@ -146,7 +151,8 @@ talk(const char *sock, const struct pd_buf *req)
 		    sock, errno ? strerror(errno) : "connection closed");
 		rc = PD_CTL_UNREACHABLE;
 	} else {
-		fwrite(nl + 1, 1, ans.len - (size_t)(nl + 1 - ans.data), stdout);
+		fwrite(nl + 1, 1, ans.len - (size_t)(nl + 1 - ans.data),
+		    stdout);
 		/* The status line: "CODE message". */
 		if (rc != PD_CTL_OK) {
 			msg = memchr(ans.data, ' ', (size_t)(nl - ans.data));
@@ -168,19 +174,19 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *overrides[MAX_OVERRIDES], *args[PD_CTL_ARGS_MAX + 1];
-	const char *file = PD_CONF_DEFAULT_FILE;
-	char *sock = NULL, *path;
+	char		 *overrides[MAX_OVERRIDES], *args[PD_CTL_ARGS_MAX + 1];
+	const char	 *file = PD_CONF_DEFAULT_FILE;
+	char		 *sock = NULL, *path;
 	struct pd_ctl_cmd cmd;
-	struct pd_buf req;
-	struct pd_err err;
-	size_t nover = 0;
-	int ch, nargs, rc;
-	bool json = false;
+	struct pd_buf	  req;
+	struct pd_err	  err;
+	size_t		  nover = 0;
+	int		  ch, nargs, rc;
+	bool		  json = false;
 
 	/* "+": options end at the command; its own options follow it. */
-	while ((ch = getopt_long(argc, argv, "+c:ho:s:j", longopts,
-	    NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "+c:ho:s:j", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -210,8 +216,10 @@ main(int argc, char **argv)
 	if (json)
 		args[nargs++] = (char *)"--json";
 	if (pd_ctl_parse(nargs, args, &cmd, &err) < 0) {
-		fprintf(stderr, "policydctl: %s (policydctl -h lists the "
-		    "commands)\n", err.msg);
+		fprintf(stderr,
+		    "policydctl: %s (policydctl -h lists the "
+		    "commands)\n",
+		    err.msg);
 		return PD_CTL_USAGE;
 	}
 	pd_buf_init(&req, PD_CTL_REQUEST_MAX);

@@ -27,7 +27,7 @@
 #include "conf.h"
 #include "daemon_int.h"
 
-#define TICK_MS		1000
+#define TICK_MS 1000
 
 static void
 conf_error_cb(void *arg, const char *msg)
@@ -57,7 +57,7 @@ static void
 tick_cb(uv_timer_t *t)
 {
 	struct pd_daemon *d = t->data;
-	int64_t now = pd_clock_now();
+	int64_t		  now = pd_clock_now();
 
 	pd_engine_tick(&d->engine, now);
 	daemon_reap_saver(d, false);
@@ -96,7 +96,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
     char **overrides, size_t noverrides)
 {
 	struct pd_err err;
-	size_t i;
+	size_t	      i;
 
 	memset(d, 0, sizeof(*d));
 	d->loop = loop;
@@ -106,11 +106,12 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	d->noverrides = noverrides;
 	if ((d->file = strdup(file)) == NULL)
 		return -1;
-	d->conf = pd_conf_load(file, overrides, noverrides, conf_error_cb, NULL);
+	d->conf =
+	    pd_conf_load(file, overrides, noverrides, conf_error_cb, NULL);
 	if (d->conf == NULL)
 		return -1;
 	if (pd_geo_open(&d->geo, d->conf->geoip_country_db,
-	    d->conf->geoip_asn_db, &err) < 0) {
+		d->conf->geoip_asn_db, &err) < 0) {
 		pd_log_err("%s", err.msg);
 		return -1;
 	}
@@ -134,7 +135,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	    d->conf->idle_timeout, (size_t)d->conf->max_clients);
 	for (i = 0; i < d->conf->listen.n; i++) {
 		if (pd_server_listen(&d->server, d->conf->listen.v[i],
-		    (int)d->conf->unix_mode, &err) < 0) {
+			(int)d->conf->unix_mode, &err) < 0) {
 			pd_log_err("listen %s", err.msg);
 			return -1;
 		}
@@ -150,7 +151,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 int
 pd_daemon_drop_privileges(struct pd_daemon *d, struct pd_err *err)
 {
-	const char *user = d->conf->user;
+	const char    *user = d->conf->user;
 	struct passwd *pw;
 
 	if (*user == '\0' || geteuid() != 0)
@@ -171,25 +172,27 @@ int
 pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 {
 	struct pd_conf *nc;
-	struct pd_geo ng;
-	char fixed[256];
-	size_t n;
+	struct pd_geo	ng;
+	char		fixed[256];
+	size_t		n;
 
 	nc = pd_conf_load(d->file, d->overrides, d->noverrides, conf_error_cb,
 	    NULL);
 	if (nc == NULL) {
 		pd_log_err("reload: %s has errors; keeping the running "
-		    "configuration", d->file);
+			   "configuration",
+		    d->file);
 		d->reload_failures++;
-		return pd_err_set(err, "%s has errors (they are in the log, and "
+		return pd_err_set(err,
+		    "%s has errors (they are in the log, and "
 		    "policyd -t lists them); the running configuration is kept",
 		    d->file);
 	}
 	/* A bad download must not take the data in use away. */
-	if (pd_geo_open(&ng, nc->geoip_country_db, nc->geoip_asn_db,
-	    err) < 0) {
+	if (pd_geo_open(&ng, nc->geoip_country_db, nc->geoip_asn_db, err) < 0) {
 		pd_log_err("reload: %s; keeping the running configuration and "
-		    "databases", err->msg);
+			   "databases",
+		    err->msg);
 		pd_conf_free(nc);
 		d->reload_failures++;
 		return -1;
@@ -202,7 +205,8 @@ pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 	n = pd_conf_restart_changes(d->conf, nc, d->dns != NULL, fixed,
 	    sizeof(fixed));
 	if (pd_conf_keep_running(nc, d->conf, d->dns != NULL) < 0)
-		pd_log_warnx("reload: out of memory; the settings that take "
+		pd_log_warnx(
+		    "reload: out of memory; the settings that take "
 		    "effect only at restart may show their new values");
 	if (pd_engine_set_conf(&d->engine, nc, err) < 0) {
 		pd_log_err("reload: %s; keeping the running configuration",

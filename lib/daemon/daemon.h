@@ -22,35 +22,35 @@
 #include "server.h"
 #include "tail.h"
 
-#define PD_VERSION	"0.1.0"
+#define PD_VERSION "0.1.0"
 
 struct pd_conf;
 
 struct pd_daemon {
-	uv_loop_t		*loop;
-	char			*file;		/* config file, owned */
-	char			**overrides;	/* -o settings, borrowed */
-	size_t			 noverrides;
-	struct pd_conf		*conf;		/* owned */
-	struct pd_engine	 engine;
-	struct pd_server	 server;
-	struct pd_dns		*dns;		/* NULL until a rule needs it */
-	struct pd_geo		 geo;		/* the engine looks up in it */
-	struct pd_list		 pending;	/* requests waiting for DNS */
-	struct pd_tail		 tail;		/* the maillog, when followed */
-	bool			 tailing;
-	uint64_t		 log_lines;	/* maillog lines read */
-	uint64_t		 log_matched;	/* of them, events */
-	uv_timer_t		 tick;
-	int64_t			 next_save;	/* wall-clock ms */
-	pid_t			 saver;		/* child writing a snapshot */
-	bool			 stopping;
-	struct pd_rpc		*control;	/* policydctl's socket */
-	struct pd_rpc		*http;		/* metrics_listen */
-	int64_t			 started;	/* ms */
-	uint64_t		 dns_timeouts;
-	uint64_t		 reloads;
-	uint64_t		 reload_failures;
+	uv_loop_t	*loop;
+	char		*file;	    /* config file, owned */
+	char	       **overrides; /* -o settings, borrowed */
+	size_t		 noverrides;
+	struct pd_conf	*conf; /* owned */
+	struct pd_engine engine;
+	struct pd_server server;
+	struct pd_dns	*dns;	  /* NULL until a rule needs it */
+	struct pd_geo	 geo;	  /* the engine looks up in it */
+	struct pd_list	 pending; /* requests waiting for DNS */
+	struct pd_tail	 tail;	  /* the maillog, when followed */
+	bool		 tailing;
+	uint64_t	 log_lines;   /* maillog lines read */
+	uint64_t	 log_matched; /* of them, events */
+	uv_timer_t	 tick;
+	int64_t		 next_save; /* wall-clock ms */
+	pid_t		 saver;	    /* child writing a snapshot */
+	bool		 stopping;
+	struct pd_rpc	*control; /* policydctl's socket */
+	struct pd_rpc	*http;	  /* metrics_listen */
+	int64_t		 started; /* ms */
+	uint64_t	 dns_timeouts;
+	uint64_t	 reloads;
+	uint64_t	 reload_failures;
 };
 
 /*
@@ -59,26 +59,26 @@ struct pd_daemon {
  * outlive the daemon.  -1 when it cannot start: the reasons are logged
  * and the caller exits.
  */
-int	pd_daemon_start(struct pd_daemon *, uv_loop_t *, const char *file,
-	    char **overrides, size_t noverrides);
+int  pd_daemon_start(struct pd_daemon *, uv_loop_t *, const char *file,
+     char **overrides, size_t noverrides);
 /* pd_daemon_drop_privileges - become conf->user, if set and root */
-int	pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
+int  pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
 /*
  * pd_daemon_reload - read the config and open its GeoIP databases
  * again.  A config with errors, or a database that does not open, is
  * logged and ignored: the old config and databases keep serving, and
  * err says why.  0 when the new ones are in use.
  */
-int	pd_daemon_reload(struct pd_daemon *, struct pd_err *);
+int  pd_daemon_reload(struct pd_daemon *, struct pd_err *);
 /*
  * pd_daemon_save - write the state snapshot now (in this process, as at
  * shutdown), or in a child process when background is set, so that a
  * large store never stalls replies.
  */
-int	pd_daemon_save(struct pd_daemon *, bool background);
+int  pd_daemon_save(struct pd_daemon *, bool background);
 /* pd_daemon_stop - stop listening, close every connection, save state */
-void	pd_daemon_stop(struct pd_daemon *);
+void pd_daemon_stop(struct pd_daemon *);
 /* pd_daemon_free - release what start allocated, after the loop ran dry */
-void	pd_daemon_free(struct pd_daemon *);
+void pd_daemon_free(struct pd_daemon *);
 
 #endif

@@ -32,11 +32,15 @@ static void
 daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
 {
 	*m = (struct pd_metrics){ .engine = &d->engine,
-	    .server = &d->server.stats, .connections = d->server.nconns,
-	    .dns = d->dns ? pd_dns_stats(d->dns) : NULL,
-	    .dns_timeouts = d->dns_timeouts, .maillog_lines = d->log_lines,
-	    .maillog_events = d->log_matched, .reloads = d->reloads,
-	    .reload_failures = d->reload_failures, .started = d->started };
+		.server = &d->server.stats,
+		.connections = d->server.nconns,
+		.dns = d->dns ? pd_dns_stats(d->dns) : NULL,
+		.dns_timeouts = d->dns_timeouts,
+		.maillog_lines = d->log_lines,
+		.maillog_events = d->log_matched,
+		.reloads = d->reloads,
+		.reload_failures = d->reload_failures,
+		.started = d->started };
 }
 
 /* geo_out - a database in use: its file and what it is */
@@ -61,21 +65,26 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	pd_out_str(o, "version", PD_VERSION);
 	pd_out_int(o, "pid", (long long)getpid());
 	pd_out_time(o, "started", d->started);
-	pd_str_fmt_duration(up, sizeof(up), (pd_clock_now() - d->started) /
-	    1000 * 1000);
+	pd_str_fmt_duration(up, sizeof(up),
+	    (pd_clock_now() - d->started) / 1000 * 1000);
 	pd_out_str(o, "uptime", up);
 	pd_out_str(o, "config", d->file);
 	pd_out_int(o, "rules", (long long)d->conf->nrules);
 	pd_out_str(o, "mode", d->conf->dry_run ? "dry_run" : "live");
 	pd_out_int(o, "connections", (long long)d->server.nconns);
-	pd_out_int(o, "requests", (long long)pd_engine_stats(&d->engine)->requests);
-	pd_out_int(o, "keys", (long long)pd_counters_size(pd_engine_counters(&d->engine)));
-	pd_out_int(o, "blocked", (long long)pd_engine_counters(&d->engine)->nblocked);
+	pd_out_int(o, "requests",
+	    (long long)pd_engine_stats(&d->engine)->requests);
+	pd_out_int(o, "keys",
+	    (long long)pd_counters_size(pd_engine_counters(&d->engine)));
+	pd_out_int(o, "blocked",
+	    (long long)pd_engine_counters(&d->engine)->nblocked);
 	pd_out_str(o, "maillog", d->tailing ? d->conf->maillog : "-");
-	pd_out_str(o, "dns", d->dns ? (*d->conf->dns_forward ?
-	    d->conf->dns_forward : "system resolver") : "-");
-	pd_out_str(o, "state_file", *d->conf->state_file ?
-	    d->conf->state_file : "-");
+	pd_out_str(o, "dns",
+	    d->dns ? (*d->conf->dns_forward ? d->conf->dns_forward :
+					      "system resolver") :
+		     "-");
+	pd_out_str(o, "state_file",
+	    *d->conf->state_file ? d->conf->state_file : "-");
 	pd_out_int(o, "explain_history", d->conf->explain_history);
 	geo_out(o, "geoip_country_db", d->geo.country);
 	geo_out(o, "geoip_asn_db", d->geo.asn);
@@ -87,8 +96,8 @@ control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
     struct pd_buf *body, struct pd_err *err)
 {
 	struct pd_metrics m;
-	struct pd_out o;
-	int rc = PD_CTL_OK;
+	struct pd_out	  o;
+	int		  rc = PD_CTL_OK;
 
 	if (cmd->op == PD_CTL_STATS && !cmd->json) {
 		daemon_metrics(d, &m);
@@ -148,11 +157,11 @@ static void
 control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 {
 	struct pd_daemon *d = arg;
-	char copy[PD_CTL_REQUEST_MAX + 1], *argv[PD_CTL_ARGS_MAX];
+	char		  copy[PD_CTL_REQUEST_MAX + 1], *argv[PD_CTL_ARGS_MAX];
 	struct pd_ctl_cmd cmd;
-	struct pd_buf body;
-	struct pd_err err = { "" };
-	int argc, rc;
+	struct pd_buf	  body;
+	struct pd_err	  err = { "" };
+	int		  argc, rc;
 
 	memcpy(copy, req, len + 1);
 	pd_buf_init(&body, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
@@ -173,8 +182,8 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 {
 	struct pd_daemon *d = arg;
 	struct pd_metrics m;
-	struct pd_buf body;
-	const char *status = "200 OK", *path = strchr(req, ' ');
+	struct pd_buf	  body;
+	const char	 *status = "200 OK", *path = strchr(req, ' ');
 
 	(void)len;
 	pd_buf_init(&body, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
@@ -195,9 +204,11 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 		pd_buf_reset(&body);
 		pd_buf_puts(&body, "answer too large\n");
 	}
-	pd_buf_printf(answer, "HTTP/1.0 %s\r\nContent-Type: text/plain; "
+	pd_buf_printf(answer,
+	    "HTTP/1.0 %s\r\nContent-Type: text/plain; "
 	    "version=0.0.4; charset=utf-8\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", status, body.len);
+	    "Connection: close\r\n\r\n",
+	    status, body.len);
 	/* The header fits in PD_CTL_HEAD_MAX, so the body does too. */
 	if (req[0] != 'H')
 		pd_buf_append(answer, pd_buf_str(&body), body.len);
@@ -221,18 +232,23 @@ int
 daemon_start_control(struct pd_daemon *d)
 {
 	struct pd_rpc_opts ctl = { .terminator = "\n\n",
-	    .max = PD_CTL_REQUEST_MAX, .timeout = 10000, .mode = 0660,
-	    .gid = control_group(d->conf) };
-	struct pd_rpc_opts http = { .terminator = "\r\n\r\n", .max = 8192,
-	    .timeout = 10000, .gid = (gid_t)-1 };
-	char spec[PATH_MAX + 8], dir[PATH_MAX], *slash;
-	const char *sock = d->conf->control_socket;
-	struct pd_err err;
+		.max = PD_CTL_REQUEST_MAX,
+		.timeout = 10000,
+		.mode = 0660,
+		.gid = control_group(d->conf) };
+	struct pd_rpc_opts http = { .terminator = "\r\n\r\n",
+		.max = 8192,
+		.timeout = 10000,
+		.gid = (gid_t)-1 };
+	char		   spec[PATH_MAX + 8], dir[PATH_MAX], *slash;
+	const char	  *sock = d->conf->control_socket;
+	struct pd_err	   err;
 
 	if (*sock) {
 		if ((size_t)snprintf(dir, sizeof(dir), "%s", sock) >=
-		    sizeof(dir) || (size_t)snprintf(spec, sizeof(spec),
-		    "unix:%s", sock) >= sizeof(spec)) {
+			sizeof(dir) ||
+		    (size_t)snprintf(spec, sizeof(spec), "unix:%s", sock) >=
+			sizeof(spec)) {
 			pd_log_err("control_socket %s: path too long", sock);
 			return -1;
 		}
@@ -242,8 +258,8 @@ daemon_start_control(struct pd_daemon *d)
 			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 				pd_log_warn("control_socket: mkdir %s", dir);
 		}
-		d->control = pd_rpc_listen(d->loop, spec, &ctl, control_cb, d,
-		    &err);
+		d->control =
+		    pd_rpc_listen(d->loop, spec, &ctl, control_cb, d, &err);
 		if (d->control == NULL) {
 			pd_log_err("control_socket %s", err.msg);
 			return -1;
@@ -251,13 +267,13 @@ daemon_start_control(struct pd_daemon *d)
 	}
 	if (*d->conf->metrics_listen) {
 		if ((size_t)snprintf(spec, sizeof(spec), "inet:%s",
-		    d->conf->metrics_listen) >= sizeof(spec)) {
+			d->conf->metrics_listen) >= sizeof(spec)) {
 			pd_log_err("metrics_listen %s: too long",
 			    d->conf->metrics_listen);
 			return -1;
 		}
 		if ((d->http = pd_rpc_listen(d->loop, spec, &http, http_cb, d,
-		    &err)) == NULL) {
+			 &err)) == NULL) {
 			pd_log_err("metrics_listen %s", err.msg);
 			return -1;
 		}

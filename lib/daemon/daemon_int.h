@@ -17,18 +17,18 @@
 /* daemon_request.c */
 extern const struct pd_server_ops daemon_server_ops;
 /* daemon_decision_cb - the engine's sink: each decision is logged */
-void	daemon_decision_cb(void *arg, const struct pd_decision *);
+void daemon_decision_cb(void *arg, const struct pd_decision *);
 
 /* daemon_state.c */
 /* daemon_start_maillog - follow the maillog from where the last run stopped */
-int	daemon_start_maillog(struct pd_daemon *);
+int  daemon_start_maillog(struct pd_daemon *);
 /* daemon_reap_saver - collect the snapshot child, blocking if asked */
-void	daemon_reap_saver(struct pd_daemon *, bool wait);
+void daemon_reap_saver(struct pd_daemon *, bool wait);
 /* daemon_load_state - restore the snapshot; a damaged one is moved aside */
-void	daemon_load_state(struct pd_daemon *);
+void daemon_load_state(struct pd_daemon *);
 
 /* daemon_ctl.c */
 /* daemon_start_control - policydctl's socket and the metrics endpoint */
-int	daemon_start_control(struct pd_daemon *);
+int daemon_start_control(struct pd_daemon *);
 
 #endif

@@ -27,13 +27,13 @@
  * request itself stays in the connection's parser until then.
  */
 struct pending {
-	uv_timer_t		 timer;		/* first: handle <-> pending */
-	struct pd_daemon	*d;
-	struct pd_list		 link;		/* on d->pending */
-	struct pd_conn		*conn;
-	struct pd_req		 req;
-	const char		*peer;		/* the server's, lives as long */
-	struct pd_dns_wait	 wait;
+	uv_timer_t	   timer; /* first: handle <-> pending */
+	struct pd_daemon  *d;
+	struct pd_list	   link; /* on d->pending */
+	struct pd_conn	  *conn;
+	struct pd_req	   req;
+	const char	  *peer; /* the server's, lives as long */
+	struct pd_dns_wait wait;
 };
 
 static void
@@ -72,7 +72,8 @@ answer(struct pd_daemon *d, const struct pd_req *req, const char *peer,
 		    peer, dec.malformed);
 	if (dec.dns_skipped)
 		pd_log_info("helo=%s client=%s: DNS lookup %s; HELO DNS check "
-		    "skipped", pd_req_get(req, PD_A_HELO_NAME),
+			    "skipped",
+		    pd_req_get(req, PD_A_HELO_NAME),
 		    pd_req_get(req, PD_A_CLIENT_ADDRESS),
 		    dns == PD_HELO_DNS_TIMEOUT ? "timed out" : "failed");
 	pd_proto_reply(out, dec.reply);
@@ -113,7 +114,7 @@ static void
 cancel_cb(void *arg, struct pd_conn *conn)
 {
 	struct pd_daemon *d = arg;
-	struct pd_list *l;
+	struct pd_list	 *l;
 
 	for (l = d->pending.next; l != &d->pending; l = l->next) {
 		struct pending *p = pd_list_entry(l, struct pending, link);
@@ -137,9 +138,10 @@ wait_dns(struct pd_daemon *d, struct pd_conn *conn, const struct pd_req *req,
     const char *peer, const char *name, enum pd_helo_dns *dns)
 {
 	enum pd_dns_status st;
-	struct pending *p;
+	struct pending	  *p;
 
-	if ((st = pd_dns_peek(d->dns, name, pd_clock_now())) != PD_DNS_PENDING) {
+	if ((st = pd_dns_peek(d->dns, name, pd_clock_now())) !=
+	    PD_DNS_PENDING) {
 		*dns = helo_dns(st);
 		return 0;
 	}
@@ -171,8 +173,8 @@ request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
     const char *peer, struct pd_buf *out)
 {
 	struct pd_daemon *d = arg;
-	char name[PD_HELO_NAME_MAX + 1];
-	enum pd_helo_dns dns = PD_HELO_DNS_NONE;
+	char		  name[PD_HELO_NAME_MAX + 1];
+	enum pd_helo_dns  dns = PD_HELO_DNS_NONE;
 
 	/* Request the HELO name's answer first, then decide once with it. */
 	if (d->dns && pd_engine_dns_name(&d->engine, req, name, sizeof(name)) &&
@@ -185,11 +187,12 @@ request_cb(void *arg, struct pd_conn *conn, const struct pd_req *req,
 static void
 malformed_cb(void *arg, const char *peer, const char *why, struct pd_buf *out)
 {
-	struct pd_daemon *d = arg;
+	struct pd_daemon  *d = arg;
 	struct pd_decision dec;
 
 	pd_engine_malformed(&d->engine, pd_clock_now(), &dec);
-	pd_log_warnx("malformed request from %s: %s; answered DUNNO", peer, why);
+	pd_log_warnx("malformed request from %s: %s; answered DUNNO", peer,
+	    why);
 	pd_proto_reply(out, dec.reply);
 }
 

@@ -25,12 +25,12 @@
 static void
 maillog_line_cb(void *arg, const char *line, size_t len)
 {
-	struct pd_daemon *d = arg;
+	struct pd_daemon      *d = arg;
 	struct pd_maillog_line ml;
-	enum pd_event_type type;
-	int64_t now = pd_clock_now();
-	struct tm tm;
-	time_t t = (time_t)(now / 1000);
+	enum pd_event_type     type;
+	int64_t		       now = pd_clock_now();
+	struct tm	       tm;
+	time_t		       t = (time_t)(now / 1000);
 
 	d->log_lines++;
 	localtime_r(&t, &tm);
@@ -51,7 +51,8 @@ maillog_pos_file(const struct pd_daemon *d, char *buf, size_t len)
 	if ((size_t)snprintf(buf, len, "%s.maillog", d->conf->state_file) >=
 	    len) {
 		pd_log_err("state_file %s: path too long to keep the maillog "
-		    "position beside it", d->conf->state_file);
+			   "position beside it",
+		    d->conf->state_file);
 		return NULL;
 	}
 	return buf;
@@ -62,15 +63,15 @@ int
 daemon_start_maillog(struct pd_daemon *d)
 {
 	struct pd_tail_pos pos;
-	struct pd_err err;
-	const char *pf;
-	char buf[PATH_MAX];
-	int have = 0;
+	struct pd_err	   err;
+	const char	  *pf;
+	char		   buf[PATH_MAX];
+	int		   have = 0;
 
 	if (*d->conf->maillog == '\0') {
 		if (pd_conf_needs_maillog(d->conf))
 			pd_log_warnx("rules count maillog events, but no "
-			    "maillog is set: they will never trigger");
+				     "maillog is set: they will never trigger");
 		return 0;
 	}
 	if ((pf = maillog_pos_file(d, buf, sizeof(buf))) != NULL &&
@@ -79,7 +80,7 @@ daemon_start_maillog(struct pd_daemon *d)
 		have = 0;
 	}
 	if (pd_tail_init(&d->tail, d->conf->maillog, have ? &pos : NULL,
-	    maillog_line_cb, d, &err) < 0 ||
+		maillog_line_cb, d, &err) < 0 ||
 	    pd_tail_start(&d->tail, d->loop, 500) < 0) {
 		pd_log_err("maillog %s: %s", d->conf->maillog, err.msg);
 		return -1;
@@ -87,7 +88,8 @@ daemon_start_maillog(struct pd_daemon *d)
 	d->tailing = true;
 	if (d->tail.fd < 0)
 		pd_log_warnx("maillog %s: not there yet; reading it once it "
-		    "appears", d->conf->maillog);
+			     "appears",
+		    d->conf->maillog);
 	return 0;
 }
 
@@ -96,9 +98,9 @@ static int
 save_maillog_pos(struct pd_daemon *d)
 {
 	struct pd_tail_pos pos;
-	struct pd_err err;
-	char buf[PATH_MAX];
-	const char *pf;
+	struct pd_err	   err;
+	char		   buf[PATH_MAX];
+	const char	  *pf;
 
 	if (!d->tailing || (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
 		return 0;
@@ -116,26 +118,28 @@ daemon_reap_saver(struct pd_daemon *d, bool wait)
 {
 	int status;
 
-	if (d->saver <= 0 || waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
+	if (d->saver <= 0 ||
+	    waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
 		return;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		pd_log_err("state: saving %s failed; the previous snapshot is "
-		    "kept", d->conf->state_file);
+			   "kept",
+		    d->conf->state_file);
 	d->saver = 0;
 }
 
 int
 pd_daemon_save(struct pd_daemon *d, bool background)
 {
-	const char *path = d->conf->state_file;
+	const char   *path = d->conf->state_file;
 	struct pd_err err;
-	int rc;
+	int	      rc;
 
 	if (*path == '\0')
 		return 0;
 	if (background) {
 		if (d->saver > 0)
-			return 0;	/* the last one is still writing */
+			return 0; /* the last one is still writing */
 		if ((d->saver = fork()) < 0) {
 			d->saver = 0;
 			pd_log_warn("state: cannot fork to save");
@@ -144,7 +148,8 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		if (d->saver > 0)
 			return 0;
 		/* Child: a copy-on-write view of the store, frozen now. */
-		rc = pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err);
+		rc = pd_state_save(pd_engine_counters(&d->engine), path,
+		    pd_clock_now(), &err);
 		if (rc < 0)
 			pd_log_err("state: %s", err.msg);
 		else
@@ -152,7 +157,8 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		_exit(rc < 0);
 	}
 	daemon_reap_saver(d, true);
-	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(), &err) < 0) {
+	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(),
+		&err) < 0) {
 		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
 		return -1;
 	}
@@ -166,24 +172,28 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 void
 daemon_load_state(struct pd_daemon *d)
 {
-	const char *path = d->conf->state_file;
+	const char	    *path = d->conf->state_file;
 	struct pd_state_info info;
-	struct pd_err err;
-	char aside[PATH_MAX];
+	struct pd_err	     err;
+	char		     aside[PATH_MAX];
 
 	if (*path == '\0')
 		return;
-	if (pd_state_load(pd_engine_counters(&d->engine), path, &info, &err) == 0) {
+	if (pd_state_load(pd_engine_counters(&d->engine), path, &info, &err) ==
+	    0) {
 		if (info.saved_at)
-			pd_log_info("state: loaded %" PRIu64 " counters from %s "
-			    "(%" PRIu64 " of changed or removed rules dropped)",
+			pd_log_info("state: loaded %" PRIu64
+				    " counters from %s "
+				    "(%" PRIu64
+				    " of changed or removed rules dropped)",
 			    info.loaded, path, info.dropped);
 		return;
 	}
 	if (pd_state_move_aside(path, pd_clock_now(), aside, sizeof(aside),
-	    &err) == 0)
+		&err) == 0)
 		pd_log_err("state: %s is damaged; moved it to %s and started "
-		    "with empty counters", path, aside);
+			   "with empty counters",
+		    path, aside);
 	else
 		pd_log_err("state: %s; starting with empty counters", err.msg);
 }

@@ -20,16 +20,16 @@
 #include "dnscache.h"
 #include "dns.h"
 
-#define TYPE_A		1
-#define TYPE_AAAA	28
-#define CLASS_IN	1
+#define TYPE_A	  1
+#define TYPE_AAAA 28
+#define CLASS_IN  1
 
 struct pd_dns {
-	struct ub_ctx		*ctx;
-	uv_poll_t		 poll;
-	struct pd_dnscache	 cache;
-	int64_t			 now;		/* of the last lookup */
-	struct pd_dns_stats	 stats;		/* the cache's, and queries */
+	struct ub_ctx	   *ctx;
+	uv_poll_t	    poll;
+	struct pd_dnscache  cache;
+	int64_t		    now;   /* of the last lookup */
+	struct pd_dns_stats stats; /* the cache's, and queries */
 };
 
 const struct pd_dns_stats *
@@ -54,7 +54,7 @@ static void
 poll_cb(uv_poll_t *p, int status, int events)
 {
 	struct pd_dns *d = p->data;
-	int rc;
+	int	       rc;
 
 	(void)events;
 	if (status < 0)
@@ -68,7 +68,7 @@ pd_dns_new(uv_loop_t *loop, const char *forward, size_t cache_max,
     struct pd_err *err)
 {
 	struct pd_dns *d;
-	int rc;
+	int	       rc;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return pd_err_set(err, "out of memory"), NULL;
@@ -86,9 +86,9 @@ pd_dns_new(uv_loop_t *loop, const char *forward, size_t cache_max,
 	else
 		rc = ub_ctx_resolvconf(d->ctx, NULL);
 	if (rc != 0) {
-		pd_err_set(err, "dns: %s: %s", *forward ? forward :
-		    "/etc/resolv.conf", rc > 0 ? strerror(rc) :
-		    ub_strerror(rc));
+		pd_err_set(err, "dns: %s: %s",
+		    *forward ? forward : "/etc/resolv.conf",
+		    rc > 0 ? strerror(rc) : ub_strerror(rc));
 		goto fail;
 	}
 	if (uv_poll_init(loop, &d->poll, ub_fd(d->ctx)) != 0) {
@@ -153,10 +153,10 @@ static void
 answer_cb(void *arg, int err, struct ub_result *res)
 {
 	struct pd_dnscache_entry *e = arg;
-	struct pd_dns *d = pd_list_entry(pd_dnscache_of(e), struct pd_dns,
-	    cache);
+	struct pd_dns		 *d =
+	    pd_list_entry(pd_dnscache_of(e), struct pd_dns, cache);
 	enum pd_dnscache_status st;
-	int64_t ttl = 0;
+	int64_t			ttl = 0;
 
 	if (err != 0 || res == NULL || res->rcode == 2 /* SERVFAIL */ ||
 	    (res->rcode != 0 && res->rcode != 3 /* NXDOMAIN */)) {
@@ -193,7 +193,7 @@ pd_dns_lookup(struct pd_dns *d, const char *name, int64_t now,
     struct pd_dns_wait *w, pd_dns_cb cb, void *arg)
 {
 	struct pd_dnscache_entry *e;
-	enum pd_dnscache_status st;
+	enum pd_dnscache_status	  st;
 
 	d->now = now;
 	w->cb = cb;

@@ -30,16 +30,16 @@ struct pd_err;
 enum pd_dns_status {
 	PD_DNS_PENDING = PD_DNSCACHE_PENDING,
 	PD_DNS_FOUND = PD_DNSCACHE_FOUND,	/* an A or AAAA record exists */
-	PD_DNS_NOTFOUND = PD_DNSCACHE_NOTFOUND,	/* NXDOMAIN, or neither */
-	PD_DNS_TEMPFAIL = PD_DNSCACHE_TEMPFAIL,	/* timeout, SERVFAIL, none */
+	PD_DNS_NOTFOUND = PD_DNSCACHE_NOTFOUND, /* NXDOMAIN, or neither */
+	PD_DNS_TEMPFAIL = PD_DNSCACHE_TEMPFAIL, /* timeout, SERVFAIL, none */
 };
 
 typedef void (*pd_dns_cb)(void *arg, enum pd_dns_status);
 
 struct pd_dns_wait {
-	struct pd_dnscache_wait	 cw;		/* first: cache <-> dns */
-	pd_dns_cb		 cb;
-	void			*arg;
+	struct pd_dnscache_wait cw; /* first: cache <-> dns */
+	pd_dns_cb		cb;
+	void		       *arg;
 };
 
 struct pd_dns;
@@ -49,18 +49,18 @@ struct pd_dns;
  * system resolver (resolv.conf).  cache_max bounds the cache entries.
  */
 struct pd_dns *pd_dns_new(uv_loop_t *, const char *forward, size_t cache_max,
-	    struct pd_err *);
+    struct pd_err *);
 /* pd_dns_free - cancel every lookup (no callbacks) and close; NULL ok */
-void	pd_dns_free(struct pd_dns *);
+void	       pd_dns_free(struct pd_dns *);
 /*
  * pd_dns_lookup - the cached answer for name at now, or PD_DNS_PENDING:
  * then cb(arg, answer) runs once from the loop, unless pd_dns_cancel(w)
  * comes first.  w belongs to the caller and must live until then.
  */
-enum pd_dns_status pd_dns_lookup(struct pd_dns *, const char *name,
-	    int64_t now, struct pd_dns_wait *w, pd_dns_cb cb, void *arg);
+enum pd_dns_status pd_dns_lookup(struct pd_dns *, const char *name, int64_t now,
+    struct pd_dns_wait *w, pd_dns_cb cb, void *arg);
 /* pd_dns_cancel - w is not called back; a no-op if it is not waiting */
-void	pd_dns_cancel(struct pd_dns_wait *w);
+void		   pd_dns_cancel(struct pd_dns_wait *w);
 /*
  * pd_dns_peek - the cached answer for name, or PD_DNS_PENDING when it
  * must be looked up (with pd_dns_lookup); starts nothing.

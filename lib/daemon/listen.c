@@ -28,20 +28,20 @@
 #include "listen.h"
 
 struct pd_listen {
-	union pd_listen_handle	 h;		/* first: handle <-> listener */
-	union pd_listen_handle	 spare;		/* refuses when memory is short */
-	uv_loop_t		*loop;
-	pd_listen_cb		 cb;
-	void			*arg;
-	size_t			 conn_size;
-	bool			 is_unix;
-	bool			 spare_busy;	/* closing a refused connection */
-	bool			 stalled;	/* a connection waits for it */
-	bool			 closing;
-	int			 handles;	/* still to be closed */
-	uint64_t		 refused;	/* for want of memory */
-	uint64_t		 last_warn;	/* uv_now of the last accept error */
-	char			 spec[PD_LISTEN_SPEC_MAX];
+	union pd_listen_handle h;     /* first: handle <-> listener */
+	union pd_listen_handle spare; /* refuses when memory is short */
+	uv_loop_t	      *loop;
+	pd_listen_cb	       cb;
+	void		      *arg;
+	size_t		       conn_size;
+	bool		       is_unix;
+	bool		       spare_busy; /* closing a refused connection */
+	bool		       stalled;	   /* a connection waits for it */
+	bool		       closing;
+	int		       handles;	  /* still to be closed */
+	uint64_t	       refused;	  /* for want of memory */
+	uint64_t	       last_warn; /* uv_now of the last accept error */
+	char		       spec[PD_LISTEN_SPEC_MAX];
 };
 
 static atomic_uint fail_allocs;
@@ -66,8 +66,7 @@ conn_alloc(size_t size)
 }
 
 int
-pd_listen_parse(const char *spec, struct pd_listen_addr *a,
-    struct pd_err *err)
+pd_listen_parse(const char *spec, struct pd_listen_addr *a, struct pd_err *err)
 {
 	struct pd_err why;
 
@@ -81,8 +80,10 @@ pd_listen_parse(const char *spec, struct pd_listen_addr *a,
 		return 0;
 	}
 	if (strncmp(spec, "unix:", 5) != 0 || spec[5] == '\0')
-		return pd_err_set(err, "%s: expected inet:HOST:PORT or "
-		    "unix:PATH", spec);
+		return pd_err_set(err,
+		    "%s: expected inet:HOST:PORT or "
+		    "unix:PATH",
+		    spec);
 	/* libuv cuts a long path short without a word: refuse it here. */
 	if (strlen(spec + 5) >= sizeof(a->path))
 		return pd_err_set(err, "%s: path longer than %zu bytes", spec,
@@ -204,17 +205,18 @@ static int
 clear_stale(const char *path, const char *spec, struct pd_err *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, rc;
+	struct stat	   st;
+	int		   fd, rc;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : pd_err_set(err, "%s: %s", spec,
-		    strerror(errno));
+		return errno == ENOENT ?
+		    0 :
+		    pd_err_set(err, "%s: %s", spec, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return pd_err_set(err, "%s: exists and is not a socket", spec);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
+		 0)) < 0)
 		return pd_err_set(err, "%s: socket: %s", spec, strerror(errno));
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	if (rc < 0 && errno == ECONNREFUSED) {
@@ -233,11 +235,11 @@ clear_stale(const char *path, const char *spec, struct pd_err *err)
 
 /* bind_unix - the socket is never open to more than mode and gid allow */
 static int
-bind_unix(struct pd_listen *l, const char *path,
-    const struct pd_listen_opts *o, struct pd_err *err)
+bind_unix(struct pd_listen *l, const char *path, const struct pd_listen_opts *o,
+    struct pd_err *err)
 {
 	mode_t old;
-	int rc;
+	int    rc;
 
 	if (clear_stale(path, l->spec, err) < 0)
 		return -1;
@@ -274,7 +276,7 @@ listen_bind(struct pd_listen *l, const struct pd_listen_addr *a,
 	int rc;
 
 	rc = a->is_unix ? bind_unix(l, a->path, o, err) :
-	    bind_inet(l, &a->ss, err);
+			  bind_inet(l, &a->ss, err);
 	if (rc < 0)
 		return -1;
 	if ((rc = uv_listen(&l->h.stream, o->backlog, connection_cb)) != 0)
@@ -288,7 +290,7 @@ pd_listen_open(uv_loop_t *loop, const char *spec,
     struct pd_err *err)
 {
 	struct pd_listen_addr a;
-	struct pd_listen *l;
+	struct pd_listen     *l;
 
 	if (pd_listen_parse(spec, &a, err) < 0)
 		return NULL;
@@ -327,10 +329,10 @@ int
 pd_listen_port(const struct pd_listen *l)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof(ss);
+	int			len = sizeof(ss);
 
-	if (l->is_unix || uv_tcp_getsockname(&l->h.tcp,
-	    (struct sockaddr *)&ss, &len) != 0)
+	if (l->is_unix ||
+	    uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss, &len) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);

@@ -16,25 +16,25 @@
 #include "rpc.h"
 
 struct pd_rpc {
-	struct pd_listen	*l;
-	uv_loop_t		*loop;
-	struct pd_rpc_opts	 opts;
-	pd_rpc_handler		 handler;
-	void			*arg;
-	struct pd_list		 conns;
-	size_t			 nconns;
-	uint64_t		 refused;	/* over max_conns */
+	struct pd_listen  *l;
+	uv_loop_t	  *loop;
+	struct pd_rpc_opts opts;
+	pd_rpc_handler	   handler;
+	void		  *arg;
+	struct pd_list	   conns;
+	size_t		   nconns;
+	uint64_t	   refused; /* over max_conns */
 };
 
 struct conn {
-	union pd_listen_handle	 h;	/* first: handle <-> conn */
-	struct pd_rpc		*rpc;
-	struct pd_list		 link;
-	uv_timer_t		 timer;
-	uv_write_t		 wr;
-	struct pd_buf		 in;
-	struct pd_buf		 out;
-	int			 closing;	/* handles still to close */
+	union pd_listen_handle h; /* first: handle <-> conn */
+	struct pd_rpc	      *rpc;
+	struct pd_list	       link;
+	uv_timer_t	       timer;
+	uv_write_t	       wr;
+	struct pd_buf	       in;
+	struct pd_buf	       out;
+	int		       closing; /* handles still to close */
 };
 
 static void
@@ -92,8 +92,8 @@ answer(struct conn *c)
 	b = uv_buf_init(c->out.data ? c->out.data : (char *)"",
 	    (unsigned)c->out.len);
 	c->wr.data = c;
-	if (c->out.len == 0 || uv_write(&c->wr, &c->h.stream, &b, 1,
-	    write_cb) != 0)
+	if (c->out.len == 0 ||
+	    uv_write(&c->wr, &c->h.stream, &b, 1, write_cb) != 0)
 		conn_close(c);
 }
 
@@ -101,14 +101,14 @@ static void
 read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct conn *c = s->data;
-	const char *term = c->rpc->opts.terminator;
+	const char  *term = c->rpc->opts.terminator;
 
 	if (n < 0) {
-		conn_close(c);		/* gone before the request ended */
+		conn_close(c); /* gone before the request ended */
 		return;
 	}
 	if (pd_buf_append(&c->in, b->base, (size_t)n) < 0) {
-		conn_close(c);		/* longer than any request can be */
+		conn_close(c); /* longer than any request can be */
 		return;
 	}
 	if (memmem(pd_buf_str(&c->in), c->in.len, term, strlen(term)) != NULL)
@@ -126,7 +126,7 @@ static int
 conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
 {
 	struct pd_rpc *rpc = arg;
-	struct conn *c = (struct conn *)h;
+	struct conn   *c = (struct conn *)h;
 
 	(void)l;
 	if (rpc->nconns >= rpc->opts.max_conns) {
@@ -150,13 +150,14 @@ conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
 }
 
 struct pd_rpc *
-pd_rpc_listen(uv_loop_t *loop, const char *spec,
-    const struct pd_rpc_opts *opts, pd_rpc_handler handler, void *arg,
-    struct pd_err *err)
+pd_rpc_listen(uv_loop_t *loop, const char *spec, const struct pd_rpc_opts *opts,
+    pd_rpc_handler handler, void *arg, struct pd_err *err)
 {
 	struct pd_listen_opts lo = { .conn_size = sizeof(struct conn),
-	    .backlog = 64, .mode = opts->mode, .gid = opts->gid };
-	struct pd_rpc *rpc;
+		.backlog = 64,
+		.mode = opts->mode,
+		.gid = opts->gid };
+	struct pd_rpc	     *rpc;
 
 	if ((rpc = calloc(1, sizeof(*rpc))) == NULL) {
 		pd_err_set(err, "%s: out of memory", spec);
@@ -169,8 +170,8 @@ pd_rpc_listen(uv_loop_t *loop, const char *spec,
 	rpc->handler = handler;
 	rpc->arg = arg;
 	pd_list_init(&rpc->conns);
-	if ((rpc->l = pd_listen_open(loop, spec, &lo, conn_take, rpc,
-	    err)) == NULL) {
+	if ((rpc->l = pd_listen_open(loop, spec, &lo, conn_take, rpc, err)) ==
+	    NULL) {
 		free(rpc);
 		return NULL;
 	}

@@ -32,15 +32,15 @@ typedef void (*pd_rpc_handler)(void *arg, const char *req, size_t len,
  * bytes, so the cap bounds the memory a runaway script can tie up, and
  * it keeps the file descriptors for the policy connections.
  */
-#define PD_RPC_MAX_CONNS	64
+#define PD_RPC_MAX_CONNS 64
 
 struct pd_rpc_opts {
-	const char	*terminator;
-	size_t		 max;		/* request bytes */
-	uint64_t	 timeout;	/* ms to send a request */
-	int		 mode;		/* unix socket permissions */
-	gid_t		 gid;		/* its group; (gid_t)-1: leave it */
-	size_t		 max_conns;	/* over it, refused; 0: the default */
+	const char *terminator;
+	size_t	    max;       /* request bytes */
+	uint64_t    timeout;   /* ms to send a request */
+	int	    mode;      /* unix socket permissions */
+	gid_t	    gid;       /* its group; (gid_t)-1: leave it */
+	size_t	    max_conns; /* over it, refused; 0: the default */
 };
 
 struct pd_rpc;
@@ -51,13 +51,12 @@ struct pd_rpc;
  * up to PD_CTL_ANSWER_MAX bytes; the handler's appends past that fail.
  */
 struct pd_rpc *pd_rpc_listen(uv_loop_t *, const char *spec,
-	    const struct pd_rpc_opts *, pd_rpc_handler, void *arg,
-	    struct pd_err *);
+    const struct pd_rpc_opts *, pd_rpc_handler, void *arg, struct pd_err *);
 /* pd_rpc_port - the TCP port (for "inet:...:0"), or -1 */
-int	pd_rpc_port(const struct pd_rpc *);
+int	       pd_rpc_port(const struct pd_rpc *);
 /* pd_rpc_refused - connections refused (over max_conns, no memory) */
-uint64_t pd_rpc_refused(const struct pd_rpc *);
+uint64_t       pd_rpc_refused(const struct pd_rpc *);
 /* pd_rpc_close - stop listening and drop open connections; NULL ok */
-void	pd_rpc_close(struct pd_rpc *);
+void	       pd_rpc_close(struct pd_rpc *);
 
 #endif

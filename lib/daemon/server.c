@@ -27,37 +27,37 @@
 #include "server.h"
 
 /* Replies queued for a peer that does not read them. */
-#define OUT_MAX		(1024 * 1024)
-#define SWEEP_MS	1000
-#define PD_PEER_HOST	46
+#define OUT_MAX	     (1024 * 1024)
+#define SWEEP_MS     1000
+#define PD_PEER_HOST 46
 
 struct pd_server_listener {
-	struct pd_listen		*l;
-	struct pd_server_listener	*next;
+	struct pd_listen	  *l;
+	struct pd_server_listener *next;
 };
 
 struct pd_conn {
-	union pd_listen_handle	 h;	/* first: handle <-> conn */
-	struct pd_server	*srv;
-	struct pd_list		 link;
-	uint64_t		 id;		/* conn=%016llx in logs */
-	char			 peer[80];
-	struct pd_proto		 proto;
-	struct pd_buf		 out;		/* replies not yet written */
-	uint64_t		 active;	/* uv_now of the last read */
-	uint64_t		 started;	/* uv_now when a request began */
-	uint64_t		 asked;		/* uv_hrtime when it was complete */
-	size_t			 queued;	/* bytes in uv_write requests */
-	struct pd_buf		 hold;		/* input behind a pending request */
-	bool			 pending;	/* a request awaits its answer */
-	bool			 closing;
+	union pd_listen_handle h; /* first: handle <-> conn */
+	struct pd_server      *srv;
+	struct pd_list	       link;
+	uint64_t	       id; /* conn=%016llx in logs */
+	char		       peer[80];
+	struct pd_proto	       proto;
+	struct pd_buf	       out;	/* replies not yet written */
+	uint64_t	       active;	/* uv_now of the last read */
+	uint64_t	       started; /* uv_now when a request began */
+	uint64_t	       asked;	/* uv_hrtime when it was complete */
+	size_t		       queued;	/* bytes in uv_write requests */
+	struct pd_buf	       hold;	/* input behind a pending request */
+	bool		       pending; /* a request awaits its answer */
+	bool		       closing;
 };
 
 struct write_req {
-	uv_write_t	 req;
-	struct pd_conn	*c;
-	size_t		 len;
-	char		 data[];
+	uv_write_t	req;
+	struct pd_conn *c;
+	size_t		len;
+	char		data[];
 };
 
 static void conn_close(struct pd_conn *, const char *reason, bool warn);
@@ -67,8 +67,8 @@ static void
 answered(struct pd_conn *c)
 {
 	struct pd_server_stats *st = &c->srv->stats;
-	uint64_t ns = uv_hrtime() - c->asked;
-	size_t i = 0;
+	uint64_t		ns = uv_hrtime() - c->asked;
+	size_t			i = 0;
 
 	while (i < PD_SERVER_LATENCY_BUCKETS - 1 &&
 	    ns > (uint64_t)pd_server_latency_us[i] * 1000)
@@ -81,17 +81,18 @@ static void
 sweep_cb(uv_timer_t *t)
 {
 	struct pd_server *srv = t->data;
-	uint64_t now = uv_now(srv->loop);
-	struct pd_list *l, *next;
+	uint64_t	  now = uv_now(srv->loop);
+	struct pd_list	 *l, *next;
 
 	for (l = srv->conns.next; l != &srv->conns; l = next) {
 		struct pd_conn *c = pd_list_entry(l, struct pd_conn, link);
 
 		next = l->next;
 		if (c->pending)
-			continue;	/* the owner's deadline applies */
+			continue; /* the owner's deadline applies */
 		if (pd_proto_pending(&c->proto) > 0) {
-			if (now - c->started >= (uint64_t)srv->request_timeout) {
+			if (now - c->started >=
+			    (uint64_t)srv->request_timeout) {
 				srv->stats.timeouts++;
 				conn_close(c, "request timeout", true);
 			}
@@ -167,7 +168,7 @@ static void
 write_cb(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
-	struct pd_conn *c = w->c;
+	struct pd_conn	 *c = w->c;
 
 	c->queued -= w->len;
 	free(w);
@@ -180,8 +181,8 @@ static void
 conn_flush(struct pd_conn *c)
 {
 	struct write_req *w;
-	uv_buf_t b;
-	int n = 0;
+	uv_buf_t	  b;
+	int		  n = 0;
 
 	if (c->out.len == 0 || c->closing)
 		return;
@@ -246,10 +247,10 @@ static void
 conn_input(struct pd_conn *c, const char *data, size_t len)
 {
 	struct pd_server *srv = c->srv;
-	struct pd_err err;
-	struct pd_req req;
-	size_t used;
-	int rc;
+	struct pd_err	  err;
+	struct pd_req	  req;
+	size_t		  used;
+	int		  rc;
 
 	while (len > 0 && !c->closing) {
 		if (pd_proto_pending(&c->proto) == 0)
@@ -268,9 +269,10 @@ conn_input(struct pd_conn *c, const char *data, size_t len)
 		srv->stats.requests++;
 		c->asked = uv_hrtime();
 		if (pd_proto_parse(&c->proto, &req, &err) < 0) {
-			srv->ops->malformed(srv->arg, c->peer, err.msg, &c->out);
+			srv->ops->malformed(srv->arg, c->peer, err.msg,
+			    &c->out);
 		} else if (srv->ops->request(srv->arg, c, &req, c->peer,
-		    &c->out) == 1) {
+			       &c->out) == 1) {
 			/* Answered later: what follows waits in hold. */
 			c->pending = true;
 			conn_hold(c, data, len);
@@ -311,8 +313,9 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	struct pd_conn *c = (struct pd_conn *)s;
 
 	if (nread < 0) {
-		conn_close(c, nread == UV_EOF ? "peer closed" :
-		    uv_strerror((int)nread), false);
+		conn_close(c,
+		    nread == UV_EOF ? "peer closed" : uv_strerror((int)nread),
+		    false);
 		return;
 	}
 	c->active = uv_now(c->srv->loop);
@@ -327,8 +330,8 @@ static void
 conn_peer(struct pd_conn *c)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof(ss);
-	char host[PD_PEER_HOST];
+	int			len = sizeof(ss);
+	char			host[PD_PEER_HOST];
 
 	snprintf(c->peer, sizeof(c->peer), "unix");
 	if (c->h.handle.type != UV_TCP)
@@ -345,14 +348,15 @@ static int
 conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
 {
 	struct pd_server *srv = arg;
-	struct pd_conn *c = (struct pd_conn *)h;
+	struct pd_conn	 *c = (struct pd_conn *)h;
 
 	if (srv->nconns >= srv->max_clients) {
 		srv->stats.refused++;
 		if (uv_now(srv->loop) - srv->last_refusal_log >= 1000) {
 			srv->last_refusal_log = uv_now(srv->loop);
 			pd_log_warnx("%s: max_clients (%zu) reached, refusing "
-			    "connections", pd_listen_spec(l), srv->max_clients);
+				     "connections",
+			    pd_listen_spec(l), srv->max_clients);
 		}
 		return -1;
 	}
@@ -375,14 +379,16 @@ int
 pd_server_listen(struct pd_server *srv, const char *spec, int mode,
     struct pd_err *err)
 {
-	struct pd_listen_opts o = { .conn_size = sizeof(struct pd_conn),
-	    .backlog = 1024, .mode = mode, .gid = (gid_t)-1 };
+	struct pd_listen_opts	   o = { .conn_size = sizeof(struct pd_conn),
+		     .backlog = 1024,
+		     .mode = mode,
+		     .gid = (gid_t)-1 };
 	struct pd_server_listener *sl;
 
 	if ((sl = calloc(1, sizeof(*sl))) == NULL)
 		return pd_err_set(err, "%s: out of memory", spec);
 	if ((sl->l = pd_listen_open(srv->loop, spec, &o, conn_take, srv,
-	    err)) == NULL) {
+		 err)) == NULL) {
 		free(sl);
 		return -1;
 	}
@@ -395,7 +401,7 @@ int
 pd_server_port(const struct pd_server *srv)
 {
 	const struct pd_server_listener *sl;
-	int port;
+	int				 port;
 
 	for (sl = srv->listeners; sl; sl = sl->next)
 		if ((port = pd_listen_port(sl->l)) >= 0)

@@ -37,51 +37,51 @@ struct pd_server_ops {
 	 * The request and peer stay valid until then; the connection reads
 	 * nothing more meanwhile, so replies leave in order.
 	 */
-	int	(*request)(void *arg, struct pd_conn *, const struct pd_req *,
-		    const char *peer, struct pd_buf *out);
+	int (*request)(void *arg, struct pd_conn *, const struct pd_req *,
+	    const char *peer, struct pd_buf *out);
 	/* The connection of a pending request closed: drop the work. */
-	void	(*cancel)(void *arg, struct pd_conn *);
+	void (*cancel)(void *arg, struct pd_conn *);
 	/* Append the reply for a request that did not parse. */
-	void	(*malformed)(void *arg, const char *peer, const char *why,
-		    struct pd_buf *out);
+	void (*malformed)(void *arg, const char *peer, const char *why,
+	    struct pd_buf *out);
 };
 
 struct pd_server_listener;
 
 struct pd_server {
-	uv_loop_t			*loop;
-	const struct pd_server_ops	*ops;
-	void				*arg;
-	struct pd_server_listener	*listeners;	/* linked, owned */
-	struct pd_list			 conns;
-	size_t				 nconns;
-	uv_timer_t			 sweep;
-	int64_t				 request_timeout;	/* ms */
-	int64_t				 idle_timeout;		/* ms */
-	size_t				 max_clients;
-	uint64_t			 next_id;
-	uint64_t			 last_refusal_log;
-	struct pd_server_stats		 stats;
-	char				 rbuf[65536];	/* shared read buffer */
+	uv_loop_t		   *loop;
+	const struct pd_server_ops *ops;
+	void			   *arg;
+	struct pd_server_listener  *listeners; /* linked, owned */
+	struct pd_list		    conns;
+	size_t			    nconns;
+	uv_timer_t		    sweep;
+	int64_t			    request_timeout; /* ms */
+	int64_t			    idle_timeout;    /* ms */
+	size_t			    max_clients;
+	uint64_t		    next_id;
+	uint64_t		    last_refusal_log;
+	struct pd_server_stats	    stats;
+	char			    rbuf[65536]; /* shared read buffer */
 };
 
-int	pd_server_init(struct pd_server *, uv_loop_t *,
-	    const struct pd_server_ops *, void *arg);
-void	pd_server_set_limits(struct pd_server *, int64_t request_timeout,
-	    int64_t idle_timeout, size_t max_clients);
+int  pd_server_init(struct pd_server *, uv_loop_t *,
+     const struct pd_server_ops *, void *arg);
+void pd_server_set_limits(struct pd_server *, int64_t request_timeout,
+    int64_t idle_timeout, size_t max_clients);
 /*
  * pd_server_listen - listen on spec, "inet:HOST:PORT" or "unix:PATH"
  * (made with mode), as listen.h describes.
  */
-int	pd_server_listen(struct pd_server *, const char *spec, int mode,
-	    struct pd_err *);
+int  pd_server_listen(struct pd_server *, const char *spec, int mode,
+     struct pd_err *);
 /* pd_server_answer - the reply to the pending request of conn */
-void	pd_server_answer(struct pd_conn *, const char *reply, size_t len);
+void pd_server_answer(struct pd_conn *, const char *reply, size_t len);
 /* pd_server_port - the TCP port of the newest inet listener, or -1 */
-int	pd_server_port(const struct pd_server *);
+int  pd_server_port(const struct pd_server *);
 /* pd_server_stop_listening - close the listeners, keep the connections */
-void	pd_server_stop_listening(struct pd_server *);
+void pd_server_stop_listening(struct pd_server *);
 /* pd_server_close - close everything; the loop then runs dry */
-void	pd_server_close(struct pd_server *);
+void pd_server_close(struct pd_server *);
 
 #endif

@@ -53,8 +53,8 @@ static bool
 tail_open(struct pd_tail *t, bool rotated)
 {
 	struct stat st;
-	off_t start = 0;
-	int fd;
+	off_t	    start = 0;
+	int	    fd;
 
 	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return false;
@@ -68,7 +68,7 @@ tail_open(struct pd_tail *t, bool rotated)
 		    t->resume.off <= (uint64_t)st.st_size)
 			start = (off_t)t->resume.off;
 		else if (!t->have_resume)
-			start = st.st_size;	/* first start: no history */
+			start = st.st_size; /* first start: no history */
 		/* A resume for another file: it was rotated; read it all. */
 	}
 	if (lseek(fd, start, SEEK_SET) < 0) {
@@ -89,7 +89,7 @@ static size_t
 tail_lines(struct pd_tail *t, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len, *nl;
-	size_t n = 0, l, room;
+	size_t	    n = 0, l, room;
 
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		l = (size_t)(nl - p);
@@ -99,8 +99,8 @@ tail_lines(struct pd_tail *t, const char *buf, size_t len)
 			pd_buf_append(&t->partial, p, l < room ? l : room);
 			t->cb(t->arg, t->partial.data, t->partial.len);
 		} else {
-			t->cb(t->arg, p, l < PD_TAIL_LINE_MAX ? l :
-			    PD_TAIL_LINE_MAX);
+			t->cb(t->arg, p,
+			    l < PD_TAIL_LINE_MAX ? l : PD_TAIL_LINE_MAX);
 		}
 		t->pos.off += t->partial_bytes + l + 1;
 		t->partial_bytes = 0;
@@ -125,7 +125,7 @@ tail_switched(const struct pd_tail *t)
 	struct stat st;
 
 	if (stat(t->path, &st) < 0)
-		return false;	/* gone: rotated, the new one not there yet */
+		return false; /* gone: rotated, the new one not there yet */
 	return (uint64_t)st.st_ino != t->pos.ino ||
 	    (uint64_t)st.st_dev != t->pos.dev;
 }
@@ -133,16 +133,16 @@ tail_switched(const struct pd_tail *t)
 size_t
 pd_tail_poll(struct pd_tail *t)
 {
-	char buf[65536];
+	char	    buf[65536];
 	struct stat st;
-	size_t n = 0, total = 0;
-	ssize_t r;
+	size_t	    n = 0, total = 0;
+	ssize_t	    r;
 
 	if (t->fd < 0 && !tail_open(t, false))
 		return 0;
 	/* Shorter than what was read: truncated (or copytruncate). */
-	if (fstat(t->fd, &st) == 0 && (uint64_t)st.st_size < t->pos.off +
-	    t->partial_bytes) {
+	if (fstat(t->fd, &st) == 0 &&
+	    (uint64_t)st.st_size < t->pos.off + t->partial_bytes) {
 		t->stats.truncations++;
 		lseek(t->fd, 0, SEEK_SET);
 		t->pos.off = 0;
@@ -223,15 +223,16 @@ int
 pd_tail_pos_save(const char *file, const struct pd_tail_pos *pos,
     struct pd_err *err)
 {
-	char tmp[4096];
+	char  tmp[4096];
 	FILE *fp;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp))
 		return pd_err_set(err, "%s: path too long", file);
 	if ((fp = fopen(tmp, "w")) == NULL)
 		return pd_err_set(err, "%s: %s", tmp, strerror(errno));
-	fprintf(fp, "policyd-maillog-position 1 %" PRIu64 " %" PRIu64 " %"
-	    PRIu64 "\n", pos->dev, pos->ino, pos->off);
+	fprintf(fp,
+	    "policyd-maillog-position 1 %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+	    pos->dev, pos->ino, pos->off);
 	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || ferror(fp)) {
 		pd_err_set(err, "%s: %s", tmp, strerror(errno ? errno : EIO));
 		fclose(fp);
@@ -249,9 +250,9 @@ pd_tail_pos_save(const char *file, const struct pd_tail_pos *pos,
 int
 pd_tail_pos_load(const char *file, struct pd_tail_pos *pos, struct pd_err *err)
 {
-	char line[256], extra;
+	char  line[256], extra;
 	FILE *fp;
-	int v;
+	int   v;
 
 	if ((fp = fopen(file, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -259,9 +260,11 @@ pd_tail_pos_load(const char *file, struct pd_tail_pos *pos, struct pd_err *err)
 		return pd_err_set(err, "%s: %s", file, strerror(errno));
 	}
 	if (fgets(line, sizeof(line), fp) == NULL ||
-	    sscanf(line, "policyd-maillog-position %d %" SCNu64 " %" SCNu64
-	    " %" SCNu64 " %c", &v, &pos->dev, &pos->ino, &pos->off,
-	    &extra) != 4 || v != 1) {
+	    sscanf(line,
+		"policyd-maillog-position %d %" SCNu64 " %" SCNu64 " %" SCNu64
+		" %c",
+		&v, &pos->dev, &pos->ino, &pos->off, &extra) != 4 ||
+	    v != 1) {
 		fclose(fp);
 		return pd_err_set(err, "%s: not a maillog position", file);
 	}

@@ -26,7 +26,7 @@ static bool
 overlap(const struct pd_cidr *a, const struct pd_cidr *b)
 {
 	struct pd_addr x = a->addr, y = b->addr;
-	int bits = a->bits < b->bits ? a->bits : b->bits;
+	int	       bits = a->bits < b->bits ? a->bits : b->bits;
 
 	if (x.family != y.family)
 		return false;
@@ -57,8 +57,8 @@ static void
 visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
     visit_fn fn, void *arg)
 {
-	struct pd_counters *cs = pd_engine_counters(e);
-	struct pd_list *head, *l, *next;
+	struct pd_counters    *cs = pd_engine_counters(e);
+	struct pd_list	      *head, *l, *next;
 	struct pd_engine_where w = { .asn = 0 };
 
 	if (net != NULL)
@@ -68,8 +68,8 @@ visit(struct pd_engine *e, const struct pd_cidr *net, bool blocked_only,
 			continue;
 		head = s < cs->nslots ? &cs->slots[s].lru : &cs->blocked;
 		for (l = head->next; l != head; l = next) {
-			struct pd_counter *c = pd_list_entry(l,
-			    struct pd_counter, link);
+			struct pd_counter *c =
+			    pd_list_entry(l, struct pd_counter, link);
 
 			next = l->next;
 			if (net == NULL || concerns(e, c, net, &w))
@@ -88,8 +88,8 @@ kind_name(const struct pd_engine *e, const struct pd_counter *c,
 }
 
 static const char *
-state_name(const struct pd_counter *c, const struct pd_rule *r,
-    uint64_t count, int64_t now)
+state_name(const struct pd_counter *c, const struct pd_rule *r, uint64_t count,
+    int64_t now)
 {
 	if (pd_counter_blocked(c, now))
 		return c->flags & PD_COUNTER_LISTING ? "listed" : "blocked";
@@ -109,30 +109,36 @@ struct show {
 static void
 counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 {
-	struct show *sh = arg;
+	struct show	     *sh = arg;
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
-	char key[PD_STR_VALUE_MAX + 1], limit[64], win[32];
-	uint64_t count;
+	char		      key[PD_STR_VALUE_MAX + 1], limit[64], win[32];
+	uint64_t	      count;
 
 	if (sh->what == PD_CTL_BLOCKS && (c->flags & PD_COUNTER_LISTING))
 		return;
 	if (sh->what == PD_CTL_LISTINGS && !(c->flags & PD_COUNTER_LISTING))
 		return;
-	count = pd_engine_counter_manual(e, c) ? 0 : pd_window_count(&c->win,
-	    pd_engine_counters(e)->slots[c->slot].width, sh->now);
+	count = pd_engine_counter_manual(e, c) ?
+	    0 :
+	    pd_window_count(&c->win,
+		pd_engine_counters(e)->slots[c->slot].width, sh->now);
 	pd_engine_counter_text(e, c, key, sizeof(key));
 	pd_out_open(sh->o);
 	pd_out_str(sh->o, "key", key);
-	pd_out_str(sh->o, "rule", pd_engine_counter_manual(e, c) ? PD_CONF_MANUAL :
-	    r ? r->name : pd_engine_counters(e)->slots[c->slot].name);
+	pd_out_str(sh->o, "rule",
+	    pd_engine_counter_manual(e, c) ? PD_CONF_MANUAL :
+		r			   ? r->name :
+		    pd_engine_counters(e)->slots[c->slot].name);
 	pd_out_str(sh->o, "kind", kind_name(e, c, r));
 	pd_out_str(sh->o, "state", state_name(c, r, count, sh->now));
 	if (r && r->limit >= 0) {
 		pd_str_fmt_duration(win, sizeof(win), r->window);
 		snprintf(limit, sizeof(limit), "%lld/%s", r->limit, win);
 		/* A block used its events up: show the count that set it. */
-		pd_out_int(sh->o, "count", pd_counter_blocked(c, sh->now) &&
-		    c->hits ? (long long)c->hits : (long long)count);
+		pd_out_int(sh->o, "count",
+		    pd_counter_blocked(c, sh->now) && c->hits ?
+			(long long)c->hits :
+			(long long)count);
 		pd_out_str(sh->o, "limit", limit);
 	}
 	pd_out_time(sh->o, "first", c->first);
@@ -165,13 +171,13 @@ static int
 cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
     struct pd_out *o)
 {
-	struct show sh = { .o = o, .now = now };
+	struct show		 sh = { .o = o, .now = now };
 	const struct pd_journal *j = pd_engine_journal(e);
-	const struct pd_addr *client;
-	struct pd_decision d;
-	struct pd_engine_where w;
-	char net[PD_CIDR_STRLEN];
-	size_t shown = 0;
+	const struct pd_addr	*client;
+	struct pd_decision	 d;
+	struct pd_engine_where	 w;
+	char			 net[PD_CIDR_STRLEN];
+	size_t			 shown = 0;
 
 	pd_cidr_format(&cmd->net, net, sizeof(net));
 	pd_out_str(o, "address", net);
@@ -185,8 +191,8 @@ cmd_show(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 	pd_out_end(o);
 	/* The latest decisions about it, newest first. */
 	pd_out_list(o, "decisions");
-	for (size_t i = 0; (client = pd_journal_client(j, i)) != NULL &&
-	    shown < 10; i++) {
+	for (size_t i = 0;
+	     (client = pd_journal_client(j, i)) != NULL && shown < 10; i++) {
 		if (!pd_cidr_match(&cmd->net, client) ||
 		    !pd_journal_at(j, i, &d))
 			continue;
@@ -205,8 +211,10 @@ cmd_list(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 {
 	struct show sh = { .o = o, .now = now, .what = cmd->what };
 
-	pd_out_list(o, cmd->what == PD_CTL_LISTINGS ? "listings" :
-	    cmd->what == PD_CTL_BLOCKS ? "blocks" : "blocked");
+	pd_out_list(o,
+	    cmd->what == PD_CTL_LISTINGS   ? "listings" :
+		cmd->what == PD_CTL_BLOCKS ? "blocks" :
+					     "blocked");
 	visit(e, NULL, true, counter_out, &sh);
 	pd_out_end(o);
 	pd_out_int(o, "total", (long long)sh.n);
@@ -219,8 +227,8 @@ cmd_block(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 {
 	char net[PD_CIDR_STRLEN], until[32];
 
-	if (pd_engine_block(e, &cmd->net, now, now + cmd->duration,
-	    cmd->reason, err) < 0)
+	if (pd_engine_block(e, &cmd->net, now, now + cmd->duration, cmd->reason,
+		err) < 0)
 		return PD_CTL_FAILED;
 	pd_cidr_format(&cmd->net, net, sizeof(net));
 	pd_str_fmt_time(until, sizeof(until), now + cmd->duration);
@@ -233,21 +241,22 @@ cmd_block(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 }
 
 struct lift {
-	struct pd_out	*o;
-	bool		 reset;
-	int64_t		 now;
-	size_t		 n;
+	struct pd_out *o;
+	bool	       reset;
+	int64_t	       now;
+	size_t	       n;
 };
 
 /* lift_one - unblock (or, for reset, forget) one counter */
 static void
 lift_one(struct pd_engine *e, struct pd_counter *c, void *arg)
 {
-	struct lift *lf = arg;
+	struct lift	     *lf = arg;
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
 	const char *rule = pd_engine_counter_manual(e, c) ? PD_CONF_MANUAL :
-	    r ? r->name : "?";
-	char key[PD_STR_VALUE_MAX + 1];
+	    r						  ? r->name :
+							    "?";
+	char	    key[PD_STR_VALUE_MAX + 1];
 
 	if (!lf->reset && !pd_counter_blocked(c, lf->now))
 		return;
@@ -256,11 +265,11 @@ lift_one(struct pd_engine *e, struct pd_counter *c, void *arg)
 	pd_out_str(lf->o, "key", key);
 	pd_out_str(lf->o, "rule", rule);
 	if (pd_counter_blocked(c, lf->now))
-		pd_out_str(lf->o, "lifted", c->flags & PD_COUNTER_LISTING ?
-		    "listing" : "block");
+		pd_out_str(lf->o, "lifted",
+		    c->flags & PD_COUNTER_LISTING ? "listing" : "block");
 	pd_out_close(lf->o);
-	pd_log_info("control: %s rule=%s key=%s", lf->reset ? "reset" :
-	    "unblock", rule, key);
+	pd_log_info("control: %s rule=%s key=%s",
+	    lf->reset ? "reset" : "unblock", rule, key);
 	/* A manual block is nothing but its block. */
 	if (lf->reset || pd_engine_counter_manual(e, c))
 		pd_counters_remove(pd_engine_counters(e), c);
@@ -273,34 +282,39 @@ static int
 cmd_lift(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
     struct pd_out *o, struct pd_err *err)
 {
-	struct lift lf = { .o = o, .reset = cmd->op == PD_CTL_RESET,
-	    .now = now };
-	char net[PD_CIDR_STRLEN];
+	struct lift lf = { .o = o,
+		.reset = cmd->op == PD_CTL_RESET,
+		.now = now };
+	char	    net[PD_CIDR_STRLEN];
 
 	pd_cidr_format(&cmd->net, net, sizeof(net));
 	pd_out_list(o, lf.reset ? "reset" : "unblocked");
 	visit(e, &cmd->net, !lf.reset, lift_one, &lf);
 	pd_out_end(o);
 	if (lf.n == 0) {
-		pd_err_set(err, lf.reset ? "nothing is counted for %s" :
-		    "nothing blocks %s", net);
+		pd_err_set(err,
+		    lf.reset ? "nothing is counted for %s" :
+			       "nothing blocks %s",
+		    net);
 		return PD_CTL_FAILED;
 	}
 	return PD_CTL_OK;
 }
 
 static int
-cmd_explain(struct pd_engine *e, const struct pd_ctl_cmd *cmd,
-    struct pd_out *o, struct pd_err *err)
+cmd_explain(struct pd_engine *e, const struct pd_ctl_cmd *cmd, struct pd_out *o,
+    struct pd_err *err)
 {
 	const struct pd_journal *j = pd_engine_journal(e);
-	struct pd_decision d;
-	char ref[16];
+	struct pd_decision	 d;
+	char			 ref[16];
 
 	pd_engine_ref(cmd->ref, ref, sizeof(ref));
 	if (!pd_journal_find(j, cmd->ref, &d)) {
-		pd_err_set(err, "%s is not among the last %zu decisions; look "
-		    "for ref=%s in the mail log", ref, j->cap, ref);
+		pd_err_set(err,
+		    "%s is not among the last %zu decisions; look "
+		    "for ref=%s in the mail log",
+		    ref, j->cap, ref);
 		return PD_CTL_FAILED;
 	}
 	decision_out(o, &d);

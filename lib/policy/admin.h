@@ -19,7 +19,7 @@ struct pd_engine;
 struct pd_err;
 struct pd_out;
 
-int	pd_admin_run(struct pd_engine *, const struct pd_ctl_cmd *,
-	    int64_t now, struct pd_out *, struct pd_err *);
+int pd_admin_run(struct pd_engine *, const struct pd_ctl_cmd *, int64_t now,
+    struct pd_out *, struct pd_err *);
 
 #endif

@@ -44,26 +44,26 @@ enum opt_type {
  * uses them, and a reload does not make that part anew.
  */
 enum opt_when {
-	ON_RELOAD,	/* a reload applies it */
-	AT_START,	/* sockets, the user, the maillog: made once at start */
-	AT_RESOLVER,	/* read when the resolver is made: at the first
+	ON_RELOAD,   /* a reload applies it */
+	AT_START,    /* sockets, the user, the maillog: made once at start */
+	AT_RESOLVER, /* read when the resolver is made: at the first
 			   reload that needs one, or else at start */
 };
 
 static const struct conf_option {
-	const char	*name;
-	enum opt_type	 type;
-	enum opt_when	 when;		/* when a change takes effect */
-	size_t		 off;
-	const char	*def;
-	long long	 min, max;	/* INT: value; DURATION: ms */
+	const char   *name;
+	enum opt_type type;
+	enum opt_when when; /* when a change takes effect */
+	size_t	      off;
+	const char   *def;
+	long long     min, max; /* INT: value; DURATION: ms */
 } options[] = {
-	{ "listen", OPT_LIST, AT_START,
-	    offsetof(struct pd_conf, listen), "inet:127.0.0.1:10040", 0, 0 },
-	{ "unix_mode", OPT_OCTAL, AT_START,
-	    offsetof(struct pd_conf, unix_mode), "0666", 0, 0777 },
-	{ "user", OPT_STRING, AT_START,
-	    offsetof(struct pd_conf, user), "", 0, 0 },
+	{ "listen", OPT_LIST, AT_START, offsetof(struct pd_conf, listen),
+	    "inet:127.0.0.1:10040", 0, 0 },
+	{ "unix_mode", OPT_OCTAL, AT_START, offsetof(struct pd_conf, unix_mode),
+	    "0666", 0, 0777 },
+	{ "user", OPT_STRING, AT_START, offsetof(struct pd_conf, user), "", 0,
+	    0 },
 	{ "request_timeout", OPT_DURATION, ON_RELOAD,
 	    offsetof(struct pd_conf, request_timeout), "30s", 1000, 3600000 },
 	{ "idle_timeout", OPT_DURATION, ON_RELOAD,
@@ -72,22 +72,22 @@ static const struct conf_option {
 	    offsetof(struct pd_conf, reply_timeout), "5s", 100, 90000 },
 	{ "max_clients", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, max_clients), "1000", 1, 1000000 },
-	{ "dry_run", OPT_BOOL, ON_RELOAD,
-	    offsetof(struct pd_conf, dry_run), "no", 0, 0 },
+	{ "dry_run", OPT_BOOL, ON_RELOAD, offsetof(struct pd_conf, dry_run),
+	    "no", 0, 0 },
 	{ "state_file", OPT_STRING, ON_RELOAD,
 	    offsetof(struct pd_conf, state_file), "", 0, 0 },
 	{ "state_interval", OPT_DURATION, ON_RELOAD,
 	    offsetof(struct pd_conf, state_interval), "5m", 1000, 86400000 },
-	{ "max_keys", OPT_INT, ON_RELOAD,
-	    offsetof(struct pd_conf, max_keys), "1000000", 100, 100000000 },
+	{ "max_keys", OPT_INT, ON_RELOAD, offsetof(struct pd_conf, max_keys),
+	    "1000000", 100, 100000000 },
 	{ "ipv6_client_prefix", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, ipv6_client_prefix), "64", 1, 128 },
 	{ "ipv4_segment", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, ipv4_segment), "24", 1, 32 },
 	{ "ipv6_segment", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, ipv6_segment), "64", 1, 128 },
-	{ "maillog", OPT_STRING, AT_START,
-	    offsetof(struct pd_conf, maillog), "", 0, 0 },
+	{ "maillog", OPT_STRING, AT_START, offsetof(struct pd_conf, maillog),
+	    "", 0, 0 },
 	{ "local_domains", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, local_domains), "", 0, 0 },
 	{ "local_addresses", OPT_LIST, ON_RELOAD,
@@ -95,7 +95,8 @@ static const struct conf_option {
 	{ "helo_special_use", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, helo_special_use),
 	    "local localdomain localhost lan home corp internal intranet "
-	    "private invalid test example home.arpa", 0, 0 },
+	    "private invalid test example home.arpa",
+	    0, 0 },
 	{ "dns_forward", OPT_STRING, AT_RESOLVER,
 	    offsetof(struct pd_conf, dns_forward), "", 0, 0 },
 	{ "dns_tempfail_action", OPT_STRING, ON_RELOAD,
@@ -116,8 +117,8 @@ static const struct conf_option {
 	    offsetof(struct pd_conf, block_reply_text),
 	    "451 4.7.1 ${reason} (${ref})", 0, 0 },
 	{ "control_socket", OPT_STRING, AT_START,
-	    offsetof(struct pd_conf, control_socket),
-	    PD_CONF_DEFAULT_CONTROL, 0, 0 },
+	    offsetof(struct pd_conf, control_socket), PD_CONF_DEFAULT_CONTROL,
+	    0, 0 },
 	{ "explain_history", OPT_INT, ON_RELOAD,
 	    offsetof(struct pd_conf, explain_history), "20000", 0, 10000000 },
 	{ "metrics_listen", OPT_STRING, AT_START,
@@ -128,16 +129,16 @@ static const struct conf_option {
 	    offsetof(struct pd_conf, geoip_asn_db), "", 0, 0 },
 };
 
-#define NOPTIONS	NITEMS(options)
+#define NOPTIONS NITEMS(options)
 
 int
 conf_option_set(struct pd_conf *c, const struct conf_option *o, const char *val,
     struct pd_err *err)
 {
-	void *p = (char *)c + o->off;
+	void	 *p = (char *)c + o->off;
 	long long n;
-	int64_t ms;
-	char *s, *end;
+	int64_t	  ms;
+	char	 *s, *end;
 
 	switch (o->type) {
 	case OPT_BOOL:
@@ -152,7 +153,8 @@ conf_option_set(struct pd_conf *c, const struct conf_option *o, const char *val,
 		n = strtoll(val, &end, 8);
 		if (*val == '\0' || *end != '\0' || errno || n < o->min ||
 		    n > o->max)
-			return pd_err_set(err, "\"%s\" is not an octal mode", val);
+			return pd_err_set(err, "\"%s\" is not an octal mode",
+			    val);
 		*(long long *)p = n;
 		return 0;
 	case OPT_DURATION:
@@ -202,7 +204,8 @@ bool
 pd_conf_needs_maillog(const struct pd_conf *c)
 {
 	for (size_t i = 0; i < c->nrules; i++)
-		if (c->rules[i].has_event && pd_event_from_log(c->rules[i].event))
+		if (c->rules[i].has_event &&
+		    pd_event_from_log(c->rules[i].event))
 			return true;
 	return false;
 }
@@ -282,8 +285,8 @@ static void
 apply_overrides(struct parser *ps, char *const *ov, size_t n)
 {
 	const struct conf_option *o;
-	struct pd_err err;
-	char *copy, *eq;
+	struct pd_err		  err;
+	char			 *copy, *eq;
 
 	ps->file = "command line";
 	for (size_t i = 0; i < n; i++) {
@@ -299,7 +302,7 @@ apply_overrides(struct parser *ps, char *const *ov, size_t n)
 				conf_perr(ps, 0, "-o: unknown option \"%s\"",
 				    copy);
 			else if (conf_option_set(ps->conf, o,
-			    pd_str_trim(eq + 1), &err) < 0)
+				     pd_str_trim(eq + 1), &err) < 0)
 				conf_perr(ps, 0, "-o %s: %s", copy, err.msg);
 		}
 		free(copy);
@@ -319,7 +322,7 @@ pd_conf_parse(const char *name, const char *text, char *const *overrides,
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)
 		if (conf_option_set(ps.conf, &options[i], options[i].def,
-		    &err) < 0)
+			&err) < 0)
 			conf_perr(&ps, 0, "%s: %s", options[i].name, err.msg);
 	ps.file = name;
 	if ((ps.conf->file = strdup(name)) == NULL)
@@ -340,9 +343,9 @@ pd_conf_load(const char *file, char *const *overrides, size_t noverrides,
     pd_conf_error_cb cb, void *arg)
 {
 	struct pd_conf *c;
-	char msg[600], *text;
-	FILE *fp;
-	long len;
+	char		msg[600], *text;
+	FILE	       *fp;
+	long		len;
 
 	if ((fp = fopen(file, "r")) == NULL) {
 		snprintf(msg, sizeof(msg), "%s: %s", file, strerror(errno));
@@ -438,9 +441,9 @@ static int
 copy_value(const struct conf_option *o, struct pd_conf *dst,
     const struct pd_conf *src)
 {
-	void *p = (char *)dst + o->off;
+	void	   *p = (char *)dst + o->off;
 	const void *q = (const char *)src + o->off;
-	char *s;
+	char	   *s;
 
 	switch (o->type) {
 	case OPT_BOOL:
@@ -483,7 +486,7 @@ const char *
 pd_rule_kind_name(enum pd_rule_kind kind)
 {
 	static const char *const names[] = { "rate", "block", "listing",
-	    "tarpit" };
+		"tarpit" };
 
 	_Static_assert(NITEMS(names) == PD_RULE_KIND_MAX,
 	    "a name for each rule kind");

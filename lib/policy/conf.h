@@ -29,15 +29,15 @@
 #include "str.h"
 #include "tmpl.h"
 
-#define PD_CONF_MAX_ERRORS	20
+#define PD_CONF_MAX_ERRORS 20
 #ifndef PD_CONF_DEFAULT_FILE
-#define PD_CONF_DEFAULT_FILE	"/etc/policyd/policyd.conf"
+#define PD_CONF_DEFAULT_FILE "/etc/policyd/policyd.conf"
 #endif
 #ifndef PD_CONF_DEFAULT_CONTROL
-#define PD_CONF_DEFAULT_CONTROL	"/run/policyd/control.sock"
+#define PD_CONF_DEFAULT_CONTROL "/run/policyd/control.sock"
 #endif
 /* The rule name of blocks an operator sets with policydctl. */
-#define PD_CONF_MANUAL		"manual"
+#define PD_CONF_MANUAL "manual"
 
 /*
  * A condition on the client's country or AS number: "country = DE, AT"
@@ -46,22 +46,22 @@
  * An empty list is no condition.
  */
 struct pd_geo_cond {
-	char			(*countries)[3];	/* upper case */
-	size_t			  ncountries;
-	bool			  countries_not;
-	uint32_t		 *asns;
-	size_t			  nasns;
-	bool			  asns_not;
+	char (*countries)[3]; /* upper case */
+	size_t	  ncountries;
+	bool	  countries_not;
+	uint32_t *asns;
+	size_t	  nasns;
+	bool	  asns_not;
 };
 
 enum pd_rule_kind {
-	PD_RULE_RATE,		/* reply while over the limit */
-	PD_RULE_BLOCK,		/* block = DURATION: fixed-length block */
-	PD_RULE_LISTING,	/* release = quiet DURATION */
-	PD_RULE_TARPIT,		/* delay = DURATION [step] */
+	PD_RULE_RATE,	 /* reply while over the limit */
+	PD_RULE_BLOCK,	 /* block = DURATION: fixed-length block */
+	PD_RULE_LISTING, /* release = quiet DURATION */
+	PD_RULE_TARPIT,	 /* delay = DURATION [step] */
 };
 /* How many kinds there are; not an enumerator, so switches stay complete. */
-#define PD_RULE_KIND_MAX	(PD_RULE_TARPIT + 1)
+#define PD_RULE_KIND_MAX (PD_RULE_TARPIT + 1)
 
 /*
  * A rule with a limit counts its event per key and fires past the
@@ -69,100 +69,100 @@ enum pd_rule_kind {
  * meets its conditions.  Either may add a score instead of replying.
  */
 struct pd_rule {
-	char			*name;
-	unsigned		 line;
-	bool			 has_event;	/* else: every request */
-	enum pd_event_type	 event;
-	enum pd_key_type	 key;
-	unsigned		 helo;		/* condition: findings, bit mask
+	char		  *name;
+	unsigned	   line;
+	bool		   has_event; /* else: every request */
+	enum pd_event_type event;
+	enum pd_key_type   key;
+	unsigned	   helo;   /* condition: findings, bit mask
 						   of 1 << enum pd_helo_finding */
-	struct pd_geo_cond	 geo;		/* condition: country, asn */
-	long long		 limit;		/* events per window; -1: a check */
-	int64_t			 window;	/* ms */
-	enum pd_rule_kind	 kind;
-	int64_t			 hold;		/* block length or quiet period */
-	int64_t			 delay;		/* tarpit: first delay, ms */
-	bool			 delay_step;	/* tarpit: grows per event */
-	int64_t			 max_delay;	/* tarpit cap, ms */
-	bool			 warn;		/* mode = warn */
-	long long		 score;		/* adds to the score, no reply */
-	struct pd_tmpl		 reply;
+	struct pd_geo_cond geo;	   /* condition: country, asn */
+	long long	   limit;  /* events per window; -1: a check */
+	int64_t		   window; /* ms */
+	enum pd_rule_kind  kind;
+	int64_t		   hold;       /* block length or quiet period */
+	int64_t		   delay;      /* tarpit: first delay, ms */
+	bool		   delay_step; /* tarpit: grows per event */
+	int64_t		   max_delay;  /* tarpit cap, ms */
+	bool		   warn;       /* mode = warn */
+	long long	   score;      /* adds to the score, no reply */
+	struct pd_tmpl	   reply;
 };
 
 /* An allow or deny list: the first list that matches decides. */
 struct pd_access {
-	char			*name;
-	unsigned		 line;
-	bool			 deny;
-	struct pd_cidr		*clients;
-	size_t			 nclients;
-	struct pd_strlist	 client_names;	/* exact, or ".suffix" */
-	struct pd_strlist	 helo_names;	/* exact, or ".suffix" */
-	bool			 authenticated;	/* any sasl_username */
-	struct pd_geo_cond	 geo;		/* country, asn */
-	struct pd_tmpl		 reply;		/* deny only */
+	char		  *name;
+	unsigned	   line;
+	bool		   deny;
+	struct pd_cidr	  *clients;
+	size_t		   nclients;
+	struct pd_strlist  client_names;  /* exact, or ".suffix" */
+	struct pd_strlist  helo_names;	  /* exact, or ".suffix" */
+	bool		   authenticated; /* any sasl_username */
+	struct pd_geo_cond geo;		  /* country, asn */
+	struct pd_tmpl	   reply;	  /* deny only */
 };
 
 struct pd_profile {
-	char			*name;
-	unsigned		 line;
-	struct pd_strlist	 contexts;	/* policy_context values */
-	long			*ports;		/* server_port values */
-	size_t			 nports;
-	struct pd_geo_cond	 geo;		/* and the client's country, asn */
-	struct pd_strlist	 rule_names;	/* as configured */
-	size_t			*rules;		/* indexes into conf->rules */
-	size_t			 nrules;
+	char		  *name;
+	unsigned	   line;
+	struct pd_strlist  contexts; /* policy_context values */
+	long		  *ports;    /* server_port values */
+	size_t		   nports;
+	struct pd_geo_cond geo;	       /* and the client's country, asn */
+	struct pd_strlist  rule_names; /* as configured */
+	size_t		  *rules;      /* indexes into conf->rules */
+	size_t		   nrules;
 };
 
 struct pd_conf {
-	char			*file;
+	char *file;
 
 	/* Scalar options; see the table in conf.c for defaults. */
-	struct pd_strlist	 listen;
-	long long		 unix_mode;
-	char			*user;
-	int64_t			 request_timeout;
-	int64_t			 idle_timeout;
-	int64_t			 reply_timeout;
-	long long		 max_clients;
-	bool			 dry_run;
-	char			*state_file;
-	int64_t			 state_interval;
-	long long		 max_keys;
-	long long		 ipv6_client_prefix;
-	long long		 ipv4_segment;
-	long long		 ipv6_segment;
-	char			*maillog;		/* "" when not followed */
-	struct pd_strlist	 local_domains;		/* lower case */
-	struct pd_strlist	 local_addresses_text;
-	struct pd_cidr		*local_addresses;
-	size_t			 nlocal_addresses;
-	struct pd_strlist	 helo_special_use;	/* lower case */
-	char			*dns_forward;
-	char			*dns_tempfail_action;	/* "skip" or a reply */
-	struct pd_tmpl		 dns_tempfail_reply;
-	long long		 dns_cache_size;
-	long long		 score_defer;
-	long long		 score_reject;
-	char			*score_defer_reply_text;
-	char			*score_reject_reply_text;
-	struct pd_tmpl		 score_defer_reply;
-	struct pd_tmpl		 score_reject_reply;
-	char			*block_reply_text;	/* policydctl block */
-	struct pd_tmpl		 block_reply;
-	char			*control_socket;	/* "" when none */
-	long long		 explain_history;	/* decisions kept */
-	char			*metrics_listen;	/* "" or HOST:PORT */
-	char			*geoip_country_db;	/* "" when none */
-	char			*geoip_asn_db;		/* "" when none */
+	struct pd_strlist listen;
+	long long	  unix_mode;
+	char		 *user;
+	int64_t		  request_timeout;
+	int64_t		  idle_timeout;
+	int64_t		  reply_timeout;
+	long long	  max_clients;
+	bool		  dry_run;
+	char		 *state_file;
+	int64_t		  state_interval;
+	long long	  max_keys;
+	long long	  ipv6_client_prefix;
+	long long	  ipv4_segment;
+	long long	  ipv6_segment;
+	char		 *maillog;	 /* "" when not followed */
+	struct pd_strlist local_domains; /* lower case */
+	struct pd_strlist local_addresses_text;
+	struct pd_cidr	 *local_addresses;
+	size_t		  nlocal_addresses;
+	struct pd_strlist helo_special_use; /* lower case */
+	char		 *dns_forward;
+	char		 *dns_tempfail_action; /* "skip" or a reply */
+	struct pd_tmpl	  dns_tempfail_reply;
+	long long	  dns_cache_size;
+	long long	  score_defer;
+	long long	  score_reject;
+	char		 *score_defer_reply_text;
+	char		 *score_reject_reply_text;
+	struct pd_tmpl	  score_defer_reply;
+	struct pd_tmpl	  score_reject_reply;
+	char		 *block_reply_text; /* policydctl block */
+	struct pd_tmpl	  block_reply;
+	char		 *control_socket;   /* "" when none */
+	long long	  explain_history;  /* decisions kept */
+	char		 *metrics_listen;   /* "" or HOST:PORT */
+	char		 *geoip_country_db; /* "" when none */
+	char		 *geoip_asn_db;	    /* "" when none */
 
-	struct pd_rule		*rules;
-	size_t			 nrules;
-	struct pd_access	*access;
-	size_t			 naccess;
-	struct pd_profile	*profiles;
-	size_t			 nprofiles;
+	struct pd_rule	  *rules;
+	size_t		   nrules;
+	struct pd_access  *access;
+	size_t		   naccess;
+	struct pd_profile *profiles;
+	size_t		   nprofiles;
 };
 
 /* Called once per error with "file:line: message". */
@@ -175,18 +175,17 @@ typedef void (*pd_conf_error_cb)(void *arg, const char *msg);
  * with pd_conf_free().
  */
 struct pd_conf *pd_conf_load(const char *file, char *const *overrides,
-	    size_t noverrides, pd_conf_error_cb cb, void *arg);
+    size_t noverrides, pd_conf_error_cb cb, void *arg);
 /* pd_conf_parse - the same from text in memory; name is used in messages */
 struct pd_conf *pd_conf_parse(const char *name, const char *text,
-	    char *const *overrides, size_t noverrides, pd_conf_error_cb cb,
-	    void *arg);
-void	pd_conf_free(struct pd_conf *);
+    char *const *overrides, size_t noverrides, pd_conf_error_cb cb, void *arg);
+void		pd_conf_free(struct pd_conf *);
 
 /* pd_conf_needs_maillog - some rule counts events from the maillog */
-bool	pd_conf_needs_maillog(const struct pd_conf *);
+bool pd_conf_needs_maillog(const struct pd_conf *);
 
 /* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
-bool	pd_conf_needs_dns(const struct pd_conf *);
+bool pd_conf_needs_dns(const struct pd_conf *);
 
 /*
  * pd_conf_restart_changes - the options a reload cannot apply that
@@ -198,8 +197,8 @@ bool	pd_conf_needs_dns(const struct pd_conf *);
  * reload makes one from new when it needs one.  Returns how many
  * options differ, also those cut from buf.
  */
-size_t	pd_conf_restart_changes(const struct pd_conf *old,
-	    const struct pd_conf *new, bool resolver, char *buf, size_t size);
+size_t pd_conf_restart_changes(const struct pd_conf *old,
+    const struct pd_conf *new, bool resolver, char *buf, size_t size);
 
 /*
  * pd_conf_keep_running - give new old's values of the options that
@@ -207,8 +206,8 @@ size_t	pd_conf_restart_changes(const struct pd_conf *old,
  * next reload compares with that.  For a reload, before new is in use.
  * -1 when out of memory; each option then holds one value or the other.
  */
-int	pd_conf_keep_running(struct pd_conf *new, const struct pd_conf *old,
-	    bool resolver);
+int pd_conf_keep_running(struct pd_conf *new, const struct pd_conf *old,
+    bool resolver);
 
 /* pd_geo_cond_empty - the condition holds for every client */
 static inline bool

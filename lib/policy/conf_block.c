@@ -24,8 +24,9 @@ valid_name(const char *s)
 {
 	if (*s == '\0' || strlen(s) > 64)
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == strlen(s);
+	return strspn(s,
+		   "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == strlen(s);
 }
 
 /*
@@ -36,13 +37,15 @@ static int
 geo_word(struct pd_geo_cond *g, bool asn, const char *w, size_t i,
     struct pd_err *err)
 {
-	bool neg = *w == '!';
+	bool	  neg = *w == '!';
 	long long n;
-	char *p;
+	char	 *p;
 
 	if (i > 0 && neg != (asn ? g->asns_not : g->countries_not))
-		return pd_err_set(err, "\"%s\": either every entry starts "
-		    "with \"!\" or none does", w);
+		return pd_err_set(err,
+		    "\"%s\": either every entry starts "
+		    "with \"!\" or none does",
+		    w);
 	w += neg;
 	if (asn) {
 		g->asns_not = neg;
@@ -54,10 +57,14 @@ geo_word(struct pd_geo_cond *g, bool asn, const char *w, size_t i,
 		return 0;
 	}
 	g->countries_not = neg;
-	if (strlen(w) != 2 || strspn(w, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2)
-		return pd_err_set(err, "\"%s\" is not a two-letter country "
-		    "code (ISO 3166-1, e.g. DE)", w);
+	if (strlen(w) != 2 ||
+	    strspn(w,
+		"abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2)
+		return pd_err_set(err,
+		    "\"%s\" is not a two-letter country "
+		    "code (ISO 3166-1, e.g. DE)",
+		    w);
 	p = g->countries[g->ncountries++];
 	memcpy(p, w, 3);
 	pd_str_upper(p);
@@ -70,19 +77,21 @@ conf_geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
     struct pd_err *err)
 {
 	struct pd_strlist words = { 0 };
-	int rc = 0;
+	int		  rc = 0;
 
 	if (pd_strlist_split(&words, val) < 0)
 		return pd_err_set(err, "out of memory");
 	if (words.n == 0)
-		rc = pd_err_set(err, "no %s given", asn ? "AS number" :
-		    "country");
+		rc = pd_err_set(err, "no %s given",
+		    asn ? "AS number" : "country");
 	else if (asn)
-		rc = (g->asns = calloc(words.n, sizeof(*g->asns))) ? 0 :
+		rc = (g->asns = calloc(words.n, sizeof(*g->asns))) ?
+		    0 :
 		    pd_err_set(err, "out of memory");
 	else
 		rc = (g->countries = calloc(words.n, sizeof(*g->countries))) ?
-		    0 : pd_err_set(err, "out of memory");
+		    0 :
+		    pd_err_set(err, "out of memory");
 	for (size_t i = 0; rc == 0 && i < words.n; i++)
 		rc = geo_word(g, asn, words.v[i], i, err);
 	pd_strlist_free(&words);
@@ -95,7 +104,7 @@ access_client(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_access *a = blk;
 	struct pd_strlist words = { 0 };
-	int rc = 0;
+	int		  rc = 0;
 
 	if (pd_strlist_split(&words, val) < 0)
 		return pd_err_set(err, "out of memory");
@@ -196,7 +205,8 @@ profile_context(void *blk, const char *val, struct pd_err *err)
 	struct pd_profile *p = blk;
 
 	return pd_strlist_split(&p->contexts, val) < 0 ?
-	    pd_err_set(err, "out of memory") : 0;
+	    pd_err_set(err, "out of memory") :
+	    0;
 }
 
 /* profile_port - "server_port = 587, 465" */
@@ -204,9 +214,9 @@ static int
 profile_port(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_profile *p = blk;
-	struct pd_strlist words = { 0 };
-	long long port;
-	int rc = 0;
+	struct pd_strlist  words = { 0 };
+	long long	   port;
+	int		   rc = 0;
 
 	if (pd_strlist_split(&words, val) < 0)
 		return pd_err_set(err, "out of memory");
@@ -227,7 +237,8 @@ profile_rules(void *blk, const char *val, struct pd_err *err)
 	struct pd_profile *p = blk;
 
 	return pd_strlist_split(&p->rule_names, val) < 0 ?
-	    pd_err_set(err, "out of memory") : 0;
+	    pd_err_set(err, "out of memory") :
+	    0;
 }
 
 static int
@@ -254,15 +265,12 @@ static const struct blockkey profile_keys[] = {
 	{ "asn", profile_asn },
 };
 
-static const struct blocktype profile_block = {
-	"profile", profile_keys, NITEMS(profile_keys)
-};
-static const struct blocktype allow_block = {
-	"allow", access_keys, NITEMS(access_keys)
-};
-static const struct blocktype deny_block = {
-	"deny", access_keys, NITEMS(access_keys)
-};
+static const struct blocktype profile_block = { "profile", profile_keys,
+	NITEMS(profile_keys) };
+static const struct blocktype allow_block = { "allow", access_keys,
+	NITEMS(access_keys) };
+static const struct blocktype deny_block = { "deny", access_keys,
+	NITEMS(access_keys) };
 
 /* The word that opens each block, and its keys; none for BLK_NONE. */
 static const struct blocktype *const blocktypes[] = {
@@ -309,12 +317,12 @@ static bool
 seen_key(const struct parser *ps, const char *key)
 {
 	const struct blocktype *t;
-	size_t row;
+	size_t			row;
 
 	assert(ps->block > BLK_NONE && ps->block < BLK_MAX);
 	t = blocktypes[ps->block];
 	row = key_row(t, key);
-	assert(row < t->nkeys);	/* checks name keys of the table */
+	assert(row < t->nkeys); /* checks name keys of the table */
 	return (ps->seen & (UINT32_C(1) << row)) != 0;
 }
 
@@ -345,7 +353,7 @@ conf_block_key(struct parser *ps, const char *key, const char *val,
     struct pd_err *err)
 {
 	const struct blocktype *t;
-	size_t row;
+	size_t			row;
 
 	assert(ps->block > BLK_NONE && ps->block < BLK_MAX);
 	t = blocktypes[ps->block];
@@ -405,7 +413,7 @@ static int
 new_block(struct pd_conf *c, enum block b, char ***name, unsigned **line)
 {
 	struct pd_rule *r;
-	void *p;
+	void	       *p;
 
 	if (b == BLK_RULE) {
 		if ((p = grow(c->rules, &c->nrules, sizeof(*c->rules))) == NULL)
@@ -418,14 +426,14 @@ new_block(struct pd_conf *c, enum block b, char ***name, unsigned **line)
 		*line = &r->line;
 	} else if (b == BLK_PROFILE) {
 		if ((p = grow(c->profiles, &c->nprofiles,
-		    sizeof(*c->profiles))) == NULL)
+			 sizeof(*c->profiles))) == NULL)
 			return -1;
 		c->profiles = p;
 		*name = &c->profiles[c->nprofiles - 1].name;
 		*line = &c->profiles[c->nprofiles - 1].line;
 	} else {
-		if ((p = grow(c->access, &c->naccess,
-		    sizeof(*c->access))) == NULL)
+		if ((p = grow(c->access, &c->naccess, sizeof(*c->access))) ==
+		    NULL)
 			return -1;
 		c->access = p;
 		c->access[c->naccess - 1].deny = b == BLK_DENY;
@@ -440,21 +448,25 @@ void
 conf_open_block(struct parser *ps, const char *type, const char *name)
 {
 	struct pd_conf *c = ps->conf;
-	enum block b = block_type(type);
-	char **slot;
-	unsigned *line;
+	enum block	b = block_type(type);
+	char	      **slot;
+	unsigned       *line;
 
 	if (b == BLK_NONE) {
-		conf_perr(ps, ps->line, "unknown block type \"%s\" (rule, "
-		    "profile, allow or deny)", type);
-		b = BLK_RULE;	/* parse the body anyway, to find its end */
+		conf_perr(ps, ps->line,
+		    "unknown block type \"%s\" (rule, "
+		    "profile, allow or deny)",
+		    type);
+		b = BLK_RULE; /* parse the body anyway, to find its end */
 	} else if (!valid_name(name)) {
 		conf_perr(ps, ps->line, "bad %s name \"%s\"", type, name);
 	} else if (name_taken(c, name)) {
 		conf_perr(ps, ps->line, "name \"%s\" is used twice", name);
 	} else if (strcmp(name, PD_CONF_MANUAL) == 0) {
-		conf_perr(ps, ps->line, "the name \"%s\" is kept for blocks "
-		    "set with policydctl", name);
+		conf_perr(ps, ps->line,
+		    "the name \"%s\" is kept for blocks "
+		    "set with policydctl",
+		    name);
 	}
 	ps->block = b;
 	ps->block_line = ps->line;
@@ -477,8 +489,8 @@ close_access(struct parser *ps, const struct pd_access *a)
 	/* With no condition at all, the list was left unfinished. */
 	if (a->nclients + a->client_names.n + a->helo_names.n == 0 &&
 	    !a->authenticated && pd_geo_cond_empty(&a->geo))
-		conf_perr(ps, l, "%s %s: matches nothing", a->deny ? "deny" :
-		    "allow", a->name);
+		conf_perr(ps, l, "%s %s: matches nothing",
+		    a->deny ? "deny" : "allow", a->name);
 	/* A deny list that matched would have nothing to tell Postfix. */
 	if (a->deny && a->reply.src == NULL)
 		conf_perr(ps, l, "deny %s: no reply", a->name);
@@ -492,8 +504,10 @@ static void
 close_profile(struct parser *ps, const struct pd_profile *p)
 {
 	if (!seen_key(ps, "rules"))
-		conf_perr(ps, ps->block_line, "profile %s: no rules line "
-		    "(write \"rules =\" for none)", p->name);
+		conf_perr(ps, ps->block_line,
+		    "profile %s: no rules line "
+		    "(write \"rules =\" for none)",
+		    p->name);
 }
 
 /* conf_close_block - check what the block must have, now that it is whole */

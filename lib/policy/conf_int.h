@@ -17,7 +17,7 @@
 #include "err.h"
 #include "conf.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 enum block {
 	BLK_NONE,
@@ -30,34 +30,34 @@ enum block {
 
 /* One run of the reader; ps->conf is what it builds. */
 struct parser {
-	const char		*file;
-	unsigned		 line;
-	int			 errors;
-	pd_conf_error_cb	 cb;
-	void			*arg;
-	struct pd_conf		*conf;
-	enum block		 block;
-	unsigned		 block_line;
-	uint32_t		 seen;		/* keys set, a bit per row */
+	const char	*file;
+	unsigned	 line;
+	int		 errors;
+	pd_conf_error_cb cb;
+	void		*arg;
+	struct pd_conf	*conf;
+	enum block	 block;
+	unsigned	 block_line;
+	uint32_t	 seen; /* keys set, a bit per row */
 };
 
 /*
  * conf_perr - report "file:line: what" (no line when line is 0) and
  * count it; after PD_CONF_MAX_ERRORS the reader goes on silently.
  */
-void	conf_perr(struct parser *ps, unsigned line, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+void conf_perr(struct parser *ps, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* conf.c: a row of the option table, found by name (NULL if none). */
 struct conf_option;
 
 const struct conf_option *conf_option_find(const char *name);
-int	conf_option_set(struct pd_conf *c, const struct conf_option *o,
-	    const char *val, struct pd_err *err);
+int conf_option_set(struct pd_conf *c, const struct conf_option *o,
+    const char *val, struct pd_err *err);
 
 /* conf_read.c: read text into ps->conf, then check what spans blocks. */
-void	conf_parse_text(struct parser *ps, const char *text);
-void	conf_resolve(struct parser *ps);
+void conf_parse_text(struct parser *ps, const char *text);
+void conf_resolve(struct parser *ps);
 
 /*
  * Block keys.  Each block type has a table of { name, handler }; a
@@ -68,31 +68,30 @@ void	conf_resolve(struct parser *ps);
  * in conf_block.c).
  */
 struct blockkey {
-	const char	*name;
-	int		(*set)(void *blk, const char *val, struct pd_err *);
+	const char *name;
+	int (*set)(void *blk, const char *val, struct pd_err *);
 };
 
 /* The word that opens a block, and its keys. */
 struct blocktype {
-	const char		*name;
-	const struct blockkey	*keys;
-	size_t			 nkeys;
+	const char	      *name;
+	const struct blockkey *keys;
+	size_t		       nkeys;
 };
 
 /* conf_block.c: "TYPE NAME {", "key = value" inside it, and "}". */
-void	conf_open_block(struct parser *ps, const char *type,
-	    const char *name);
-int	conf_block_key(struct parser *ps, const char *key, const char *val,
-	    struct pd_err *err);
-void	conf_close_block(struct parser *ps);
+void conf_open_block(struct parser *ps, const char *type, const char *name);
+int  conf_block_key(struct parser *ps, const char *key, const char *val,
+     struct pd_err *err);
+void conf_close_block(struct parser *ps);
 
 /* conf_block.c: "country = DE, AT" or "asn = AS64500, 64501" into g. */
-int	conf_geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
-	    struct pd_err *err);
+int conf_geo_cond(struct pd_geo_cond *g, bool asn, const char *val,
+    struct pd_err *err);
 
 /* conf_rule.c: the rule block's keys, and its checks at "}". */
 extern const struct blocktype conf_rule_block;
 
-void	conf_close_rule(struct parser *ps, struct pd_rule *r);
+void conf_close_rule(struct parser *ps, struct pd_rule *r);
 
 #endif

@@ -22,7 +22,7 @@
 void
 conf_perr(struct parser *ps, unsigned line, const char *fmt, ...)
 {
-	char msg[512], full[600];
+	char	msg[512], full[600];
 	va_list ap;
 
 	if (++ps->errors > PD_CONF_MAX_ERRORS)
@@ -44,8 +44,8 @@ static void
 key_value(struct parser *ps, const char *key, const char *val)
 {
 	const struct conf_option *o;
-	struct pd_err err;
-	int rc;
+	struct pd_err		  err;
+	int			  rc;
 
 	if (ps->block != BLK_NONE) {
 		rc = conf_block_key(ps, key, val, &err);
@@ -73,16 +73,20 @@ parse_line(struct parser *ps, char *s)
 		return;
 	}
 	if ((eq = strchr(s, '=')) == NULL) {
-		if (sscanf(s, "%31s %79s %3s %c", type, name, brace, &extra) == 3 &&
+		if (sscanf(s, "%31s %79s %3s %c", type, name, brace, &extra) ==
+			3 &&
 		    strcmp(brace, "{") == 0) {
 			if (ps->block != BLK_NONE) {
-				conf_perr(ps, ps->line, "block inside a block "
-				    "(missing \"}\" for line %u?)", ps->block_line);
+				conf_perr(ps, ps->line,
+				    "block inside a block "
+				    "(missing \"}\" for line %u?)",
+				    ps->block_line);
 				conf_close_block(ps);
 			}
 			conf_open_block(ps, type, name);
 		} else {
-			conf_perr(ps, ps->line, "expected \"name = value\", "
+			conf_perr(ps, ps->line,
+			    "expected \"name = value\", "
 			    "\"TYPE NAME {\" or \"}\"");
 		}
 		return;
@@ -101,9 +105,9 @@ void
 conf_parse_text(struct parser *ps, const char *text)
 {
 	const char *p = text, *nl;
-	char *logical = NULL, *s;
-	size_t llen = 0, n;
-	unsigned phys = 0, start = 0;
+	char	   *logical = NULL, *s;
+	size_t	    llen = 0, n;
+	unsigned    phys = 0, start = 0;
 
 	for (; *p; p = nl ? nl + 1 : p + n) {
 		phys++;
@@ -160,17 +164,17 @@ static void
 resolve_globals(struct parser *ps)
 {
 	struct pd_conf *c = ps->conf;
-	struct pd_err err;
+	struct pd_err	err;
 
-	c->local_addresses = calloc(c->local_addresses_text.n + 1,
-	    sizeof(*c->local_addresses));
+	c->local_addresses =
+	    calloc(c->local_addresses_text.n + 1, sizeof(*c->local_addresses));
 	if (c->local_addresses == NULL) {
 		conf_perr(ps, 0, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < c->local_addresses_text.n; i++) {
 		if (pd_cidr_parse(c->local_addresses_text.v[i],
-		    &c->local_addresses[c->nlocal_addresses], &err) < 0)
+			&c->local_addresses[c->nlocal_addresses], &err) < 0)
 			conf_perr(ps, 0, "local_addresses: %s", err.msg);
 		else
 			c->nlocal_addresses++;
@@ -198,8 +202,8 @@ resolve_globals(struct parser *ps)
  * needs the database that knows it.
  */
 static void
-geo_needs(struct parser *ps, unsigned line, const char *what,
-    const char *name, const struct pd_geo_cond *g, enum pd_key_type key)
+geo_needs(struct parser *ps, unsigned line, const char *what, const char *name,
+    const struct pd_geo_cond *g, enum pd_key_type key)
 {
 	const struct pd_conf *c = ps->conf;
 
@@ -230,12 +234,14 @@ conf_resolve(struct parser *ps)
 			size_t k;
 
 			for (k = 0; k < c->nrules; k++)
-				if (strcmp(c->rules[k].name, p->rule_names.v[j]) == 0)
+				if (strcmp(c->rules[k].name,
+					p->rule_names.v[j]) == 0)
 					break;
 			if (k == c->nrules)
-				conf_perr(ps, p->line, "profile %s: no rule "
-				    "named \"%s\"", p->name,
-				    p->rule_names.v[j]);
+				conf_perr(ps, p->line,
+				    "profile %s: no rule "
+				    "named \"%s\"",
+				    p->name, p->rule_names.v[j]);
 			else
 				p->rules[p->nrules++] = k;
 		}
@@ -244,8 +250,9 @@ conf_resolve(struct parser *ps)
 		geo_needs(ps, c->rules[i].line, "rule", c->rules[i].name,
 		    &c->rules[i].geo, c->rules[i].key);
 	for (size_t i = 0; i < c->naccess; i++)
-		geo_needs(ps, c->access[i].line, c->access[i].deny ? "deny" :
-		    "allow", c->access[i].name, &c->access[i].geo, PD_KEY_MAX);
+		geo_needs(ps, c->access[i].line,
+		    c->access[i].deny ? "deny" : "allow", c->access[i].name,
+		    &c->access[i].geo, PD_KEY_MAX);
 	for (size_t i = 0; i < c->nprofiles; i++)
 		geo_needs(ps, c->profiles[i].line, "profile",
 		    c->profiles[i].name, &c->profiles[i].geo, PD_KEY_MAX);
@@ -255,7 +262,8 @@ conf_resolve(struct parser *ps)
 	for (size_t i = 0; i < c->listen.n; i++)
 		if (strncmp(c->listen.v[i], "inet:", 5) != 0 &&
 		    strncmp(c->listen.v[i], "unix:", 5) != 0)
-			conf_perr(ps, 0, "listen: \"%s\" is neither "
-			    "inet:HOST:PORT nor unix:PATH", c->listen.v[i]);
+			conf_perr(ps, 0,
+			    "listen: \"%s\" is neither "
+			    "inet:HOST:PORT nor unix:PATH",
+			    c->listen.v[i]);
 }
-

@@ -22,7 +22,8 @@ static int
 rule_kind(struct pd_rule *r, enum pd_rule_kind kind, struct pd_err *err)
 {
 	if (r->kind != PD_RULE_RATE && r->kind != kind)
-		return pd_err_set(err, "block, release and delay exclude each "
+		return pd_err_set(err,
+		    "block, release and delay exclude each "
 		    "other");
 	r->kind = kind;
 	return 0;
@@ -32,7 +33,7 @@ static int
 rule_event(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_rule *r = blk;
-	int n;
+	int		n;
 
 	if ((n = pd_event_lookup(val)) < 0)
 		return pd_err_set(err, "unknown event \"%s\"", val);
@@ -46,7 +47,7 @@ static int
 rule_key_type(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_rule *r = blk;
-	int n;
+	int		n;
 
 	if ((n = pd_key_lookup(val)) < 0)
 		return pd_err_set(err, "unknown key \"%s\"", val);
@@ -59,11 +60,12 @@ static int
 rule_limit(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_rule *r = blk;
-	char num[32], per[8], dur[32], extra;
+	char		num[32], per[8], dur[32], extra;
 
 	if (sscanf(val, "%31s %7s %31s %c", num, per, dur, &extra) != 3 ||
 	    strcmp(per, "per") != 0)
-		return pd_err_set(err, "limit must read \"N per DURATION\", "
+		return pd_err_set(err,
+		    "limit must read \"N per DURATION\", "
 		    "e.g. \"1000 per 1h\"");
 	if (pd_str_int(num, 0, 1000000000, &r->limit, err) < 0 ||
 	    pd_str_duration(dur, &r->window, err) < 0)
@@ -82,8 +84,10 @@ rule_block(void *blk, const char *val, struct pd_err *err)
 	if (rule_kind(r, PD_RULE_BLOCK, err) < 0 ||
 	    pd_str_duration(val, &r->hold, err) < 0)
 		return -1;
-	return r->hold > 0 ? 0 : pd_err_set(err, "block must be longer "
-	    "than 0");
+	return r->hold > 0 ? 0 :
+			     pd_err_set(err,
+				 "block must be longer "
+				 "than 0");
 }
 
 /* rule_release - "release = quiet DURATION" */
@@ -91,7 +95,7 @@ static int
 rule_release(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_rule *r = blk;
-	char word[16], dur[32], extra;
+	char		word[16], dur[32], extra;
 
 	if (sscanf(val, "%15s %31s %c", word, dur, &extra) != 2 ||
 	    strcmp(word, "quiet") != 0)
@@ -99,8 +103,10 @@ rule_release(void *blk, const char *val, struct pd_err *err)
 	if (rule_kind(r, PD_RULE_LISTING, err) < 0 ||
 	    pd_str_duration(dur, &r->hold, err) < 0)
 		return -1;
-	return r->hold > 0 ? 0 : pd_err_set(err, "quiet period must be longer "
-	    "than 0");
+	return r->hold > 0 ? 0 :
+			     pd_err_set(err,
+				 "quiet period must be longer "
+				 "than 0");
 }
 
 /*
@@ -111,18 +117,20 @@ static int
 rule_delay(void *blk, const char *val, struct pd_err *err)
 {
 	struct pd_rule *r = blk;
-	char word[16], dur[32], extra;
-	int n;
+	char		word[16], dur[32], extra;
+	int		n;
 
 	n = sscanf(val, "%31s %15s %c", dur, word, &extra);
 	if (n < 1 || n > 2 || (n == 2 && strcmp(word, "step") != 0))
-		return pd_err_set(err, "delay must read \"DURATION\" or "
+		return pd_err_set(err,
+		    "delay must read \"DURATION\" or "
 		    "\"DURATION step\"");
 	if (rule_kind(r, PD_RULE_TARPIT, err) < 0 ||
 	    pd_str_duration(dur, &r->delay, err) < 0)
 		return -1;
 	if (r->delay < 1000 || r->delay % 1000)
-		return pd_err_set(err, "delay must be whole seconds, at "
+		return pd_err_set(err,
+		    "delay must be whole seconds, at "
 		    "least 1s");
 	r->delay_step = n == 2;
 	return 0;
@@ -165,9 +173,9 @@ rule_reply(void *blk, const char *val, struct pd_err *err)
 static int
 rule_helo(void *blk, const char *val, struct pd_err *err)
 {
-	struct pd_rule *r = blk;
+	struct pd_rule	 *r = blk;
 	struct pd_strlist words = { 0 };
-	int n, rc = 0;
+	int		  n, rc = 0;
 
 	if (pd_strlist_split(&words, val) < 0)
 		return pd_err_set(err, "out of memory");
@@ -224,9 +232,8 @@ static const struct blockkey rule_keys[] = {
 	{ "asn", rule_asn },
 };
 
-const struct blocktype conf_rule_block = {
-	"rule", rule_keys, NITEMS(rule_keys)
-};
+const struct blocktype conf_rule_block = { "rule", rule_keys,
+	NITEMS(rule_keys) };
 
 /* Each key is a bit of ps->seen. */
 _Static_assert(NITEMS(rule_keys) <= 32, "more block keys than bits in seen");
@@ -241,22 +248,28 @@ close_rule_answer(struct parser *ps, struct pd_rule *r)
 		if (r->reply.src == NULL && r->score == 0)
 			conf_perr(ps, l, "rule %s: no reply", r->name);
 		if (r->max_delay)
-			conf_perr(ps, l, "rule %s: max_delay is for delay "
-			    "rules", r->name);
+			conf_perr(ps, l,
+			    "rule %s: max_delay is for delay "
+			    "rules",
+			    r->name);
 		return;
 	}
 	/* A tarpit's answer is the delay itself. */
 	if (r->reply.src)
-		conf_perr(ps, l, "rule %s: a tarpit replies SLEEP; "
-		    "it takes no reply", r->name);
+		conf_perr(ps, l,
+		    "rule %s: a tarpit replies SLEEP; "
+		    "it takes no reply",
+		    r->name);
 	/* A growing delay stops at 30s unless told; a fixed one is its cap. */
 	if (r->max_delay == 0)
 		r->max_delay = r->delay_step ? 30000 : r->delay;
 	/* Postfix gives up on an answer that takes longer than 100s. */
 	if (r->max_delay < r->delay || r->max_delay >= 100000)
-		conf_perr(ps, l, "rule %s: max_delay must be at least "
+		conf_perr(ps, l,
+		    "rule %s: max_delay must be at least "
 		    "delay and below Postfix's 100s policy "
-		    "timeout", r->name);
+		    "timeout",
+		    r->name);
 }
 
 /*
@@ -271,12 +284,16 @@ conf_close_rule(struct parser *ps, struct pd_rule *r)
 
 	/* Most likely a line left out; it would answer all mail. */
 	if (!r->has_event && r->helo == 0 && pd_geo_cond_empty(&r->geo))
-		conf_perr(ps, l, "rule %s: no event and no condition: it "
-		    "would match every request", r->name);
+		conf_perr(ps, l,
+		    "rule %s: no event and no condition: it "
+		    "would match every request",
+		    r->name);
 	/* These act once a count passes its limit: no limit, no count. */
 	if (r->limit < 0 && r->kind != PD_RULE_RATE)
-		conf_perr(ps, l, "rule %s: block, release and delay need a "
-		    "limit", r->name);
+		conf_perr(ps, l,
+		    "rule %s: block, release and delay need a "
+		    "limit",
+		    r->name);
 	if (r->limit >= 0 && !r->has_event)
 		conf_perr(ps, l, "rule %s: a limit needs an event to count",
 		    r->name);
@@ -287,16 +304,19 @@ conf_close_rule(struct parser *ps, struct pd_rule *r)
 	 */
 	if (r->has_event && pd_event_from_log(r->event) &&
 	    (r->limit < 0 || r->helo || r->score ||
-	    r->key == PD_KEY_SASL_USERNAME ||
-	    r->key == PD_KEY_SENDER_DOMAIN))
-		conf_perr(ps, l, "rule %s: a maillog event needs a limit, no "
+		r->key == PD_KEY_SASL_USERNAME ||
+		r->key == PD_KEY_SENDER_DOMAIN))
+		conf_perr(ps, l,
+		    "rule %s: a maillog event needs a limit, no "
 		    "helo condition or score, and a key the client "
 		    "address gives: client_address, client_prefix, asn "
-		    "or country", r->name);
+		    "or country",
+		    r->name);
 	/* A score is added up and the total answers, never the rule. */
 	if (r->score && (r->reply.src || r->kind != PD_RULE_RATE))
-		conf_perr(ps, l, "rule %s: score takes the place of reply, "
-		    "block, release and delay", r->name);
+		conf_perr(ps, l,
+		    "rule %s: score takes the place of reply, "
+		    "block, release and delay",
+		    r->name);
 	close_rule_answer(ps, r);
 }
-

@@ -47,10 +47,12 @@ free_slot_counters(struct pd_counters *s, unsigned slot)
 		if (slot != PD_COUNTER_NOSLOT && i != slot)
 			continue;
 		while ((l = pd_list_tail(&s->slots[i].lru)) != NULL)
-			counter_free(s, pd_list_entry(l, struct pd_counter, link));
+			counter_free(s,
+			    pd_list_entry(l, struct pd_counter, link));
 	}
 	for (l = s->blocked.next; l != &s->blocked; l = next) {
-		struct pd_counter *c = pd_list_entry(l, struct pd_counter, link);
+		struct pd_counter *c =
+		    pd_list_entry(l, struct pd_counter, link);
 
 		next = l->next;
 		if (slot == PD_COUNTER_NOSLOT || c->slot == slot)
@@ -72,7 +74,7 @@ pd_counters_slot(struct pd_counters *s, const char *rule, uint32_t sig,
     int64_t window)
 {
 	struct pd_counter_slot *sl;
-	size_t i, free_i = s->nslots;
+	size_t			i, free_i = s->nslots;
 
 	for (i = 0; i < s->nslots; i++) {
 		sl = &s->slots[i];
@@ -137,9 +139,9 @@ make_key(uint8_t *buf, int slot, const void *key, size_t klen)
 struct pd_counter *
 pd_counters_get(struct pd_counters *s, int slot, const void *key, size_t klen)
 {
-	uint8_t buf[PD_KEYTAB_KEY_MAX];
+	uint8_t		       buf[PD_KEYTAB_KEY_MAX];
 	struct pd_keytab_node *n;
-	size_t len;
+	size_t		       len;
 
 	assert(slot >= 0 && (size_t)slot < s->nslots);
 	if (klen + 2 > sizeof(buf))
@@ -154,7 +156,7 @@ static bool
 evict_one(struct pd_counters *s)
 {
 	struct pd_counter *c, *oldest = NULL;
-	struct pd_list *l;
+	struct pd_list	  *l;
 
 	for (size_t i = 0; i < s->nslots; i++) {
 		if ((l = pd_list_tail(&s->slots[i].lru)) == NULL)
@@ -174,10 +176,10 @@ pd_counters_add(struct pd_counters *s, int slot, const void *key, size_t klen,
     int64_t now)
 {
 	struct pd_keytab_node *n;
-	struct pd_counter *c;
-	uint8_t buf[PD_KEYTAB_KEY_MAX];
-	size_t len;
-	uint32_t h;
+	struct pd_counter     *c;
+	uint8_t		       buf[PD_KEYTAB_KEY_MAX];
+	size_t		       len;
+	uint32_t	       h;
 
 	assert(slot >= 0 && (size_t)slot < s->nslots);
 	if (klen + 2 > sizeof(buf))
@@ -300,9 +302,9 @@ window_idle(const struct pd_counters *s, const struct pd_counter *c,
 size_t
 pd_counters_sweep(struct pd_counters *s, int64_t now, size_t budget)
 {
-	struct pd_list *l, *next;
+	struct pd_list	  *l, *next;
 	struct pd_counter *c;
-	size_t freed = 0, seen = 0;
+	size_t		   freed = 0, seen = 0;
 
 	for (l = s->blocked.next; l != &s->blocked && seen < budget; l = next) {
 		next = l->next;

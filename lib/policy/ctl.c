@@ -30,14 +30,14 @@ const char pd_ctl_usage[] =
     "  explain REF\n";
 
 static const struct {
-	const char	*name;
-	enum pd_ctl_op	 op;
-	int		 args;	/* positional arguments */
+	const char    *name;
+	enum pd_ctl_op op;
+	int	       args; /* positional arguments */
 } commands[] = {
 	{ "status", PD_CTL_STATUS, 0 },
 	{ "stats", PD_CTL_STATS, 0 },
 	{ "show", PD_CTL_SHOW, 1 },
-	{ "list", PD_CTL_LIST, -1 },	/* zero or one */
+	{ "list", PD_CTL_LIST, -1 }, /* zero or one */
 	{ "block", PD_CTL_BLOCK, 1 },
 	{ "unblock", PD_CTL_UNBLOCK, 1 },
 	{ "reset", PD_CTL_RESET, 1 },
@@ -45,7 +45,7 @@ static const struct {
 	{ "explain", PD_CTL_EXPLAIN, 1 },
 };
 
-#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* reason - printable ASCII only: it goes into an SMTP reply */
 static int
@@ -58,7 +58,8 @@ reason(struct pd_ctl_cmd *c, const char *s, struct pd_err *err)
 		    PD_CTL_REASON_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e)
-			return pd_err_set(err, "--reason: only printable ASCII "
+			return pd_err_set(err,
+			    "--reason: only printable ASCII "
 			    "characters can go into an SMTP reply");
 	memcpy(c->reason, s, n + 1);
 	return 0;
@@ -70,7 +71,7 @@ option(struct pd_ctl_cmd *c, int argc, char *const argv[], int *i,
     struct pd_err *err)
 {
 	const char *a = argv[*i], *eq = strchr(a, '='), *val;
-	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	size_t	    n = eq ? (size_t)(eq - a) : strlen(a);
 
 	if (n == 6 && strncmp(a, "--json", n) == 0 && eq == NULL) {
 		c->json = true;
@@ -81,8 +82,9 @@ option(struct pd_ctl_cmd *c, int argc, char *const argv[], int *i,
 		c->prometheus = true;
 		return 0;
 	}
-	if (c->op != PD_CTL_BLOCK || !((n == 5 && strncmp(a, "--for", 5) == 0) ||
-	    (n == 8 && strncmp(a, "--reason", 8) == 0)))
+	if (c->op != PD_CTL_BLOCK ||
+	    !((n == 5 && strncmp(a, "--for", 5) == 0) ||
+		(n == 8 && strncmp(a, "--reason", 8) == 0)))
 		return pd_err_set(err, "unknown option %.*s", (int)n, a);
 	if (eq)
 		val = eq + 1;
@@ -110,13 +112,17 @@ positional(struct pd_ctl_cmd *c, const char *a, struct pd_err *err)
 		else if (strcmp(a, "listings") == 0)
 			c->what = PD_CTL_LISTINGS;
 		else
-			return pd_err_set(err, "list: \"%s\"? (blocks or "
-			    "listings)", a);
+			return pd_err_set(err,
+			    "list: \"%s\"? (blocks or "
+			    "listings)",
+			    a);
 		return 0;
 	case PD_CTL_EXPLAIN:
 		if (pd_journal_parse_ref(a, &c->ref) < 0)
-			return pd_err_set(err, "explain: \"%s\" is not a "
-			    "reference id like PD-7F3A2C", a);
+			return pd_err_set(err,
+			    "explain: \"%s\" is not a "
+			    "reference id like PD-7F3A2C",
+			    a);
 		return 0;
 	default:
 		if (pd_cidr_parse(a, &c->net, err) < 0)
@@ -130,7 +136,7 @@ pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *c,
     struct pd_err *err)
 {
 	size_t k;
-	int npos = 0, want;
+	int    npos = 0, want;
 
 	memset(c, 0, sizeof(*c));
 	if (argc < 1)
@@ -159,9 +165,10 @@ pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *c,
 	if (want > 0 && npos < want)
 		return pd_err_set(err, "%s: give %s", argv[0],
 		    c->op == PD_CTL_EXPLAIN ? "a reference id" :
-		    "an address or a network");
+					      "an address or a network");
 	if (c->op == PD_CTL_BLOCK && c->duration == 0)
-		return pd_err_set(err, "block: give its length with --for, "
+		return pd_err_set(err,
+		    "block: give its length with --for, "
 		    "e.g. --for 2h");
 	return 0;
 }
@@ -172,7 +179,8 @@ pd_ctl_encode(int argc, char *const argv[], struct pd_buf *b,
 {
 	for (int i = 0; i < argc; i++) {
 		if (*argv[i] == '\0' || strchr(argv[i], '\n') != NULL)
-			return pd_err_set(err, "empty argument or one with a "
+			return pd_err_set(err,
+			    "empty argument or one with a "
 			    "newline");
 		if (pd_buf_printf(b, "%s\n", argv[i]) < 0)
 			return pd_err_set(err, "command too long");
@@ -185,7 +193,7 @@ pd_ctl_encode(int argc, char *const argv[], struct pd_buf *b,
 int
 pd_ctl_decode(char *req, char *argv[PD_CTL_ARGS_MAX], struct pd_err *err)
 {
-	int argc = 0;
+	int   argc = 0;
 	char *nl;
 
 	while ((nl = strchr(req, '\n')) != NULL && nl != req) {
@@ -194,7 +202,8 @@ pd_ctl_decode(char *req, char *argv[PD_CTL_ARGS_MAX], struct pd_err *err)
 		*nl = '\0';
 		for (char *p = req; *p; p++)
 			if (iscntrl((unsigned char)*p))
-				return pd_err_set(err, "control character in "
+				return pd_err_set(err,
+				    "control character in "
 				    "the command");
 		argv[argc++] = req;
 		req = nl + 1;

@@ -20,12 +20,12 @@ struct pd_buf;
 struct pd_err;
 
 /* policydctl's exit codes, and the CODE of an answer. */
-#define PD_CTL_OK		0
-#define PD_CTL_FAILED		1	/* the command could not be done */
-#define PD_CTL_USAGE		2	/* no such command, bad arguments */
-#define PD_CTL_UNREACHABLE	3	/* no answer from policyd */
+#define PD_CTL_OK	   0
+#define PD_CTL_FAILED	   1 /* the command could not be done */
+#define PD_CTL_USAGE	   2 /* no such command, bad arguments */
+#define PD_CTL_UNREACHABLE 3 /* no answer from policyd */
 
-#define PD_CTL_REQUEST_MAX	4096
+#define PD_CTL_REQUEST_MAX 4096
 /*
  * The largest answer, status line or HTTP header included: the daemon
  * builds no larger one, rpc sends no larger one and policydctl reads no
@@ -36,12 +36,12 @@ struct pd_err;
  * fit 500,000 times.  Too large an answer is a failure ("answer too
  * large (N bytes)", exit 1), never an empty success.
  */
-#define PD_CTL_ANSWER_MAX	(128 * 1024 * 1024)
+#define PD_CTL_ANSWER_MAX  (128 * 1024 * 1024)
 /* Room kept in the answer for its status line or HTTP header. */
-#define PD_CTL_HEAD_MAX		1024
-#define PD_CTL_ARGS_MAX		16
-#define PD_CTL_REASON_MAX	200
-#define PD_CTL_BLOCK_MAX	(366LL * 24 * 3600 * 1000)
+#define PD_CTL_HEAD_MAX	   1024
+#define PD_CTL_ARGS_MAX	   16
+#define PD_CTL_REASON_MAX  200
+#define PD_CTL_BLOCK_MAX   (366LL * 24 * 3600 * 1000)
 
 enum pd_ctl_op {
 	PD_CTL_STATUS,
@@ -62,29 +62,29 @@ enum pd_ctl_what {
 };
 
 struct pd_ctl_cmd {
-	enum pd_ctl_op		op;
-	bool			json;
-	bool			prometheus;
-	struct pd_cidr		net;		/* show, block, unblock, reset */
-	int64_t			duration;	/* block --for, ms */
-	char			reason[PD_CTL_REASON_MAX + 1];
-	enum pd_ctl_what	what;		/* list */
-	uint32_t		ref;		/* explain */
+	enum pd_ctl_op	 op;
+	bool		 json;
+	bool		 prometheus;
+	struct pd_cidr	 net;	   /* show, block, unblock, reset */
+	int64_t		 duration; /* block --for, ms */
+	char		 reason[PD_CTL_REASON_MAX + 1];
+	enum pd_ctl_what what; /* list */
+	uint32_t	 ref;  /* explain */
 };
 
 /* The usage lines policydctl prints. */
 extern const char pd_ctl_usage[];
 
 /* pd_ctl_parse - argv (the command and its arguments) into cmd */
-int	pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *,
-	    struct pd_err *);
+int pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *,
+    struct pd_err *);
 /* pd_ctl_encode - argv as a request: one word a line, then an empty line */
-int	pd_ctl_encode(int argc, char *const argv[], struct pd_buf *,
-	    struct pd_err *);
+int pd_ctl_encode(int argc, char *const argv[], struct pd_buf *,
+    struct pd_err *);
 /*
  * pd_ctl_decode - split a request (a NUL-terminated copy the caller
  * owns, changed in place) back into words.  Returns argc, or -1.
  */
-int	pd_ctl_decode(char *req, char *argv[PD_CTL_ARGS_MAX], struct pd_err *);
+int pd_ctl_decode(char *req, char *argv[PD_CTL_ARGS_MAX], struct pd_err *);
 
 #endif

@@ -21,12 +21,12 @@
 #include "dnscache.h"
 
 struct pd_dnscache_entry {
-	struct pd_dnscache		*cache;
-	struct pd_list			 lru;		/* on cache->lru */
-	struct pd_list			 waiters;	/* while PENDING */
-	enum pd_dnscache_status		 status;
-	int64_t				 expires;	/* ms, when settled */
-	struct pd_keytab_node		 node;		/* last: the name */
+	struct pd_dnscache     *cache;
+	struct pd_list		lru;	 /* on cache->lru */
+	struct pd_list		waiters; /* while PENDING */
+	enum pd_dnscache_status status;
+	int64_t			expires; /* ms, when settled */
+	struct pd_keytab_node	node;	 /* last: the name */
 };
 
 int
@@ -52,8 +52,8 @@ pd_dnscache_clear(struct pd_dnscache *c)
 	struct pd_list *l;
 
 	while ((l = pd_list_tail(&c->lru)) != NULL) {
-		struct pd_dnscache_entry *e = pd_list_entry(l,
-		    struct pd_dnscache_entry, lru);
+		struct pd_dnscache_entry *e =
+		    pd_list_entry(l, struct pd_dnscache_entry, lru);
 
 		while (!pd_list_empty(&e->waiters))
 			pd_dnscache_cancel(pd_list_entry(e->waiters.next,
@@ -92,8 +92,8 @@ evict(struct pd_dnscache *c)
 	struct pd_list *l = c->lru.prev;
 
 	while (c->tab.count >= c->max && l != &c->lru) {
-		struct pd_dnscache_entry *e = pd_list_entry(l,
-		    struct pd_dnscache_entry, lru);
+		struct pd_dnscache_entry *e =
+		    pd_list_entry(l, struct pd_dnscache_entry, lru);
 
 		l = l->prev;
 		if (e->status != PD_DNSCACHE_PENDING)
@@ -115,7 +115,7 @@ entry_new(struct pd_dnscache *c, const char *name, size_t len, uint32_t h)
 	e->status = PD_DNSCACHE_PENDING;
 	e->node.hash = h;
 	e->node.klen = (uint16_t)(len + 1);
-	memcpy(e->node.key, name, len + 1);	/* with its NUL: a C string */
+	memcpy(e->node.key, name, len + 1); /* with its NUL: a C string */
 	pd_keytab_insert(&c->tab, &e->node);
 	pd_list_push(&c->lru, &e->lru);
 	return e;
@@ -133,8 +133,8 @@ pd_dnscache_lookup(struct pd_dnscache *c, const char *name, int64_t now,
     struct pd_dnscache_entry **ask)
 {
 	struct pd_dnscache_entry *e;
-	size_t len = strlen(name);
-	uint32_t h;
+	size_t			  len = strlen(name);
+	uint32_t		  h;
 
 	c->stats.lookups++;
 	w->entry = NULL;
@@ -151,7 +151,7 @@ pd_dnscache_lookup(struct pd_dnscache *c, const char *name, int64_t now,
 		if (e->status == PD_DNSCACHE_PENDING)
 			c->stats.merged++;
 		else {
-			e->status = PD_DNSCACHE_PENDING;	/* expired */
+			e->status = PD_DNSCACHE_PENDING; /* expired */
 			*ask = e;
 		}
 	} else if ((e = entry_new(c, name, len, h)) != NULL)
@@ -168,7 +168,7 @@ enum pd_dnscache_status
 pd_dnscache_peek(struct pd_dnscache *c, const char *name, int64_t now)
 {
 	struct pd_dnscache_entry *e;
-	size_t len = strlen(name);
+	size_t			  len = strlen(name);
 
 	if (!name_ok(len))
 		return PD_DNSCACHE_NOTFOUND;
@@ -198,7 +198,7 @@ pd_dnscache_settle(struct pd_dnscache *c, struct pd_dnscache_entry *e,
     enum pd_dnscache_status st, int64_t ttl_ms, int64_t now)
 {
 	struct pd_dnscache_wait *w;
-	struct pd_list ready;
+	struct pd_list		 ready;
 
 	assert(e->cache == c && e->status == PD_DNSCACHE_PENDING);
 	assert(st != PD_DNSCACHE_PENDING);

@@ -25,8 +25,16 @@ pd_engine_ref(uint32_t id, char *buf, size_t len)
 }
 
 const char *const pd_engine_states[PD_ENGINE_STATES] = {
-	"CONNECT", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "END-OF-MESSAGE",
-	"VRFY", "ETRN", "other",
+	"CONNECT",
+	"EHLO",
+	"HELO",
+	"MAIL",
+	"RCPT",
+	"DATA",
+	"END-OF-MESSAGE",
+	"VRFY",
+	"ETRN",
+	"other",
 };
 
 /* engine_count_request - one answered request, by protocol_state and action */
@@ -35,7 +43,7 @@ engine_count_request(struct pd_engine *e, const struct pd_req *r,
     enum pd_action act)
 {
 	const char *state = r ? pd_req_get(r, PD_A_PROTOCOL_STATE) : "";
-	size_t i;
+	size_t	    i;
 
 	assert(act <= PD_ACT_OTHER);
 	for (i = 0; i < PD_ENGINE_STATES - 1; i++)
@@ -62,7 +70,7 @@ rule_sig(const struct pd_rule *r)
 }
 
 /* Operators' blocks: a slot no rule can have, keyed by network. */
-#define MANUAL_SIG	0xffffffffu
+#define MANUAL_SIG 0xffffffffu
 
 /* bind_slots - a counter slot for each rule, and the manual one */
 static int
@@ -75,15 +83,16 @@ bind_slots(struct pd_engine *e, const struct pd_conf *conf, int *slots,
 		s = pd_counters_slot(&e->counters, conf->rules[i].name,
 		    rule_sig(&conf->rules[i]), conf->rules[i].window);
 		if (s < 0)
-			return pd_err_set(err, "rule %s: no room for its counters",
+			return pd_err_set(err,
+			    "rule %s: no room for its counters",
 			    conf->rules[i].name);
 		slots[i] = s;
 		all[i] = i;
 	}
 	s = pd_counters_slot(&e->counters, PD_CONF_MANUAL, MANUAL_SIG,
 	    24 * 3600 * 1000);
-	if (s < 0 || pd_journal_resize(&e->journal,
-	    (size_t)conf->explain_history) < 0)
+	if (s < 0 ||
+	    pd_journal_resize(&e->journal, (size_t)conf->explain_history) < 0)
 		return pd_err_set(err, "out of memory");
 	e->manual = s;
 	return 0;
@@ -93,7 +102,7 @@ static int
 engine_bind(struct pd_engine *e, const struct pd_conf *conf, struct pd_err *err)
 {
 	size_t *all;
-	int *slots;
+	int    *slots;
 
 	slots = calloc(conf->nrules ? conf->nrules : 1, sizeof(*slots));
 	all = calloc(conf->nrules ? conf->nrules : 1, sizeof(*all));
@@ -198,7 +207,7 @@ pd_engine_decide(struct pd_engine *e, const struct pd_req *r, int64_t now,
     enum pd_helo_dns dns, struct pd_decision *d)
 {
 	struct pd_facts x = { .req = r };
-	const char *why;
+	const char     *why;
 
 	if ((why = pd_facts_init(&x, r, now)) != NULL) {
 		e->stats.requests++;
@@ -232,10 +241,10 @@ static void
 event_rule(struct pd_engine *e, struct pd_facts *x, size_t i)
 {
 	const struct pd_rule *r = &e->conf->rules[i];
-	struct pd_counter *c;
-	struct verdict v;
-	struct pd_key k;
-	uint64_t count;
+	struct pd_counter    *c;
+	struct verdict	      v;
+	struct pd_key	      k;
+	uint64_t	      count;
 
 	if (!pd_match_geo(x, &r->geo) || !pd_key_make(e->conf, r, x, &k))
 		return;
@@ -267,8 +276,8 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
     const struct pd_addr *client, const char *reason, int64_t now)
 {
 	const struct pd_conf *conf = e->conf;
-	struct pd_req none = { 0 };
-	struct pd_facts x = { .req = &none };
+	struct pd_req	      none = { 0 };
+	struct pd_facts	      x = { .req = &none };
 
 	pd_facts_event(&x, &none, client, now);
 	engine_facts(e, &x);

@@ -47,96 +47,96 @@ struct pd_err;
 struct pd_req;
 
 /* Requests are counted by protocol_state; these, then "other". */
-#define PD_ENGINE_STATES	10
+#define PD_ENGINE_STATES 10
 extern const char *const pd_engine_states[PD_ENGINE_STATES];
 
 struct pd_engine_stats {
-	uint64_t	requests;
-	uint64_t	malformed;
-	uint64_t	actions[PD_ACT_OTHER + 1];
-	uint64_t	by_state[PD_ENGINE_STATES][PD_ACT_OTHER + 1];
-	uint64_t	warned;
-	uint64_t	store_full;
-	uint64_t	log_events;
-	uint64_t	own_rejects;	/* maillog rejects that were ours */
-	uint64_t	geoip_errors;	/* lookups that failed */
+	uint64_t requests;
+	uint64_t malformed;
+	uint64_t actions[PD_ACT_OTHER + 1];
+	uint64_t by_state[PD_ENGINE_STATES][PD_ACT_OTHER + 1];
+	uint64_t warned;
+	uint64_t store_full;
+	uint64_t log_events;
+	uint64_t own_rejects;  /* maillog rejects that were ours */
+	uint64_t geoip_errors; /* lookups that failed */
 };
 
 /* Decisions per rule (or list, "manual", "score"), by name. */
 struct pd_engine_rulestat {
-	char		name[PD_COUNTER_NAME_MAX + 1];
-	uint64_t	actions[PD_ACT_OTHER + 1];
-	uint64_t	warned;
+	char	 name[PD_COUNTER_NAME_MAX + 1];
+	uint64_t actions[PD_ACT_OTHER + 1];
+	uint64_t warned;
 };
 
 /* Where decisions go as they are made (see above); arg is the caller's. */
 typedef void (*pd_engine_sink)(void *arg, const struct pd_decision *);
 
 struct pd_engine {
-	const struct pd_conf	*conf;
-	int			*slots;		/* per conf rule: counter slot */
-	size_t			*all;		/* 0..nrules-1: no profile matched */
-	struct pd_counters	 counters;
-	struct pd_sessions	 sessions;
-	uint32_t		 ref_next;
-	bool			 needs_dns;	/* a rule checks "unknown" */
-	pd_engine_sink		 sink;
-	void			*sink_arg;
-	struct pd_engine_stats	 stats;
-	struct pd_engine_rulestat *rstats;	/* owned, nrstats of them */
-	size_t			 nrstats;
-	struct pd_own		 own;		/* our rejects, lately */
-	struct pd_journal	 journal;	/* the latest decisions */
-	int			 manual;	/* slot of operators' blocks */
-	uint64_t		 manual_bits[2][3];	/* prefix lengths in
+	const struct pd_conf	  *conf;
+	int			  *slots; /* per conf rule: counter slot */
+	size_t			  *all;	  /* 0..nrules-1: no profile matched */
+	struct pd_counters	   counters;
+	struct pd_sessions	   sessions;
+	uint32_t		   ref_next;
+	bool			   needs_dns; /* a rule checks "unknown" */
+	pd_engine_sink		   sink;
+	void			  *sink_arg;
+	struct pd_engine_stats	   stats;
+	struct pd_engine_rulestat *rstats; /* owned, nrstats of them */
+	size_t			   nrstats;
+	struct pd_own		   own;	    /* our rejects, lately */
+	struct pd_journal	   journal; /* the latest decisions */
+	int			   manual;  /* slot of operators' blocks */
+	uint64_t		   manual_bits[2][3]; /* prefix lengths in
 							   use, IPv4 and IPv6 */
-	const struct pd_geo	*geo;		/* borrowed; NULL: none */
-	uint32_t		 geo_gen;	/* counts pd_engine_set_geo() */
+	const struct pd_geo	  *geo;		      /* borrowed; NULL: none */
+	uint32_t		   geo_gen; /* counts pd_engine_set_geo() */
 };
 
 /* Where an address is, as far as the databases know. */
 struct pd_engine_where {
-	char		country[3];	/* "" when not known */
-	uint32_t	asn;		/* 0 when not known */
+	char	 country[3]; /* "" when not known */
+	uint32_t asn;	     /* 0 when not known */
 };
 
 /* pd_engine_init - seed makes reference ids differ between runs */
-int	pd_engine_init(struct pd_engine *, const struct pd_conf *,
-	    uint32_t seed, struct pd_err *);
-void	pd_engine_clear(struct pd_engine *);
+int  pd_engine_init(struct pd_engine *, const struct pd_conf *, uint32_t seed,
+     struct pd_err *);
+void pd_engine_clear(struct pd_engine *);
 /* pd_engine_set_conf - switch to a new (valid) config, keeping counters */
-int	pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
-	    struct pd_err *);
+int  pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
+     struct pd_err *);
 /*
  * pd_engine_set_geo - the country and ASN databases (NULL: none).  They
  * are borrowed and looked up in when a decision needs them, once per
  * SMTP session.  After swapping the handles inside *geo, call this
  * again so that sessions look up anew.
  */
-void	pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
+void pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
 /* pd_engine_set_sink - where decisions go (NULL: nowhere) */
-void	pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
+void pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
 
 /*
  * pd_engine_dns_name - whether deciding r needs the DNS answer (A, then
  * AAAA) for its HELO name, and which name (into name, at least
  * PD_HELO_NAME_MAX + 1 bytes).  Pure: counts nothing, changes nothing.
  */
-bool	pd_engine_dns_name(struct pd_engine *, const struct pd_req *r,
-	    char *name, size_t size);
+bool pd_engine_dns_name(struct pd_engine *, const struct pd_req *r, char *name,
+    size_t size);
 /*
  * pd_engine_decide - answer one request into d.  dns is what the lookup
  * of the HELO name gave, or PD_HELO_DNS_NONE when none was made.  A
  * request that cannot be answered gets DUNNO with d->malformed set.
  */
-void	pd_engine_decide(struct pd_engine *, const struct pd_req *,
-	    int64_t now, enum pd_helo_dns dns, struct pd_decision *d);
+void pd_engine_decide(struct pd_engine *, const struct pd_req *, int64_t now,
+    enum pd_helo_dns dns, struct pd_decision *d);
 /*
  * pd_engine_malformed - a request that could not be parsed: counted,
  * and answered DUNNO in d.
  */
-void	pd_engine_malformed(struct pd_engine *, int64_t now,
-	    struct pd_decision *d);
+void pd_engine_malformed(struct pd_engine *, int64_t now,
+    struct pd_decision *d);
 
 /*
  * pd_engine_event - count an event the maillog reported for client at
@@ -146,65 +146,65 @@ void	pd_engine_malformed(struct pd_engine *, int64_t now,
  * reject whose reason (the text Postfix logged, "" when none) is a reply
  * policyd itself gave that client in the last PD_OWN_TTL.
  */
-void	pd_engine_event(struct pd_engine *, enum pd_event_type,
-	    const struct pd_addr *client, const char *reason, int64_t now);
+void pd_engine_event(struct pd_engine *, enum pd_event_type,
+    const struct pd_addr *client, const char *reason, int64_t now);
 
 /* pd_engine_tick - housekeeping: expire idle counters and sessions */
-void	pd_engine_tick(struct pd_engine *, int64_t now);
+void pd_engine_tick(struct pd_engine *, int64_t now);
 
 /* pd_engine_ref - format a reference id "PD-7F3A2C" */
-void	pd_engine_ref(uint32_t id, char *buf, size_t len);
+void pd_engine_ref(uint32_t id, char *buf, size_t len);
 
 /*
  * pd_engine_block - an operator's block of net until until, with a
  * reason that the reply (block_reply) and policydctl show.  Replaces a
  * manual block of the same net.  -1 with err when out of room.
  */
-int	pd_engine_block(struct pd_engine *, const struct pd_cidr *net,
-	    int64_t now, int64_t until, const char *reason, struct pd_err *);
+int  pd_engine_block(struct pd_engine *, const struct pd_cidr *net, int64_t now,
+     int64_t until, const char *reason, struct pd_err *);
 /* pd_engine_reindex - after counters were loaded: find manual blocks */
-void	pd_engine_reindex(struct pd_engine *);
+void pd_engine_reindex(struct pd_engine *);
 
 /* What the rest of policyd reads of an engine. */
-const struct pd_engine_stats *pd_engine_stats(const struct pd_engine *);
+const struct pd_engine_stats	*pd_engine_stats(const struct pd_engine *);
 /* pd_engine_rulestat - the i-th rule's totals, or NULL past the end */
 const struct pd_engine_rulestat *pd_engine_rulestat(const struct pd_engine *,
-	    size_t i);
+    size_t i);
 /* pd_engine_rule_blocked - active blocks of conf rule i */
-size_t	pd_engine_rule_blocked(const struct pd_engine *, size_t i);
+size_t		    pd_engine_rule_blocked(const struct pd_engine *, size_t i);
 /* pd_engine_manual_blocked - active blocks of operators */
-size_t	pd_engine_manual_blocked(const struct pd_engine *);
+size_t		    pd_engine_manual_blocked(const struct pd_engine *);
 /* pd_engine_counters - the store, to save, load, list and lift */
 struct pd_counters *pd_engine_counters(struct pd_engine *);
 const struct pd_counters *pd_engine_counters_c(const struct pd_engine *);
-const struct pd_journal *pd_engine_journal(const struct pd_engine *);
-const struct pd_conf *pd_engine_conf(const struct pd_engine *);
+const struct pd_journal	 *pd_engine_journal(const struct pd_engine *);
+const struct pd_conf	 *pd_engine_conf(const struct pd_engine *);
 /* pd_engine_geo - the databases in use, or NULL */
-const struct pd_geo *pd_engine_geo(const struct pd_engine *);
+const struct pd_geo	 *pd_engine_geo(const struct pd_engine *);
 
 /* pd_engine_counter_manual - c is an operator's block */
-bool	pd_engine_counter_manual(const struct pd_engine *,
-	    const struct pd_counter *);
+bool pd_engine_counter_manual(const struct pd_engine *,
+    const struct pd_counter *);
 /*
  * pd_engine_counter_net - the network an address key stands for (a
  * host route for a single address); false for other keys.
  */
-bool	pd_engine_counter_net(const struct pd_engine *,
-	    const struct pd_counter *, struct pd_cidr *);
+bool pd_engine_counter_net(const struct pd_engine *, const struct pd_counter *,
+    struct pd_cidr *);
 /*
  * pd_engine_counter_text - how a counter's key reads: "203.0.113.9",
  * "198.51.100.0/24", "AS64500", "DE", or a name.
  */
-void	pd_engine_counter_text(const struct pd_engine *,
-	    const struct pd_counter *, char *buf, size_t size);
+void pd_engine_counter_text(const struct pd_engine *, const struct pd_counter *,
+    char *buf, size_t size);
 /* pd_engine_where - the country and AS number of an address */
-void	pd_engine_where(struct pd_engine *, const struct pd_addr *,
-	    struct pd_engine_where *);
+void pd_engine_where(struct pd_engine *, const struct pd_addr *,
+    struct pd_engine_where *);
 /* pd_engine_counter_at - the counter's key is the country or AS of w */
-bool	pd_engine_counter_at(const struct pd_counter *,
-	    const struct pd_engine_where *);
+bool pd_engine_counter_at(const struct pd_counter *,
+    const struct pd_engine_where *);
 /* pd_engine_counter_rule - the loaded rule a counter belongs to, or NULL */
 const struct pd_rule *pd_engine_counter_rule(const struct pd_engine *,
-	    const struct pd_counter *);
+    const struct pd_counter *);
 
 #endif

@@ -45,8 +45,8 @@ count_decision(struct pd_engine *e, const char *name, enum pd_action act,
 
 /* Texts for the template, kept alive while it is rendered. */
 struct texts {
-	char	count[24], limit[24], win[32], exp[32], asn[16], score[24];
-	char	ref[16];
+	char count[24], limit[24], win[32], exp[32], asn[16], score[24];
+	char ref[16];
 };
 
 /* vars_limits - the variables of a counting rule, a block and a score */
@@ -107,9 +107,13 @@ fill(struct pd_facts *x, const struct verdict *v, struct pd_decision *d)
 {
 	const char *s;
 
-	*d = (struct pd_decision){ .warn = v->warn, .from_log = x->from_log,
-	    .when = x->now, .client = x->client, .count = v->count,
-	    .delay = v->delay, .expires = v->expires };
+	*d = (struct pd_decision){ .warn = v->warn,
+		.from_log = x->from_log,
+		.when = x->now,
+		.client = x->client,
+		.count = v->count,
+		.delay = v->delay,
+		.expires = v->expires };
 	memcpy(d->country, pd_facts_country(x), sizeof(d->country));
 	d->asn = pd_facts_asn(x);
 	snprintf(d->rule, sizeof(d->rule), "%s", v->name);
@@ -128,7 +132,8 @@ fill(struct pd_facts *x, const struct verdict *v, struct pd_decision *d)
 	if (v->score) {
 		d->scored = true;
 		d->score = v->score->score;
-		snprintf(d->reasons, sizeof(d->reasons), "%s", v->score->reasons);
+		snprintf(d->reasons, sizeof(d->reasons), "%s",
+		    v->score->reasons);
 	}
 	if (v->reason) {
 		d->has_reason = true;
@@ -141,9 +146,9 @@ engine_emit(struct pd_engine *e, struct pd_facts *x, const struct verdict *v,
     struct pd_decision *answer)
 {
 	struct pd_decision d;
-	struct texts t = { .asn = "" };
-	struct pd_buf text;
-	bool sent = answer != NULL && !v->warn;
+	struct texts	   t = { .asn = "" };
+	struct pd_buf	   text;
+	bool		   sent = answer != NULL && !v->warn;
 
 	fill(x, v, &d);
 	d.ref = e->ref_next & 0xffffff;

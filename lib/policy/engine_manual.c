@@ -20,10 +20,10 @@ manual_mark(struct pd_engine *e, int family, int bits)
 }
 
 bool
-engine_check_manual(struct pd_engine *e, struct pd_facts *x,
-    struct verdict *v, struct pd_key *k)
+engine_check_manual(struct pd_engine *e, struct pd_facts *x, struct verdict *v,
+    struct pd_key *k)
 {
-	const uint64_t *bits = e->manual_bits[x->client.family == 6];
+	const uint64_t	  *bits = e->manual_bits[x->client.family == 6];
 	struct pd_counter *c;
 
 	if (e->counters.slots[e->manual].nblocked == 0)
@@ -42,9 +42,11 @@ engine_check_manual(struct pd_engine *e, struct pd_facts *x,
 		}
 		c->last = x->now;
 		*v = (struct verdict){ .name = PD_CONF_MANUAL,
-		    .tmpl = &e->conf->block_reply, .key = k,
-		    .expires = c->until, .reason = c->note ? c->note : "",
-		    .warn = e->conf->dry_run };
+			.tmpl = &e->conf->block_reply,
+			.key = k,
+			.expires = c->until,
+			.reason = c->note ? c->note : "",
+			.warn = e->conf->dry_run };
 		return true;
 	}
 	return false;
@@ -55,12 +57,13 @@ pd_engine_block(struct pd_engine *e, const struct pd_cidr *net, int64_t now,
     int64_t until, const char *reason, struct pd_err *err)
 {
 	struct pd_counter *c;
-	struct pd_key k;
+	struct pd_key	   k;
 
 	pd_key_manual(&k, &net->addr, net->bits);
 	c = pd_counters_add(&e->counters, e->manual, k.bytes, k.len, now);
 	if (c == NULL)
-		return pd_err_set(err, "out of memory, or every key is blocked");
+		return pd_err_set(err,
+		    "out of memory, or every key is blocked");
 	if (pd_counters_note(c, reason) < 0) {
 		pd_counters_remove(&e->counters, c);
 		return pd_err_set(err, "out of memory");
@@ -68,7 +71,8 @@ pd_engine_block(struct pd_engine *e, const struct pd_cidr *net, int64_t now,
 	if (c->since)
 		c->until = until;
 	else
-		pd_counters_block(&e->counters, c, now, until, PD_COUNTER_MANUAL);
+		pd_counters_block(&e->counters, c, now, until,
+		    PD_COUNTER_MANUAL);
 	c->last = now;
 	manual_mark(e, net->addr.family, net->bits);
 	return 0;
@@ -78,13 +82,13 @@ void
 pd_engine_reindex(struct pd_engine *e)
 {
 	struct pd_list *l;
-	struct pd_cidr net;
+	struct pd_cidr	net;
 
 	memset(e->manual_bits, 0, sizeof(e->manual_bits));
 	for (l = e->counters.blocked.next; l != &e->counters.blocked;
-	    l = l->next) {
-		const struct pd_counter *c = pd_list_entry(l, struct pd_counter,
-		    link);
+	     l = l->next) {
+		const struct pd_counter *c =
+		    pd_list_entry(l, struct pd_counter, link);
 
 		if (c->slot == e->manual && pd_engine_counter_net(e, c, &net))
 			manual_mark(e, net.addr.family, net.bits);
@@ -110,26 +114,27 @@ bool
 pd_engine_counter_net(const struct pd_engine *e, const struct pd_counter *c,
     struct pd_cidr *net)
 {
-	bool manual = pd_engine_counter_manual(e, c);
+	bool	       manual = pd_engine_counter_manual(e, c);
 	const uint8_t *key;
-	size_t len;
+	size_t	       len;
 
 	key = pd_counter_key(c, &len);
-	return pd_key_net(e->conf, manual ? NULL :
-	    pd_engine_counter_rule(e, c), manual, key, len, net);
+	return pd_key_net(e->conf, manual ? NULL : pd_engine_counter_rule(e, c),
+	    manual, key, len, net);
 }
 
 void
 pd_engine_counter_text(const struct pd_engine *e, const struct pd_counter *c,
     char *buf, size_t size)
 {
-	bool manual = pd_engine_counter_manual(e, c);
+	bool	       manual = pd_engine_counter_manual(e, c);
 	const uint8_t *key;
-	size_t len;
+	size_t	       len;
 
 	key = pd_counter_key(c, &len);
-	pd_key_stored_text(e->conf, manual ? NULL :
-	    pd_engine_counter_rule(e, c), manual, key, len, buf, size);
+	pd_key_stored_text(e->conf,
+	    manual ? NULL : pd_engine_counter_rule(e, c), manual, key, len, buf,
+	    size);
 }
 
 void
@@ -145,10 +150,10 @@ pd_engine_where(struct pd_engine *e, const struct pd_addr *a,
 
 bool
 pd_engine_counter_at(const struct pd_counter *c,
-    const struct pd_engine_where *w)
+    const struct pd_engine_where	     *w)
 {
 	const uint8_t *key;
-	size_t len;
+	size_t	       len;
 
 	key = pd_counter_key(c, &len);
 	return pd_key_at(key, len, w->country, w->asn);

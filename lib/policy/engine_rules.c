@@ -20,7 +20,7 @@ check_blocks(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
     size_t n, struct verdict *v, struct pd_key *k)
 {
 	const struct pd_conf *conf = e->conf;
-	struct pd_counter *c;
+	struct pd_counter    *c;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
@@ -45,9 +45,13 @@ check_blocks(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
 			c->until = x->now + r->hold;
 			c->last = x->now;
 		}
-		*v = (struct verdict){ .name = r->name, .rule = r,
-		    .tmpl = &r->reply, .key = k, .count = c->hits,
-		    .expires = c->until, .warn = r->warn || conf->dry_run };
+		*v = (struct verdict){ .name = r->name,
+			.rule = r,
+			.tmpl = &r->reply,
+			.key = k,
+			.count = c->hits,
+			.expires = c->until,
+			.warn = r->warn || conf->dry_run };
 		return true;
 	}
 	return false;
@@ -58,8 +62,12 @@ engine_fire(struct pd_engine *e, const struct pd_facts *x,
     const struct pd_rule *r, struct pd_counter *c, uint64_t n,
     const struct pd_key *k, struct verdict *v)
 {
-	*v = (struct verdict){ .name = r->name, .rule = r, .tmpl = &r->reply,
-	    .count = n, .key = k, .warn = r->warn || e->conf->dry_run };
+	*v = (struct verdict){ .name = r->name,
+		.rule = r,
+		.tmpl = &r->reply,
+		.count = n,
+		.key = k,
+		.warn = r->warn || e->conf->dry_run };
 	switch (r->kind) {
 	case PD_RULE_RATE:
 		break;
@@ -77,7 +85,8 @@ engine_fire(struct pd_engine *e, const struct pd_facts *x,
 		break;
 	case PD_RULE_TARPIT:
 		v->tmpl = NULL;
-		v->delay = r->delay_step ? r->delay * (int64_t)(n - (uint64_t)r->limit) :
+		v->delay = r->delay_step ?
+		    r->delay * (int64_t)(n - (uint64_t)r->limit) :
 		    r->delay;
 		if (v->delay > r->max_delay || v->delay <= 0)
 			v->delay = r->max_delay;
@@ -152,17 +161,17 @@ log_rule(struct pd_engine *e, struct pd_facts *x, size_t i,
     const struct pd_key *k, struct outcome *o)
 {
 	const struct pd_rule *r = &e->conf->rules[i];
-	struct pd_counter *c;
-	struct verdict v;
-	uint64_t count;
+	struct pd_counter    *c;
+	struct verdict	      v;
+	uint64_t	      count;
 
 	if (r->kind != PD_RULE_RATE && r->kind != PD_RULE_TARPIT)
-		return;		/* blocks are set when the event comes */
+		return; /* blocks are set when the event comes */
 	c = pd_counters_get(&e->counters, e->slots[i], k->bytes, k->len);
 	if (c == NULL || pd_counter_blocked(c, x->now))
 		return;
-	count = pd_window_count(&c->win, e->counters.slots[c->slot].width,
-	    x->now);
+	count =
+	    pd_window_count(&c->win, e->counters.slots[c->slot].width, x->now);
 	if (count <= (uint64_t)r->limit)
 		return;
 	engine_fire(e, x, r, c, count, k, &v);
@@ -171,14 +180,13 @@ log_rule(struct pd_engine *e, struct pd_facts *x, size_t i,
 
 /* count_one - count request rule i, and fire it past its limit */
 static void
-count_one(struct pd_engine *e, struct pd_facts *x, size_t i,
-    struct outcome *o)
+count_one(struct pd_engine *e, struct pd_facts *x, size_t i, struct outcome *o)
 {
 	const struct pd_rule *r = &e->conf->rules[i];
-	struct pd_counter *c;
-	struct verdict v;
-	struct pd_key k;
-	uint64_t count;
+	struct pd_counter    *c;
+	struct verdict	      v;
+	struct pd_key	      k;
+	uint64_t	      count;
 
 	if (!applies(r, x) || !pd_key_make(e->conf, r, x, &k))
 		return;
@@ -203,7 +211,7 @@ count_rules(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
     size_t n, struct outcome *o)
 {
 	const struct pd_conf *conf = e->conf;
-	struct pd_key k;
+	struct pd_key	      k;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
@@ -227,15 +235,17 @@ check_rules(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
     size_t n, struct outcome *o)
 {
 	const struct pd_conf *conf = e->conf;
-	struct verdict v;
+	struct verdict	      v;
 
 	for (size_t i = 0; i < n && !o->decided; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
 
 		if (r->limit >= 0 || !applies(r, x))
 			continue;
-		v = (struct verdict){ .name = r->name, .rule = r,
-		    .tmpl = &r->reply, .warn = r->warn || conf->dry_run };
+		v = (struct verdict){ .name = r->name,
+			.rule = r,
+			.tmpl = &r->reply,
+			.warn = r->warn || conf->dry_run };
 		consider(e, x, &v, o);
 	}
 }
@@ -246,8 +256,8 @@ dns_failed(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
     size_t n, struct outcome *o)
 {
 	const struct pd_conf *conf = e->conf;
-	struct verdict v;
-	size_t i;
+	struct verdict	      v;
+	size_t		      i;
 
 	for (i = 0; i < n; i++)
 		if (conf->rules[rules[i]].helo & (1u << PD_HELO_UNKNOWN))
@@ -260,7 +270,8 @@ dns_failed(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
 		return;
 	}
 	v = (struct verdict){ .name = "dns_tempfail",
-	    .tmpl = &conf->dns_tempfail_reply, .warn = conf->dry_run };
+		.tmpl = &conf->dns_tempfail_reply,
+		.warn = conf->dry_run };
 	o->act = engine_emit(e, x, &v, o->answer);
 	o->decided = !v.warn;
 }
@@ -270,8 +281,9 @@ static void
 score_decide(struct pd_engine *e, struct pd_facts *x, struct outcome *o)
 {
 	const struct pd_conf *conf = e->conf;
-	struct verdict v = { .name = "score", .score = o,
-	    .warn = conf->dry_run };
+	struct verdict	      v = { .name = "score",
+		       .score = o,
+		       .warn = conf->dry_run };
 
 	if (conf->score_reject && o->score >= conf->score_reject)
 		v.tmpl = &conf->score_reject_reply;
@@ -288,12 +300,13 @@ static bool
 lists(struct pd_engine *e, struct pd_facts *x, struct outcome *o)
 {
 	const struct pd_access *a;
-	struct verdict v;
-	struct pd_key k;
+	struct verdict		v;
+	struct pd_key		k;
 
 	if ((a = pd_match_access(e->conf, x, true)) != NULL) {
-		v = (struct verdict){ .name = a->name, .tmpl = &a->reply,
-		    .warn = e->conf->dry_run };
+		v = (struct verdict){ .name = a->name,
+			.tmpl = &a->reply,
+			.warn = e->conf->dry_run };
 		o->act = engine_emit(e, x, &v, o->answer);
 		if (!v.warn)
 			return true;
@@ -325,9 +338,9 @@ static void
 evaluate(struct pd_engine *e, struct pd_facts *x, struct outcome *o)
 {
 	struct verdict v;
-	struct pd_key k;
-	const size_t *rules;
-	size_t n;
+	struct pd_key  k;
+	const size_t  *rules;
+	size_t	       n;
 
 	if (lists(e, x, o))
 		return;
@@ -340,8 +353,8 @@ evaluate(struct pd_engine *e, struct pd_facts *x, struct outcome *o)
 	count_rules(e, x, rules, n, o);
 	if (!o->decided)
 		check_rules(e, x, rules, n, o);
-	if (!o->decided && (x->dns == PD_HELO_DNS_TEMPFAIL ||
-	    x->dns == PD_HELO_DNS_TIMEOUT))
+	if (!o->decided &&
+	    (x->dns == PD_HELO_DNS_TEMPFAIL || x->dns == PD_HELO_DNS_TIMEOUT))
 		dns_failed(e, x, rules, n, o);
 	if (!o->decided)
 		score_decide(e, x, o);
@@ -352,7 +365,7 @@ evaluate(struct pd_engine *e, struct pd_facts *x, struct outcome *o)
 void
 engine_rules(struct pd_engine *e, struct pd_facts *x, struct pd_decision *d)
 {
-	struct outcome o = { .act = PD_ACT_DUNNO, .answer = d };
+	struct outcome	       o = { .act = PD_ACT_DUNNO, .answer = d };
 	struct pd_session_geo *sg;
 
 	/* The session first: it knows the client's place for the lists. */

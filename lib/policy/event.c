@@ -33,7 +33,7 @@ static const char *const key_names[] = {
  * A type added to the enum needs its name here.  The size checks catch
  * a name missing at the end; the asserts below, one missing between.
  */
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 _Static_assert(NITEMS(event_names) == PD_EV_MAX, "a name for each event");
 _Static_assert(NITEMS(key_names) == PD_KEY_MAX, "a name for each key");
 

@@ -20,14 +20,14 @@ const char *
 pd_facts_init(struct pd_facts *x, const struct pd_req *r, int64_t now)
 {
 	const char *helo, *req;
-	size_t n;
+	size_t	    n;
 
 	x->req = r;
 	x->now = now;
 	req = pd_req_get(r, PD_A_REQUEST);
 	if (strcmp(req, "smtpd_access_policy") != 0)
 		return *req ? "request is not smtpd_access_policy" :
-		    "no request attribute";
+			      "no request attribute";
 	if (pd_addr_parse(pd_req_get(r, PD_A_CLIENT_ADDRESS), &x->client) < 0)
 		return "no usable client_address";
 	helo = pd_req_get(r, PD_A_HELO_NAME);
@@ -52,7 +52,8 @@ const char *
 pd_facts_client(struct pd_facts *x)
 {
 	if (x->client_str[0] == '\0')
-		pd_addr_format(&x->client, x->client_str, sizeof(x->client_str));
+		pd_addr_format(&x->client, x->client_str,
+		    sizeof(x->client_str));
 	return x->client_str;
 }
 
@@ -68,8 +69,8 @@ geo_error(struct pd_facts *x, const struct pd_geoip *g)
 
 	if ((n & (n - 1)) == 0)
 		pd_log_warnx("geoip: %s: lookup of %s failed (%" PRIu64
-		    " so far); taken as not listed", pd_geoip_path(g),
-		    pd_facts_client(x), n);
+			     " so far); taken as not listed",
+		    pd_geoip_path(g), pd_facts_client(x), n);
 }
 
 /* remember - the session learns what this request has looked up */
@@ -175,7 +176,7 @@ void
 pd_facts_helo(struct pd_facts *x, const struct pd_conf *conf,
     enum pd_helo_dns dns)
 {
-	char norm[PD_HELO_NAME_MAX + 1];
+	char		     norm[PD_HELO_NAME_MAX + 1];
 	enum pd_helo_finding f;
 
 	x->findings = 0;
@@ -185,7 +186,8 @@ pd_facts_helo(struct pd_facts *x, const struct pd_conf *conf,
 		return;
 	f = classify(x, conf, norm, x->tld);
 	if (f == PD_HELO_NEED_DNS)
-		f = dns == PD_HELO_DNS_NOTFOUND ? PD_HELO_UNKNOWN : PD_HELO_NONE;
+		f = dns == PD_HELO_DNS_NOTFOUND ? PD_HELO_UNKNOWN :
+						  PD_HELO_NONE;
 	if (f != PD_HELO_NONE)
 		x->findings |= 1u << f;
 	if (strcmp(pd_req_get(x->req, PD_A_CLIENT_NAME), "unknown") == 0)

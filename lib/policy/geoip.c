@@ -34,29 +34,28 @@
 #include "geoip.h"
 
 /* The data records decoded at open, to check the layout. */
-#define SAMPLE_MAX	16
+#define SAMPLE_MAX	    16
 /* The format puts 16 zero bytes between the search tree and the data. */
-#define SEPARATOR_LEN	16
+#define SEPARATOR_LEN	    16
 /* "\xab\xcd\xefMaxMind.com" ends the data section, before the metadata. */
-#define METADATA_MARKER_LEN	14
+#define METADATA_MARKER_LEN 14
 
 struct pd_geoip {
-	MMDB_s			 db;
-	enum pd_geoip_kind	 kind;
-	char			 name[65];	/* database_type, printable */
-	char			 type[128];	/* name and build date */
-	char			*path;		/* owned */
+	MMDB_s		   db;
+	enum pd_geoip_kind kind;
+	char		   name[65];  /* database_type, printable */
+	char		   type[128]; /* name and build date */
+	char		  *path;      /* owned */
 };
 
 struct sample {
-	uint32_t	 off[SAMPLE_MAX];	/* data section offsets */
-	size_t		 n;
+	uint32_t off[SAMPLE_MAX]; /* data section offsets */
+	size_t	 n;
 };
 
 static const char *const country_path[] = { "country", "iso_code", NULL };
-static const char *const registered_path[] = {
-	"registered_country", "iso_code", NULL
-};
+static const char *const registered_path[] = { "registered_country", "iso_code",
+	NULL };
 static const char *const asn_path[] = { "autonomous_system_number", NULL };
 
 const char *
@@ -72,16 +71,21 @@ open_error(const char *path, int rc, int saved_errno, struct pd_err *err)
 	switch (rc) {
 	case MMDB_FILE_OPEN_ERROR:
 	case MMDB_IO_ERROR:
-		return pd_err_set(err, "%s: %s", path, saved_errno != 0 ?
-		    strerror(saved_errno) : MMDB_strerror(rc));
+		return pd_err_set(err, "%s: %s", path,
+		    saved_errno != 0 ? strerror(saved_errno) :
+				       MMDB_strerror(rc));
 	case MMDB_INVALID_METADATA_ERROR:
 		/* The metadata sits at the end: a cut file has none. */
-		return pd_err_set(err, "%s: not a MaxMind DB file, or "
-		    "truncated (no valid metadata)", path);
+		return pd_err_set(err,
+		    "%s: not a MaxMind DB file, or "
+		    "truncated (no valid metadata)",
+		    path);
 	case MMDB_INVALID_DATA_ERROR:
 		/* MMDB_open() decodes only the metadata. */
-		return pd_err_set(err, "%s: corrupt or truncated MaxMind DB "
-		    "file: bad metadata", path);
+		return pd_err_set(err,
+		    "%s: corrupt or truncated MaxMind DB "
+		    "file: bad metadata",
+		    path);
 	case MMDB_UNKNOWN_DATABASE_FORMAT_ERROR:
 		return pd_err_set(err, "%s: unsupported MaxMind DB format",
 		    path);
@@ -117,18 +121,20 @@ static int
 check_layout(const struct pd_geoip *g, const char *path, struct pd_err *err)
 {
 	const MMDB_s *db = &g->db;
-	uint64_t tree;
+	uint64_t      tree;
 
 	tree = (uint64_t)db->metadata.node_count * db->full_record_byte_size;
 	if (tree + SEPARATOR_LEN > (uint64_t)db->file_size ||
 	    db->data_section != db->file_content + tree + SEPARATOR_LEN ||
 	    db->metadata_section < db->data_section + METADATA_MARKER_LEN)
-		return pd_err_set(err, "%s: corrupt MaxMind DB file: "
+		return pd_err_set(err,
+		    "%s: corrupt MaxMind DB file: "
 		    "node count %" PRIu32 " does not fit the file size %zd",
 		    path, db->metadata.node_count, (ssize_t)db->file_size);
 	for (size_t i = 0; i < SEPARATOR_LEN; i++)
 		if (db->file_content[tree + i] != 0)
-			return pd_err_set(err, "%s: corrupt MaxMind DB file: "
+			return pd_err_set(err,
+			    "%s: corrupt MaxMind DB file: "
 			    "no data section separator after the search tree",
 			    path);
 	return 0;
@@ -194,10 +200,10 @@ static int
 check_tree(const struct pd_geoip *g, const char *path, struct sample *s,
     struct pd_err *err)
 {
-	const MMDB_s *db = &g->db;
+	const MMDB_s  *db = &g->db;
 	const uint8_t *p = db->file_content;
-	uint32_t nodes = db->metadata.node_count, data_len, rec[2];
-	int size = db->metadata.record_size;
+	uint32_t       nodes = db->metadata.node_count, data_len, rec[2];
+	int	       size = db->metadata.record_size;
 
 	/* Records point into the data, never into the metadata after it. */
 	data_len = (uint32_t)(db->metadata_section - METADATA_MARKER_LEN -
@@ -206,9 +212,11 @@ check_tree(const struct pd_geoip *g, const char *path, struct sample *s,
 		node_read(p, size, rec);
 		if (record_bad(rec[0], nodes, data_len) |
 		    record_bad(rec[1], nodes, data_len))
-			return pd_err_set(err, "%s: corrupt MaxMind DB file: "
+			return pd_err_set(err,
+			    "%s: corrupt MaxMind DB file: "
 			    "search tree node %" PRIu32 " has a record that "
-			    "points nowhere", path, n);
+			    "points nowhere",
+			    path, n);
 		if (s->n == SAMPLE_MAX)
 			continue;
 		for (int i = 0; i < 2; i++)
@@ -231,10 +239,10 @@ check_kind(struct pd_geoip *g, const char *path, const struct sample *s,
     struct pd_err *err)
 {
 	MMDB_entry_data_list_s *list;
-	MMDB_entry_data_s d;
-	MMDB_entry_s e = { .mmdb = &g->db };
-	bool found = false;
-	int rc;
+	MMDB_entry_data_s	d;
+	MMDB_entry_s		e = { .mmdb = &g->db };
+	bool			found = false;
+	int			rc;
 
 	for (size_t i = 0; i < s->n; i++) {
 		e.offset = s->off[i];
@@ -246,9 +254,10 @@ check_kind(struct pd_geoip *g, const char *path, const struct sample *s,
 		rc = MMDB_get_entry_data_list(&e, &list);
 		MMDB_free_entry_data_list(list);
 		if (rc != MMDB_SUCCESS)
-			return pd_err_set(err, "%s: corrupt MaxMind DB file: "
-			    "data record at %" PRIu32 ": %s", path, e.offset,
-			    MMDB_strerror(rc));
+			return pd_err_set(err,
+			    "%s: corrupt MaxMind DB file: "
+			    "data record at %" PRIu32 ": %s",
+			    path, e.offset, MMDB_strerror(rc));
 		if (g->kind == PD_GEOIP_ASN)
 			rc = MMDB_aget_value(&e, &d, asn_path);
 		else if ((rc = MMDB_aget_value(&e, &d, country_path)) ==
@@ -258,11 +267,13 @@ check_kind(struct pd_geoip *g, const char *path, const struct sample *s,
 			found = true;
 	}
 	if (!found)
-		return pd_err_set(err, "%s: database type \"%s\" has no %s "
-		    "data: not %s database", path, g->name,
+		return pd_err_set(err,
+		    "%s: database type \"%s\" has no %s "
+		    "data: not %s database",
+		    path, g->name,
 		    g->kind == PD_GEOIP_ASN ? "autonomous_system_number" :
-		    "country iso_code", g->kind == PD_GEOIP_ASN ? "an ASN" :
-		    "a country");
+					      "country iso_code",
+		    g->kind == PD_GEOIP_ASN ? "an ASN" : "a country");
 	return 0;
 }
 
@@ -271,10 +282,10 @@ static void
 describe(struct pd_geoip *g)
 {
 	const char *t = g->db.metadata.database_type;
-	time_t epoch = (time_t)g->db.metadata.build_epoch;
-	char date[32];
-	struct tm tm;
-	size_t i;
+	time_t	    epoch = (time_t)g->db.metadata.build_epoch;
+	char	    date[32];
+	struct tm   tm;
+	size_t	    i;
 
 	if (t == NULL)
 		t = "unknown";
@@ -287,16 +298,16 @@ describe(struct pd_geoip *g)
 		snprintf(g->type, sizeof(g->type), "%s built %s", g->name,
 		    date);
 	else
-		snprintf(g->type, sizeof(g->type), "%s built %" PRIu64,
-		    g->name, g->db.metadata.build_epoch);
+		snprintf(g->type, sizeof(g->type), "%s built %" PRIu64, g->name,
+		    g->db.metadata.build_epoch);
 }
 
 struct pd_geoip *
 pd_geoip_open(const char *path, enum pd_geoip_kind kind, struct pd_err *err)
 {
 	struct pd_geoip *g;
-	struct sample s = { .n = 0 };
-	int rc;
+	struct sample	 s = { .n = 0 };
+	int		 rc;
 
 	if (check_file(path, err) == -1)
 		return NULL;
@@ -366,12 +377,12 @@ static int
 find(const struct pd_geoip *g, const struct pd_addr *a, MMDB_entry_s *e)
 {
 	union {
-		struct sockaddr		sa;
-		struct sockaddr_in	sin;
-		struct sockaddr_in6	sin6;
+		struct sockaddr	    sa;
+		struct sockaddr_in  sin;
+		struct sockaddr_in6 sin6;
 	} su;
 	MMDB_lookup_result_s r;
-	int rc;
+	int		     rc;
 
 	if (a->family == 4) {
 		su.sin = (struct sockaddr_in){ .sin_family = AF_INET };
@@ -394,12 +405,11 @@ find(const struct pd_geoip *g, const struct pd_addr *a, MMDB_entry_s *e)
 }
 
 int
-pd_geoip_country(const struct pd_geoip *g, const struct pd_addr *a,
-    char cc[3])
+pd_geoip_country(const struct pd_geoip *g, const struct pd_addr *a, char cc[3])
 {
-	MMDB_entry_s e;
+	MMDB_entry_s	  e;
 	MMDB_entry_data_s d;
-	int rc;
+	int		  rc;
 
 	cc[0] = '\0';
 	if ((rc = find(g, a, &e)) != 1)
@@ -429,12 +439,11 @@ pd_geoip_country(const struct pd_geoip *g, const struct pd_addr *a,
 }
 
 int
-pd_geoip_asn(const struct pd_geoip *g, const struct pd_addr *a,
-    uint32_t *asn)
+pd_geoip_asn(const struct pd_geoip *g, const struct pd_addr *a, uint32_t *asn)
 {
-	MMDB_entry_s e;
+	MMDB_entry_s	  e;
 	MMDB_entry_data_s d;
-	int rc;
+	int		  rc;
 
 	*asn = 0;
 	if ((rc = find(g, a, &e)) != 1)
@@ -473,7 +482,8 @@ pd_geo_open(struct pd_geo *geo, const char *country, const char *asn,
 {
 	geo->country = geo->asn = NULL;
 	if (*country != '\0' &&
-	    (geo->country = pd_geoip_open(country, PD_GEOIP_COUNTRY, err)) == NULL)
+	    (geo->country = pd_geoip_open(country, PD_GEOIP_COUNTRY, err)) ==
+		NULL)
 		return -1;
 	if (*asn != '\0' &&
 	    (geo->asn = pd_geoip_open(asn, PD_GEOIP_ASN, err)) == NULL) {

@@ -22,8 +22,8 @@ struct pd_err;
 struct pd_geoip;
 
 enum pd_geoip_kind {
-	PD_GEOIP_COUNTRY,	/* "country" -> "iso_code" */
-	PD_GEOIP_ASN,		/* "autonomous_system_number" */
+	PD_GEOIP_COUNTRY, /* "country" -> "iso_code" */
+	PD_GEOIP_ASN,	  /* "autonomous_system_number" */
 };
 
 /*
@@ -31,20 +31,20 @@ enum pd_geoip_kind {
  * NULL with err naming the file and the problem (missing, unreadable,
  * not an MMDB file, truncated or corrupt, wrong kind of database).
  */
-struct pd_geoip *pd_geoip_open(const char *path, enum pd_geoip_kind,
-	    struct pd_err *);
+struct pd_geoip	  *pd_geoip_open(const char *path, enum pd_geoip_kind,
+      struct pd_err *);
 /* pd_geoip_close - unmap and free; NULL ok */
-void	pd_geoip_close(struct pd_geoip *);
+void		   pd_geoip_close(struct pd_geoip *);
 /* pd_geoip_type - "GeoLite2-Country built 2026-11-22T00:00:00Z", for logs */
-const char *pd_geoip_type(const struct pd_geoip *);
+const char	  *pd_geoip_type(const struct pd_geoip *);
 /* pd_geoip_built - when the file was built, seconds since the epoch */
-int64_t	pd_geoip_built(const struct pd_geoip *);
+int64_t		   pd_geoip_built(const struct pd_geoip *);
 /* pd_geoip_path - the file it was opened from */
-const char *pd_geoip_path(const struct pd_geoip *);
+const char	  *pd_geoip_path(const struct pd_geoip *);
 /* pd_geoip_kind - what the file was opened as */
 enum pd_geoip_kind pd_geoip_kind(const struct pd_geoip *);
 /* pd_geoip_kind_name - "country" or "asn" */
-const char *pd_geoip_kind_name(enum pd_geoip_kind);
+const char	  *pd_geoip_kind_name(enum pd_geoip_kind);
 
 /*
  * pd_geoip_country - the ISO 3166 code ("DE") into cc; the country the
@@ -52,11 +52,11 @@ const char *pd_geoip_kind_name(enum pd_geoip_kind);
  * listed (cc is ""), -1 lookup error (corrupt data).  An IPv6 address
  * in an IPv4-only database is not listed.
  */
-int	pd_geoip_country(const struct pd_geoip *, const struct pd_addr *,
-	    char cc[3]);
+int pd_geoip_country(const struct pd_geoip *, const struct pd_addr *,
+    char cc[3]);
 /* pd_geoip_asn - the AS number; 1 found, 0 not listed, -1 lookup error */
-int	pd_geoip_asn(const struct pd_geoip *, const struct pd_addr *,
-	    uint32_t *asn);
+int pd_geoip_asn(const struct pd_geoip *, const struct pd_addr *,
+    uint32_t *asn);
 
 /*
  * The databases one config names, opened and replaced together so that
@@ -64,17 +64,17 @@ int	pd_geoip_asn(const struct pd_geoip *, const struct pd_addr *,
  * may be NULL: not configured.
  */
 struct pd_geo {
-	struct pd_geoip	*country;
-	struct pd_geoip	*asn;
+	struct pd_geoip *country;
+	struct pd_geoip *asn;
 };
 
 /*
  * pd_geo_open - open the country and ASN databases ("" for none); -1
  * with err naming the file when either fails, and then neither is open.
  */
-int	pd_geo_open(struct pd_geo *, const char *country, const char *asn,
-	    struct pd_err *);
+int  pd_geo_open(struct pd_geo *, const char *country, const char *asn,
+     struct pd_err *);
 /* pd_geo_close - close both; the struct may be opened again */
-void	pd_geo_close(struct pd_geo *);
+void pd_geo_close(struct pd_geo *);
 
 #endif

@@ -44,7 +44,7 @@ pd_helo_finding_lookup(const char *s)
 bool
 pd_helo_valid_hostname(const char *s)
 {
-	size_t label = 0, len = strlen(s);
+	size_t	    label = 0, len = strlen(s);
 	const char *p;
 
 	if (len == 0 || len > PD_HELO_NAME_MAX)
@@ -75,7 +75,7 @@ pd_helo_valid_hostname(const char *s)
 static bool
 address_literal(const char *name, struct pd_addr *a)
 {
-	char buf[PD_ADDR_STRLEN + 8];
+	char   buf[PD_ADDR_STRLEN + 8];
 	size_t n = strlen(name);
 
 	if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
@@ -130,15 +130,15 @@ pd_helo_classify(const char *raw, const struct pd_helo_ctx *x, char *norm,
     char *tld)
 {
 	struct pd_addr a;
-	const char *su;
-	size_t n;
+	const char    *su;
+	size_t	       n;
 
 	norm[0] = tld[0] = '\0';
 	if (*raw == '\0')
 		return PD_HELO_NONE;
 	if (address_literal(raw, &a))
 		return our_address(&a, x) ? PD_HELO_OUR_ADDRESS :
-		    PD_HELO_IP_LITERAL;
+					    PD_HELO_IP_LITERAL;
 	n = strlen(raw);
 	/* The trailing dot of a fully qualified name does not count. */
 	if (n > 1 && raw[n - 1] == '.')

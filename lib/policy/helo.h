@@ -18,40 +18,40 @@ struct pd_cidr;
 struct pd_strlist;
 
 enum pd_helo_finding {
-	PD_HELO_NONE,		/* nothing to say (or no HELO yet) */
+	PD_HELO_NONE, /* nothing to say (or no HELO yet) */
 	PD_HELO_IP_LITERAL,
 	PD_HELO_OUR_ADDRESS,
 	PD_HELO_OUR_DOMAIN,
 	PD_HELO_SPECIAL_USE,
 	PD_HELO_NON_FQDN,
 	PD_HELO_INVALID,
-	PD_HELO_UNKNOWN,	/* no A/AAAA record: set from DNS */
-	PD_HELO_NO_RDNS,	/* client_name is "unknown" */
+	PD_HELO_UNKNOWN, /* no A/AAAA record: set from DNS */
+	PD_HELO_NO_RDNS, /* client_name is "unknown" */
 	PD_HELO_MAX,
-	PD_HELO_NEED_DNS = PD_HELO_MAX	/* syntax fine: ask DNS */
+	PD_HELO_NEED_DNS = PD_HELO_MAX /* syntax fine: ask DNS */
 };
 
 /* What the DNS lookup of the HELO name gave, as the engine sees it. */
 enum pd_helo_dns {
-	PD_HELO_DNS_NONE,	/* not looked up */
+	PD_HELO_DNS_NONE, /* not looked up */
 	PD_HELO_DNS_FOUND,
 	PD_HELO_DNS_NOTFOUND,
 	PD_HELO_DNS_TEMPFAIL,
-	PD_HELO_DNS_TIMEOUT,	/* no answer within reply_timeout */
+	PD_HELO_DNS_TIMEOUT, /* no answer within reply_timeout */
 };
 
 /* What the name is compared with. */
 struct pd_helo_ctx {
-	const char		*server_address;	/* "" when not sent */
+	const char		*server_address; /* "" when not sent */
 	const struct pd_cidr	*local_addresses;
 	size_t			 nlocal_addresses;
-	const struct pd_strlist	*local_domains;		/* lower case */
-	const char		*rcpt_domain;		/* "" when none */
-	const struct pd_strlist	*special_use;		/* lower case */
+	const struct pd_strlist *local_domains; /* lower case */
+	const char		*rcpt_domain;	/* "" when none */
+	const struct pd_strlist *special_use;	/* lower case */
 };
 
 /* Longest HELO name policyd looks at; longer is invalid. */
-#define PD_HELO_NAME_MAX	255
+#define PD_HELO_NAME_MAX 255
 
 /*
  * pd_helo_classify - the finding for name.  For PD_HELO_SPECIAL_USE,
@@ -60,12 +60,12 @@ struct pd_helo_ctx {
  * trailing dot).  Both buffers need PD_HELO_NAME_MAX + 1 bytes.
  */
 enum pd_helo_finding pd_helo_classify(const char *name,
-	    const struct pd_helo_ctx *, char *norm, char *tld);
+    const struct pd_helo_ctx *, char *norm, char *tld);
 
 const char *pd_helo_finding_name(enum pd_helo_finding);
 /* pd_helo_finding_lookup - by name, or -1 */
-int	pd_helo_finding_lookup(const char *);
+int	    pd_helo_finding_lookup(const char *);
 /* pd_helo_valid_hostname - letters, digits, '-', '_', labels 1..63 */
-bool	pd_helo_valid_hostname(const char *);
+bool	    pd_helo_valid_hostname(const char *);
 
 #endif

@@ -18,17 +18,25 @@
 #include "journal.h"
 
 /* The decision's fields up to its first string are copied as they are. */
-#define HEAD	offsetof(struct pd_decision, rule)
+#define HEAD offsetof(struct pd_decision, rule)
 
-#define FIELD(f) { offsetof(struct pd_decision, f), \
-	sizeof(((struct pd_decision *)0)->f) }
+#define FIELD(f)                                         \
+	{                                                \
+		offsetof(struct pd_decision, f),         \
+		    sizeof(((struct pd_decision *)0)->f) \
+	}
 
 static const struct {
-	size_t	off;
-	size_t	size;
+	size_t off;
+	size_t size;
 } strs[] = {
-	FIELD(rule), FIELD(key), FIELD(helo), FIELD(state), FIELD(reasons),
-	FIELD(reason), FIELD(reply),
+	FIELD(rule),
+	FIELD(key),
+	FIELD(helo),
+	FIELD(state),
+	FIELD(reasons),
+	FIELD(reason),
+	FIELD(reply),
 };
 
 int
@@ -65,7 +73,7 @@ int
 pd_journal_resize(struct pd_journal *j, size_t cap)
 {
 	struct pd_journal nj;
-	size_t keep;
+	size_t		  keep;
 
 	if (cap == j->cap)
 		return 0;
@@ -73,7 +81,7 @@ pd_journal_resize(struct pd_journal *j, size_t cap)
 		return -1;
 	keep = j->n < cap ? j->n : cap;
 	/* Oldest kept first, so the order stays. */
-	for (size_t i = keep; i-- > 0; ) {
+	for (size_t i = keep; i-- > 0;) {
 		struct pd_journal_entry *e = entry_at(j, i);
 
 		nj.v[nj.next++] = *e;
@@ -91,8 +99,8 @@ static char *
 pack(const struct pd_decision *d)
 {
 	const char *base = (const char *)d;
-	size_t len = HEAD, n;
-	char *p, *w;
+	size_t	    len = HEAD, n;
+	char	   *p, *w;
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		len += strnlen(base + strs[i].off, strs[i].size - 1) + 1;
@@ -112,9 +120,9 @@ pack(const struct pd_decision *d)
 static void
 unpack(const char *p, struct pd_decision *d)
 {
-	char *base = (char *)d;
+	char	   *base = (char *)d;
 	const char *r = p + HEAD;
-	size_t n;
+	size_t	    n;
 
 	memcpy(d, p, HEAD);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
@@ -128,7 +136,7 @@ void
 pd_journal_add(struct pd_journal *j, const struct pd_decision *d)
 {
 	struct pd_journal_entry *e;
-	char *p;
+	char			*p;
 
 	if (j->cap == 0)
 		return;
@@ -138,7 +146,8 @@ pd_journal_add(struct pd_journal *j, const struct pd_decision *d)
 	e = &j->v[j->next];
 	free(e->packed);
 	*e = (struct pd_journal_entry){ .ref = d->ref & 0xffffff,
-	    .client = d->client, .packed = p };
+		.client = d->client,
+		.packed = p };
 	j->next = (j->next + 1) % j->cap;
 	if (j->n < j->cap)
 		j->n++;
@@ -164,8 +173,7 @@ pd_journal_client(const struct pd_journal *j, size_t i)
 }
 
 bool
-pd_journal_find(const struct pd_journal *j, uint32_t ref,
-    struct pd_decision *d)
+pd_journal_find(const struct pd_journal *j, uint32_t ref, struct pd_decision *d)
 {
 	const struct pd_journal_entry *e;
 
@@ -182,13 +190,15 @@ int
 pd_journal_parse_ref(const char *s, uint32_t *ref)
 {
 	uint32_t v = 0;
-	size_t i;
+	size_t	 i;
 
 	if (strncasecmp(s, "PD-", 3) != 0)
 		return -1;
 	for (i = 3; isxdigit((unsigned char)s[i]); i++)
-		v = v * 16 + (uint32_t)(isdigit((unsigned char)s[i]) ?
-		    s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10);
+		v = v * 16 +
+		    (uint32_t)(isdigit((unsigned char)s[i]) ?
+			    s[i] - '0' :
+			    tolower((unsigned char)s[i]) - 'a' + 10);
 	if (i != 9 || s[i] != '\0')
 		return -1;
 	*ref = v;

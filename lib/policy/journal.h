@@ -20,36 +20,35 @@
 struct pd_decision;
 
 struct pd_journal_entry {
-	uint32_t	 ref;
-	struct pd_addr	 client;
-	char		*packed;	/* the decision; owned, NULL: free */
+	uint32_t       ref;
+	struct pd_addr client;
+	char	      *packed; /* the decision; owned, NULL: free */
 };
 
 struct pd_journal {
-	struct pd_journal_entry	*v;	/* owned */
+	struct pd_journal_entry *v; /* owned */
 	size_t			 cap;
-	size_t			 next;	/* where the next entry goes */
-	size_t			 n;	/* entries in use */
+	size_t			 next; /* where the next entry goes */
+	size_t			 n;    /* entries in use */
 };
 
-int	pd_journal_init(struct pd_journal *, size_t cap);
-void	pd_journal_clear(struct pd_journal *);
+int  pd_journal_init(struct pd_journal *, size_t cap);
+void pd_journal_clear(struct pd_journal *);
 /* pd_journal_resize - keep the newest entries that fit the new size */
-int	pd_journal_resize(struct pd_journal *, size_t cap);
+int  pd_journal_resize(struct pd_journal *, size_t cap);
 /* pd_journal_add - remember a decision, forgetting the oldest if full */
-void	pd_journal_add(struct pd_journal *, const struct pd_decision *);
+void pd_journal_add(struct pd_journal *, const struct pd_decision *);
 /* pd_journal_find - the decision with this ref into d; false if none */
-bool	pd_journal_find(const struct pd_journal *, uint32_t ref,
-	    struct pd_decision *d);
+bool pd_journal_find(const struct pd_journal *, uint32_t ref,
+    struct pd_decision *d);
 /*
  * pd_journal_at - the i-th newest decision (0 is the last added) into d;
  * false past the end.  For walking the journal newest first.
  */
-bool	pd_journal_at(const struct pd_journal *, size_t i,
-	    struct pd_decision *d);
+bool pd_journal_at(const struct pd_journal *, size_t i, struct pd_decision *d);
 /* pd_journal_client - the client of the i-th newest decision, or NULL */
 const struct pd_addr *pd_journal_client(const struct pd_journal *, size_t i);
 /* pd_journal_parse_ref - "PD-7F3A2C" (any case) to its number; -1 if not */
-int	pd_journal_parse_ref(const char *, uint32_t *);
+int		      pd_journal_parse_ref(const char *, uint32_t *);
 
 #endif

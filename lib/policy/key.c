@@ -66,7 +66,7 @@ static bool
 key_place(const struct pd_rule *r, struct pd_facts *x, struct pd_key *k)
 {
 	const char *cc;
-	uint32_t asn;
+	uint32_t    asn;
 
 	if (r->key == PD_KEY_ASN) {
 		/* A client of no known AS is not counted with the unknown. */
@@ -99,7 +99,8 @@ key_name(const struct pd_rule *r, const char *s, struct pd_key *k)
 	k->bytes[0] = 's';
 	for (size_t i = 0; i < n; i++)
 		k->bytes[i + 1] = r->key == PD_KEY_SENDER_DOMAIN ?
-		    (uint8_t)tolower((unsigned char)s[i]) : (uint8_t)s[i];
+		    (uint8_t)tolower((unsigned char)s[i]) :
+		    (uint8_t)s[i];
 	k->len = n + 1;
 	return true;
 }
@@ -109,7 +110,7 @@ pd_key_make(const struct pd_conf *conf, const struct pd_rule *r,
     struct pd_facts *x, struct pd_key *k)
 {
 	const char *s;
-	bool v4 = x->client.family == 4;
+	bool	    v4 = x->client.family == 4;
 
 	switch (r->key) {
 	case PD_KEY_CLIENT_ADDRESS:
@@ -117,8 +118,8 @@ pd_key_make(const struct pd_conf *conf, const struct pd_rule *r,
 		    !v4 && conf->ipv6_client_prefix < 128);
 		return true;
 	case PD_KEY_CLIENT_PREFIX:
-		key_addr(k, &x->client, (int)(v4 ? conf->ipv4_segment :
-		    conf->ipv6_segment), true);
+		key_addr(k, &x->client,
+		    (int)(v4 ? conf->ipv4_segment : conf->ipv6_segment), true);
 		return true;
 	case PD_KEY_SASL_USERNAME:
 		return key_name(r, pd_req_get(x->req, PD_A_SASL_USERNAME), k);
@@ -145,7 +146,7 @@ pd_key_net(const struct pd_conf *conf, const struct pd_rule *r, bool manual,
     const uint8_t *key, size_t len, struct pd_cidr *net)
 {
 	size_t alen;
-	int bits;
+	int    bits;
 
 	if (len < 1 || (key[0] != 4 && key[0] != 6))
 		return false;
@@ -159,7 +160,7 @@ pd_key_net(const struct pd_conf *conf, const struct pd_rule *r, bool manual,
 			return false;
 		if (r->key == PD_KEY_CLIENT_PREFIX)
 			bits = (int)(alen == 4 ? conf->ipv4_segment :
-			    conf->ipv6_segment);
+						 conf->ipv6_segment);
 		else if (r->key == PD_KEY_CLIENT_ADDRESS)
 			bits = alen == 4 ? 32 : (int)conf->ipv6_client_prefix;
 		else
@@ -186,7 +187,7 @@ void
 pd_key_stored_text(const struct pd_conf *conf, const struct pd_rule *r,
     bool manual, const uint8_t *key, size_t len, char *buf, size_t size)
 {
-	struct pd_key k = { .len = len };
+	struct pd_key  k = { .len = len };
 	struct pd_cidr net;
 
 	if (pd_key_net(conf, r, manual, key, len, &net)) {

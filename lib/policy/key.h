@@ -23,17 +23,17 @@ struct pd_facts;
 struct pd_rule;
 
 struct pd_key {
-	uint8_t		bytes[PD_KEYTAB_KEY_MAX - 2];
-	size_t		len;
-	uint8_t		bits;		/* address keys: prefix length */
-	bool		cidr;		/* print as a network */
+	uint8_t bytes[PD_KEYTAB_KEY_MAX - 2];
+	size_t	len;
+	uint8_t bits; /* address keys: prefix length */
+	bool	cidr; /* print as a network */
 };
 
 /* pd_key_make - the key of rule r for these facts; false when none */
-bool	pd_key_make(const struct pd_conf *, const struct pd_rule *r,
-	    struct pd_facts *, struct pd_key *);
+bool	    pd_key_make(const struct pd_conf *, const struct pd_rule *r,
+	   struct pd_facts *, struct pd_key *);
 /* pd_key_manual - the key of an operator's block of a/bits */
-void	pd_key_manual(struct pd_key *, const struct pd_addr *a, int bits);
+void	    pd_key_manual(struct pd_key *, const struct pd_addr *a, int bits);
 /* pd_key_text - how a key reads in a log line or a reply, into buf */
 const char *pd_key_text(const struct pd_key *, char *buf, size_t size);
 
@@ -42,14 +42,12 @@ const char *pd_key_text(const struct pd_key *, char *buf, size_t size);
  * route for a single address); false for other keys.  r is the rule
  * the key belongs to, NULL for an operator's block (manual).
  */
-bool	pd_key_net(const struct pd_conf *, const struct pd_rule *r,
-	    bool manual, const uint8_t *key, size_t len, struct pd_cidr *net);
+bool pd_key_net(const struct pd_conf *, const struct pd_rule *r, bool manual,
+    const uint8_t *key, size_t len, struct pd_cidr *net);
 /* pd_key_at - a stored key names the country cc or the AS asn */
-bool	pd_key_at(const uint8_t *key, size_t len, const char *cc,
-	    uint32_t asn);
+bool pd_key_at(const uint8_t *key, size_t len, const char *cc, uint32_t asn);
 /* pd_key_stored_text - a stored key's text, net first (see pd_key_net) */
-void	pd_key_stored_text(const struct pd_conf *, const struct pd_rule *r,
-	    bool manual, const uint8_t *key, size_t len, char *buf,
-	    size_t size);
+void pd_key_stored_text(const struct pd_conf *, const struct pd_rule *r,
+    bool manual, const uint8_t *key, size_t len, char *buf, size_t size);
 
 #endif

@@ -30,8 +30,8 @@
 #include "maillog.h"
 
 /* Longest host and program names taken; longer ones are not Postfix's. */
-#define HOST_MAX	255
-#define PROG_MAX	64
+#define HOST_MAX 255
+#define PROG_MAX 64
 
 enum program {
 	PROG_OTHER,
@@ -59,11 +59,11 @@ static int
 header(struct pd_span *s, enum program *prog)
 {
 	const char *host, *name, *p;
-	size_t n;
+	size_t	    n;
 
 	host = s->p;
-	p = memchr(host, ' ', pd_span_len(s) < HOST_MAX + 1 ? pd_span_len(s) :
-	    HOST_MAX + 1);
+	p = memchr(host, ' ',
+	    pd_span_len(s) < HOST_MAX + 1 ? pd_span_len(s) : HOST_MAX + 1);
 	if (p == NULL || p == host)
 		return -1;
 	s->p = name = p + 1;
@@ -99,9 +99,9 @@ header(struct pd_span *s, enum program *prog)
 static bool
 client(struct pd_span *s, bool port, struct pd_addr *a)
 {
-	char buf[PD_ADDR_STRLEN];
+	char	    buf[PD_ADDR_STRLEN];
 	const char *p, *lb = NULL, *rb;
-	size_t n;
+	size_t	    n;
 
 	for (p = s->p; p < s->e && p - s->p <= HOST_MAX; p++) {
 		if (*p == '[') {
@@ -131,7 +131,8 @@ client(struct pd_span *s, bool port, struct pd_addr *a)
 	if (pd_addr_parse(buf, a) < 0)
 		return false;
 	s->p = rb + 1;
-	if (port && s->p + 1 < s->e && s->p[0] == ':' && pd_span_is_digit(s->p[1])) {
+	if (port && s->p + 1 < s->e && s->p[0] == ':' &&
+	    pd_span_is_digit(s->p[1])) {
 		s->p++;
 		if (pd_span_number(s) < 0)
 			return false;
@@ -186,12 +187,13 @@ static bool
 reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
 {
 	struct pd_span t;
-	const char *p, *semi;
-	size_t i;
+	const char    *p, *semi;
+	size_t	       i;
 
 	if (want_code) {
 		if (pd_span_len(s) < 4 || (s->p[0] != '4' && s->p[0] != '5') ||
-		    !pd_span_is_digit(s->p[1]) || !pd_span_is_digit(s->p[2]) || s->p[3] != ' ')
+		    !pd_span_is_digit(s->p[1]) || !pd_span_is_digit(s->p[2]) ||
+		    s->p[3] != ' ')
 			return false;
 		memcpy(out->code, s->p, 3);
 		out->code[3] = '\0';
@@ -199,9 +201,11 @@ reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
 	}
 	/* The enhanced status code, "5.1.1 ", is optional after a code. */
 	t = *s;
-	if ((pd_span_eat_char(&t, '4') || pd_span_eat_char(&t, '5') || pd_span_eat_char(&t, '2')) &&
-	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 && pd_span_eat_char(&t, '.') &&
-	    pd_span_number(&t) >= 0 && pd_span_eat_char(&t, ' '))
+	if ((pd_span_eat_char(&t, '4') || pd_span_eat_char(&t, '5') ||
+		pd_span_eat_char(&t, '2')) &&
+	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
+	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
+	    pd_span_eat_char(&t, ' '))
 		s->p = t.p;
 	else if (!want_code)
 		return false;
@@ -232,8 +236,8 @@ static void
 smtpd_reject(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const struct {
-		const char		*stage;	/* with " from " */
-		enum pd_maillog_kind	 kind;
+		const char	    *stage; /* with " from " */
+		enum pd_maillog_kind kind;
 	} stages[] = {
 		{ "RCPT from ", PD_ML_RCPT_REJECT },
 		{ "DATA from ", PD_ML_DATA_REJECT },
@@ -264,11 +268,12 @@ static bool
 drop(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const char *const why[] = {
-		"lost connection after ", "timeout after ",
+		"lost connection after ",
+		"timeout after ",
 		"too many errors after ",
 	};
 	const char *w;
-	size_t i;
+	size_t	    i;
 
 	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
 		if (pd_span_eat(s, why[i]))
@@ -302,10 +307,10 @@ static void
 disconnect_counts(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const char *const names[] = { "rcpt=", "data=", "auth=" };
-	int *ok[] = { &out->rcpt_ok, &out->data_ok, &out->auth_ok };
-	int *all[] = { &out->rcpt_all, &out->data_all, &out->auth_all };
+	int   *ok[] = { &out->rcpt_ok, &out->data_ok, &out->auth_ok };
+	int   *all[] = { &out->rcpt_all, &out->data_all, &out->auth_all };
 	size_t i;
-	int a, b;
+	int    a, b;
 
 	while (pd_span_eat_char(s, ' ')) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -314,7 +319,8 @@ disconnect_counts(struct pd_span *s, struct pd_maillog_line *out)
 		if (i < sizeof(names) / sizeof(names[0]) &&
 		    (a = pd_span_number(s)) >= 0) {
 			b = a;
-			if (pd_span_eat_char(s, '/') && (b = pd_span_number(s)) < 0)
+			if (pd_span_eat_char(s, '/') &&
+			    (b = pd_span_number(s)) < 0)
 				b = -1;
 			if (b >= 0 && (s->p == s->e || *s->p == ' ')) {
 				*ok[i] = a;
@@ -358,7 +364,7 @@ queue_id(struct pd_span *s)
 
 	while (s->p < s->e && s->p - p <= 32 &&
 	    ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'A' && *s->p <= 'Z') ||
-	    (*s->p >= 'a' && *s->p <= 'z')))
+		(*s->p >= 'a' && *s->p <= 'z')))
 		s->p++;
 	return s->p > p && pd_span_eat(s, ": ");
 }
@@ -397,7 +403,8 @@ smtpd_line(struct pd_span *s, struct pd_maillog_line *out)
 static void
 cleanup_line(struct pd_span *s, struct pd_maillog_line *out)
 {
-	if (!queue_id(s) || !pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
+	if (!queue_id(s) ||
+	    !pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
 	    !client(s, false, &out->client) || !pd_span_eat(s, ": ") ||
 	    !reply(s, false, out))
 		return;
@@ -410,8 +417,8 @@ pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
     struct pd_maillog_line *out)
 {
 	struct pd_span s = { line, line + len };
-	enum program prog;
-	int rc;
+	enum program   prog;
+	int	       rc;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = PD_ML_NONE;

@@ -17,21 +17,21 @@
 #include "event.h"
 
 enum pd_maillog_kind {
-	PD_ML_NONE,		/* a line that says nothing we count */
-	PD_ML_CONNECT,		/* smtpd "connect from NAME[ADDR]" */
-	PD_ML_RCPT_REJECT,	/* reject: or milter-reject: RCPT from ... */
-	PD_ML_AUTH_FAIL,	/* SASL ... authentication failed */
-	PD_ML_DATA_REJECT,	/* (milter-)reject: DATA, END-OF-MESSAGE */
-	PD_ML_DROP,		/* lost connection, timeout, too many errors */
-	PD_ML_DISCONNECT,	/* disconnect from NAME[ADDR] ... summary */
+	PD_ML_NONE,	   /* a line that says nothing we count */
+	PD_ML_CONNECT,	   /* smtpd "connect from NAME[ADDR]" */
+	PD_ML_RCPT_REJECT, /* reject: or milter-reject: RCPT from ... */
+	PD_ML_AUTH_FAIL,   /* SASL ... authentication failed */
+	PD_ML_DATA_REJECT, /* (milter-)reject: DATA, END-OF-MESSAGE */
+	PD_ML_DROP,	   /* lost connection, timeout, too many errors */
+	PD_ML_DISCONNECT,  /* disconnect from NAME[ADDR] ... summary */
 	PD_ML_MAX
 };
 
 struct pd_maillog_line {
-	enum pd_maillog_kind	 kind;
-	int64_t			 time;		/* ms since the epoch, UTC */
-	struct pd_addr		 client;	/* family 0 for NONE */
-	char			 code[4];	/* "550" for rejects, else "" */
+	enum pd_maillog_kind kind;
+	int64_t		     time;    /* ms since the epoch, UTC */
+	struct pd_addr	     client;  /* family 0 for NONE */
+	char		     code[4]; /* "550" for rejects, else "" */
 	/*
 	 * Sanitised (control bytes and non-ASCII are '?'), truncated:
 	 * rejects: the reply text without "<rcpt>: Recipient address
@@ -40,13 +40,13 @@ struct pd_maillog_line {
 	 * failure"); DROP: "lost connection", "timeout" or "too many
 	 * errors".  "" when none.
 	 */
-	char			 reason[128];
+	char		     reason[128];
 	/* DISCONNECT: the ok/all pairs of the summary, -1 when absent */
-	int			 rcpt_ok, rcpt_all;
-	int			 data_ok, data_all;
-	int			 auth_ok, auth_all;
+	int		     rcpt_ok, rcpt_all;
+	int		     data_ok, data_all;
+	int		     auth_ok, auth_all;
 	/* DROP: the stage ("RCPT", "DATA", "CONNECT"); rejects: likewise */
-	char			 after[16];
+	char		     after[16];
 };
 
 /*
@@ -66,8 +66,8 @@ struct pd_maillog_line {
  * with kind PD_ML_NONE for a line it cannot split into stamp, host and
  * program.  Never fatal: the caller just moves on.
  */
-int	pd_maillog_parse(const char *line, size_t len, int64_t now,
-	    long tz_offset, struct pd_maillog_line *out);
+int pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
+    struct pd_maillog_line *out);
 
 /* pd_maillog_kind_name - "connect", "rcpt_reject", ...; "?" if unknown */
 const char *pd_maillog_kind_name(enum pd_maillog_kind);
@@ -76,6 +76,6 @@ const char *pd_maillog_kind_name(enum pd_maillog_kind);
  * pd_maillog_event - the engine's event for a parsed line: false for
  * kinds the engine does not count (NONE, DISCONNECT).
  */
-bool	pd_maillog_event(const struct pd_maillog_line *, enum pd_event_type *);
+bool pd_maillog_event(const struct pd_maillog_line *, enum pd_event_type *);
 
 #endif

@@ -18,9 +18,9 @@
 static int
 geo_part(struct pd_facts *x, const struct pd_geo_cond *g, bool asn)
 {
-	bool in = false;
+	bool	    in = false;
 	const char *cc;
-	uint32_t as;
+	uint32_t    as;
 
 	if (asn) {
 		if (g->nasns == 0)
@@ -76,8 +76,7 @@ access_one(const struct pd_access *a, struct pd_facts *x, const char *cname)
 	if (name_match(&a->client_names, cname) ||
 	    name_match(&a->helo_names, x->helo))
 		return true;
-	if (a->authenticated &&
-	    *pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
+	if (a->authenticated && *pd_req_get(x->req, PD_A_SASL_USERNAME) != '\0')
 		return true;
 	/* Like the entries above, either part is enough. */
 	return geo_part(x, &a->geo, false) == 1 ||
@@ -105,7 +104,7 @@ static bool
 profile_where(const struct pd_profile *p, const struct pd_req *r)
 {
 	const char *ctxname = pd_req_get(r, PD_A_POLICY_CONTEXT);
-	long port;
+	long	    port;
 
 	if (p->contexts.n == 0 && p->nports == 0)
 		return true;

@@ -19,12 +19,12 @@ struct pd_geo_cond;
 struct pd_profile;
 
 /* pd_match_access - the first deny (or allow) list that matches, or NULL */
-const struct pd_access *pd_match_access(const struct pd_conf *,
-	    struct pd_facts *, bool deny);
+const struct pd_access	*pd_match_access(const struct pd_conf *,
+     struct pd_facts *, bool deny);
 /* pd_match_profile - the first profile whose context or port and client fit */
 const struct pd_profile *pd_match_profile(const struct pd_conf *,
-	    struct pd_facts *);
+    struct pd_facts *);
 /* pd_match_geo - a rule's or profile's geo condition holds */
-bool	pd_match_geo(struct pd_facts *, const struct pd_geo_cond *);
+bool pd_match_geo(struct pd_facts *, const struct pd_geo_cond *);
 
 #endif

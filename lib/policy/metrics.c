@@ -14,23 +14,22 @@
 #include "stats.h"
 #include "metrics.h"
 
-#define LABELS_MAX	3
+#define LABELS_MAX 3
 
 struct label {
-	const char	*name;
-	const char	*value;
+	const char *name;
+	const char *value;
 };
 
 struct emitter {
 	/* family: name, type, help; a sample of it with labels and value */
-	void		(*sample)(struct emitter *, const char *family,
-			    const char *suffix, const char *type,
-			    const char *help, const struct label *, size_t,
-			    double);
-	struct pd_buf	*b;
-	struct pd_out	*o;
-	bool		 help;
-	const char	*last;		/* family of the last sample */
+	void (*sample)(struct emitter *, const char *family, const char *suffix,
+	    const char *type, const char *help, const struct label *, size_t,
+	    double);
+	struct pd_buf *b;
+	struct pd_out *o;
+	bool	       help;
+	const char    *last; /* family of the last sample */
 };
 
 static void
@@ -90,8 +89,8 @@ out_sample(struct emitter *em, const char *family, const char *suffix,
 
 /* one - a sample without labels */
 static void
-one(struct emitter *em, const char *family, const char *type,
-    const char *help, double v)
+one(struct emitter *em, const char *family, const char *type, const char *help,
+    double v)
 {
 	em->sample(em, family, "", type, help, NULL, 0, v);
 }
@@ -100,16 +99,16 @@ static void
 walk_requests(struct emitter *em, const struct pd_engine *e)
 {
 	const struct pd_engine_stats *st = pd_engine_stats(e);
-	static const char help[] = "Policy requests answered, by "
-	    "protocol_state and action.";
-	struct label l[2];
+	static const char	      help[] = "Policy requests answered, by "
+					       "protocol_state and action.";
+	struct label		      l[2];
 
 	for (int s = 0; s < PD_ENGINE_STATES; s++)
 		for (int a = 0; a <= PD_ACT_OTHER; a++) {
 			if (st->by_state[s][a] == 0)
 				continue;
 			l[0] = (struct label){ "protocol_state",
-			    pd_engine_states[s] };
+				pd_engine_states[s] };
 			l[1] = (struct label){ "action", pd_action_name(a) };
 			em->sample(em, "policyd_requests_total", "", "counter",
 			    help, l, 2, (double)st->by_state[s][a]);
@@ -122,10 +121,11 @@ walk_requests(struct emitter *em, const struct pd_engine *e)
 static void
 walk_decisions(struct emitter *em, const struct pd_engine *e)
 {
-	static const char help[] = "Decisions other than DUNNO, by rule and "
+	static const char help[] =
+	    "Decisions other than DUNNO, by rule and "
 	    "action; action warn counts what warn mode or dry_run let pass.";
 	const struct pd_engine_rulestat *rs;
-	struct label l[2];
+	struct label			 l[2];
 
 	for (size_t i = 0; (rs = pd_engine_rulestat(e, i)) != NULL; i++) {
 		l[0] = (struct label){ "rule", rs->name };
@@ -149,8 +149,8 @@ walk_store(struct emitter *em, const struct pd_engine *e)
 {
 	static const char help[] = "Keys blocked or listed now, by rule.";
 	const struct pd_counters *cs = pd_engine_counters_c(e);
-	const struct pd_conf *conf = pd_engine_conf(e);
-	struct label l[2];
+	const struct pd_conf	 *conf = pd_engine_conf(e);
+	struct label		  l[2];
 
 	for (size_t i = 0; i < conf->nrules; i++) {
 		const struct pd_rule *r = &conf->rules[i];
@@ -180,14 +180,14 @@ static void
 walk_server(struct emitter *em, const struct pd_metrics *m)
 {
 	static const char help[] = "Time from a complete request to its "
-	    "reply.";
+				   "reply.";
 	const struct pd_server_stats *s = m->server;
-	char le[32];
-	struct label l;
-	uint64_t cum = 0;
+	char			      le[32];
+	struct label		      l;
+	uint64_t		      cum = 0;
 
-	one(em, "policyd_connections", "gauge",
-	    "Policy connections open now.", (double)m->connections);
+	one(em, "policyd_connections", "gauge", "Policy connections open now.",
+	    (double)m->connections);
 	one(em, "policyd_connections_accepted_total", "counter",
 	    "Policy connections accepted.", (double)s->accepted);
 	one(em, "policyd_connections_refused_total", "counter",
@@ -219,10 +219,10 @@ static void
 walk_dns(struct emitter *em, const struct pd_metrics *m)
 {
 	static const struct pd_dns_stats none;
-	const struct pd_dns_stats *d = m->dns ? m->dns : &none;
+	const struct pd_dns_stats	*d = m->dns ? m->dns : &none;
 
-	one(em, "policyd_dns_lookups_total", "counter",
-	    "HELO names looked up.", (double)d->lookups);
+	one(em, "policyd_dns_lookups_total", "counter", "HELO names looked up.",
+	    (double)d->lookups);
 	one(em, "policyd_dns_cache_hits_total", "counter",
 	    "Lookups answered from the cache.", (double)d->cache_hits);
 	one(em, "policyd_dns_queries_total", "counter",
@@ -238,9 +238,9 @@ walk_dns(struct emitter *em, const struct pd_metrics *m)
 static void
 walk_geoip(struct emitter *em, const struct pd_engine *e)
 {
-	const struct pd_geo *geo = pd_engine_geo(e);
+	const struct pd_geo   *geo = pd_engine_geo(e);
 	const struct pd_geoip *g[2] = { NULL, NULL };
-	struct label l;
+	struct label	       l;
 
 	if (geo) {
 		g[0] = geo->country;
@@ -250,10 +250,11 @@ walk_geoip(struct emitter *em, const struct pd_engine *e)
 		if (g[i] == NULL)
 			continue;
 		l = (struct label){ "database",
-		    pd_geoip_kind_name(pd_geoip_kind(g[i])) };
+			pd_geoip_kind_name(pd_geoip_kind(g[i])) };
 		em->sample(em, "policyd_geoip_build_time_seconds", "", "gauge",
 		    "When the GeoIP database in use was built, seconds since "
-		    "the epoch.", &l, 1, (double)pd_geoip_built(g[i]));
+		    "the epoch.",
+		    &l, 1, (double)pd_geoip_built(g[i]));
 	}
 	one(em, "policyd_geoip_errors_total", "counter",
 	    "GeoIP lookups that failed on a damaged record.",
@@ -264,7 +265,7 @@ static void
 walk(struct emitter *em, const struct pd_metrics *m)
 {
 	const struct pd_engine *e = m->engine;
-	struct label l;
+	struct label		l;
 
 	one(em, "policyd_start_time_seconds", "gauge",
 	    "When policyd started, seconds since the epoch.",

@@ -19,21 +19,21 @@ struct pd_out;
 struct pd_server_stats;
 
 struct pd_metrics {
-	const struct pd_engine		*engine;
-	const struct pd_server_stats	*server;
-	size_t				 connections;	/* open now */
-	const struct pd_dns_stats	*dns;		/* NULL: no resolver */
-	uint64_t			 dns_timeouts;
-	uint64_t			 maillog_lines;
-	uint64_t			 maillog_events;
-	uint64_t			 reloads;
-	uint64_t			 reload_failures;
-	int64_t				 started;	/* ms */
+	const struct pd_engine	     *engine;
+	const struct pd_server_stats *server;
+	size_t			      connections; /* open now */
+	const struct pd_dns_stats    *dns;	   /* NULL: no resolver */
+	uint64_t		      dns_timeouts;
+	uint64_t		      maillog_lines;
+	uint64_t		      maillog_events;
+	uint64_t		      reloads;
+	uint64_t		      reload_failures;
+	int64_t			      started; /* ms */
 };
 
 /* pd_metrics_text - Prometheus text; with help, # HELP and # TYPE too */
-void	pd_metrics_text(const struct pd_metrics *, bool help, struct pd_buf *);
+void pd_metrics_text(const struct pd_metrics *, bool help, struct pd_buf *);
 /* pd_metrics_out - the same samples as a list of records (for --json) */
-void	pd_metrics_out(const struct pd_metrics *, struct pd_out *);
+void pd_metrics_out(const struct pd_metrics *, struct pd_out *);
 
 #endif

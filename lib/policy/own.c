@@ -33,7 +33,7 @@ static const char *
 reply_text(const char *s)
 {
 	static const char *words[] = { "REJECT ", "DEFER ", "DEFER_IF_PERMIT ",
-	    "DEFER_IF_REJECT ", NULL };
+		"DEFER_IF_REJECT ", NULL };
 
 	if (strspn(s, "0123456789") == 3 && s[3] == ' ') {
 		s += 4;
@@ -54,7 +54,7 @@ static uint64_t
 own_hash(const struct pd_addr *client, const char *text)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t n;
+	size_t	 n;
 
 	text = reply_text(text);
 	n = strcspn(text, ";");
@@ -74,12 +74,12 @@ static bool
 own_text(const struct pd_conf *conf, const char *reason)
 {
 	const struct pd_tmpl *t;
-	const char *src, *end;
-	size_t n;
+	const char	     *src, *end;
+	size_t		      n;
 
 	for (size_t i = 0; i < conf->nrules + conf->naccess; i++) {
 		t = i < conf->nrules ? &conf->rules[i].reply :
-		    &conf->access[i - conf->nrules].reply;
+				       &conf->access[i - conf->nrules].reply;
 		if (t->src == NULL)
 			continue;
 		src = reply_text(t->src);

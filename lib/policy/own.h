@@ -17,29 +17,29 @@
 struct pd_addr;
 struct pd_conf;
 
-#define PD_OWN_MAX	4096
-#define PD_OWN_TTL	(10 * 60 * 1000)
+#define PD_OWN_MAX 4096
+#define PD_OWN_TTL (10 * 60 * 1000)
 
 struct pd_own_entry {
-	uint64_t	hash;		/* client and reply text; 0 when free */
-	int64_t		when;
+	uint64_t hash; /* client and reply text; 0 when free */
+	int64_t	 when;
 };
 
 struct pd_own {
-	struct pd_own_entry	*v;	/* owned, PD_OWN_MAX of them */
-	unsigned		 next;
+	struct pd_own_entry *v; /* owned, PD_OWN_MAX of them */
+	unsigned	     next;
 };
 
-int	pd_own_init(struct pd_own *);
-void	pd_own_clear(struct pd_own *);
+int  pd_own_init(struct pd_own *);
+void pd_own_clear(struct pd_own *);
 /* pd_own_note - policyd answered client with text (a reject or defer) */
-void	pd_own_note(struct pd_own *, const struct pd_addr *client,
-	    const char *text, int64_t now);
+void pd_own_note(struct pd_own *, const struct pd_addr *client,
+    const char *text, int64_t now);
 /*
  * pd_own_reply - reason (the text Postfix logged for a reject of
  * client) is one of policyd's own replies
  */
-bool	pd_own_reply(const struct pd_own *, const struct pd_conf *,
-	    const struct pd_addr *client, const char *reason, int64_t now);
+bool pd_own_reply(const struct pd_own *, const struct pd_conf *,
+    const struct pd_addr *client, const char *reason, int64_t now);
 
 #endif

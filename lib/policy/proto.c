@@ -19,8 +19,8 @@
  * share, so this costs less than a binary search of strcmp calls.
  */
 static const struct attr_name {
-	const char	*name;
-	enum pd_attr	 attr;
+	const char  *name;
+	enum pd_attr attr;
 } attr_names[] = {
 	{ "client_address", PD_A_CLIENT_ADDRESS },
 	{ "client_name", PD_A_CLIENT_NAME },
@@ -46,7 +46,7 @@ static const struct attr_name {
 	{ "stress", PD_A_STRESS },
 };
 
-#define NATTR	(sizeof(attr_names) / sizeof(attr_names[0]))
+#define NATTR (sizeof(attr_names) / sizeof(attr_names[0]))
 
 void
 pd_proto_init(struct pd_proto *p)
@@ -63,11 +63,11 @@ pd_proto_clear(struct pd_proto *p)
 }
 
 int
-pd_proto_feed(struct pd_proto *p, const char *data, size_t len,
-    size_t *used, struct pd_err *err)
+pd_proto_feed(struct pd_proto *p, const char *data, size_t len, size_t *used,
+    struct pd_err *err)
 {
 	const char *nl;
-	size_t take, linelen, done = 0;
+	size_t	    take, linelen, done = 0;
 
 	while (done < len) {
 		nl = memchr(data + done, '\n', len - done);
@@ -87,8 +87,8 @@ pd_proto_feed(struct pd_proto *p, const char *data, size_t len,
 		if (nl == NULL)
 			break;
 		/* An empty line ("\n" or "\r\n") ends the request. */
-		if (linelen == 1 || (linelen == 2 &&
-		    p->req.data[p->line] == '\r')) {
+		if (linelen == 1 ||
+		    (linelen == 2 && p->req.data[p->line] == '\r')) {
 			*used = done;
 			return 1;
 		}
@@ -109,8 +109,8 @@ attr_lookup(const char *name, size_t len)
 		for (i = 0; i < NATTR; i++)
 			attr_len[i] = strlen(attr_names[i].name);
 	for (i = 0; i < NATTR; i++)
-		if (attr_len[i] == len && memcmp(attr_names[i].name, name,
-		    len) == 0)
+		if (attr_len[i] == len &&
+		    memcmp(attr_names[i].name, name, len) == 0)
 			return &attr_names[i];
 	return NULL;
 }
@@ -118,9 +118,9 @@ attr_lookup(const char *name, size_t len)
 int
 pd_proto_parse(struct pd_proto *p, struct pd_req *r, struct pd_err *err)
 {
-	char *line, *end, *nl, *eq;
+	char		       *line, *end, *nl, *eq;
 	const struct attr_name *an;
-	size_t n;
+	size_t			n;
 
 	memset(r, 0, sizeof(*r));
 	line = p->req.data;

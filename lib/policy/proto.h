@@ -21,8 +21,8 @@
 
 struct pd_err;
 
-#define PD_PROTO_LINE_MAX	8192		/* bytes, with the newline */
-#define PD_PROTO_REQ_MAX	65536		/* bytes, with the end line */
+#define PD_PROTO_LINE_MAX 8192	/* bytes, with the newline */
+#define PD_PROTO_REQ_MAX  65536 /* bytes, with the end line */
 
 /* The attributes policyd reads; every other name is accepted and ignored. */
 enum pd_attr {
@@ -52,17 +52,17 @@ enum pd_attr {
 };
 
 struct pd_req {
-	const char	*attr[PD_A_MAX];	/* NULL when absent */
-	unsigned	 nlines;		/* attribute lines seen */
+	const char *attr[PD_A_MAX]; /* NULL when absent */
+	unsigned    nlines;	    /* attribute lines seen */
 };
 
 struct pd_proto {
-	struct pd_buf	 req;		/* the request being collected */
-	size_t		 line;		/* offset of the current line */
+	struct pd_buf req;  /* the request being collected */
+	size_t	      line; /* offset of the current line */
 };
 
-void	pd_proto_init(struct pd_proto *);
-void	pd_proto_clear(struct pd_proto *);
+void pd_proto_init(struct pd_proto *);
+void pd_proto_clear(struct pd_proto *);
 
 /*
  * pd_proto_feed - consume bytes until one request is complete.
@@ -70,8 +70,8 @@ void	pd_proto_clear(struct pd_proto *);
  * 0 when all of data was taken and more is needed, -1 (with err) when a
  * limit was passed.
  */
-int	pd_proto_feed(struct pd_proto *, const char *data, size_t len,
-	    size_t *used, struct pd_err *);
+int pd_proto_feed(struct pd_proto *, const char *data, size_t len, size_t *used,
+    struct pd_err *);
 
 /* pd_proto_pending - bytes of an incomplete request held */
 static inline size_t
@@ -85,10 +85,10 @@ pd_proto_pending(const struct pd_proto *p)
  * -1 (with err) for a line without "=" or with a NUL byte; the caller
  * answers DUNNO and logs.
  */
-int	pd_proto_parse(struct pd_proto *, struct pd_req *, struct pd_err *);
+int pd_proto_parse(struct pd_proto *, struct pd_req *, struct pd_err *);
 
 /* pd_proto_next - forget the answered request */
-void	pd_proto_next(struct pd_proto *);
+void pd_proto_next(struct pd_proto *);
 
 /* pd_req_get - attribute value, or "" when absent */
 static inline const char *
@@ -102,6 +102,6 @@ pd_req_get(const struct pd_req *r, enum pd_attr a)
  * the empty line that ends it.  text is one line (the template renderer
  * guarantees it); -1 when out is full.
  */
-int	pd_proto_reply(struct pd_buf *out, const char *text);
+int pd_proto_reply(struct pd_buf *out, const char *text);
 
 #endif

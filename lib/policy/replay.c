@@ -22,18 +22,18 @@
 #include "replay.h"
 
 struct replay {
-	FILE			*out;
-	uint64_t		 decisions;
-	const struct pd_conf	*conf;
-	uint64_t		*by_rule;	/* per conf rule */
+	FILE		     *out;
+	uint64_t	      decisions;
+	const struct pd_conf *conf;
+	uint64_t	     *by_rule; /* per conf rule */
 };
 
 static void
 replay_sink(void *arg, const struct pd_decision *d)
 {
 	struct replay *rp = arg;
-	struct pd_buf line;
-	char when[32];
+	struct pd_buf  line;
+	char	       when[32];
 
 	rp->decisions++;
 	for (size_t i = 0; i < rp->conf->nrules; i++)
@@ -49,28 +49,29 @@ int
 pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
     struct pd_replay_stats *st, struct pd_err *err)
 {
-	struct replay rp = { .out = out, .conf = conf };
+	struct replay	       rp = { .out = out, .conf = conf };
 	struct pd_maillog_line ml;
-	struct pd_engine e;
-	struct pd_geo geo;
-	enum pd_event_type type;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	double t0 = pd_clock_seconds();
-	FILE *fp;
+	struct pd_engine       e;
+	struct pd_geo	       geo;
+	enum pd_event_type     type;
+	char		      *line = NULL;
+	size_t		       cap = 0;
+	ssize_t		       len;
+	double		       t0 = pd_clock_seconds();
+	FILE		      *fp;
 
 	memset(st, 0, sizeof(*st));
 	fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 	if (fp == NULL)
 		return pd_err_set(err, "%s: %s", file, strerror(errno));
-	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
-	    err) < 0) {
+	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db, err) <
+	    0) {
 		if (fp != stdin)
 			fclose(fp);
 		return -1;
 	}
-	if ((rp.by_rule = calloc(conf->nrules + 1, sizeof(*rp.by_rule))) == NULL ||
+	if ((rp.by_rule = calloc(conf->nrules + 1, sizeof(*rp.by_rule))) ==
+		NULL ||
 	    pd_engine_init(&e, conf, 0, err) < 0) {
 		free(rp.by_rule);
 		pd_geo_close(&geo);

@@ -15,10 +15,10 @@ struct pd_conf;
 struct pd_err;
 
 struct pd_replay_stats {
-	uint64_t	lines;
-	uint64_t	events;
-	uint64_t	decisions;
-	double		seconds;
+	uint64_t lines;
+	uint64_t events;
+	uint64_t decisions;
+	double	 seconds;
 };
 
 /*
@@ -28,7 +28,7 @@ struct pd_replay_stats {
  * have no year: the one that puts them no later than now is taken.
  * -1 with err when file cannot be read.
  */
-int	pd_replay(const struct pd_conf *, const char *file, int64_t now,
-	    FILE *out, struct pd_replay_stats *, struct pd_err *);
+int pd_replay(const struct pd_conf *, const char *file, int64_t now, FILE *out,
+    struct pd_replay_stats *, struct pd_err *);
 
 #endif

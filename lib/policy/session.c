@@ -14,18 +14,18 @@
 #include "session.h"
 
 struct session {
-	struct pd_list		link;
-	int64_t			last;
-	uint32_t		helo;		/* hash of the HELO name */
-	uint32_t		mail;		/* instance of the transaction */
-	uint32_t		rcpt;		/* instance + recipient */
-	uint32_t		data;		/* instance at DATA */
-	uint32_t		eom;		/* instance at END-OF-MESSAGE */
-	bool			mail_open;	/* MAIL counted, instance unknown */
-	bool			progressed;	/* seen a state after CONNECT */
-	int64_t			connect_at;	/* last CONNECT request */
-	struct pd_session_geo	geo;
-	struct pd_keytab_node	node;		/* last: the key follows */
+	struct pd_list	      link;
+	int64_t		      last;
+	uint32_t	      helo;	  /* hash of the HELO name */
+	uint32_t	      mail;	  /* instance of the transaction */
+	uint32_t	      rcpt;	  /* instance + recipient */
+	uint32_t	      data;	  /* instance at DATA */
+	uint32_t	      eom;	  /* instance at END-OF-MESSAGE */
+	bool		      mail_open;  /* MAIL counted, instance unknown */
+	bool		      progressed; /* seen a state after CONNECT */
+	int64_t		      connect_at; /* last CONNECT request */
+	struct pd_session_geo geo;
+	struct pd_keytab_node node; /* last: the key follows */
 };
 
 int
@@ -72,8 +72,8 @@ pd_sessions_expire(struct pd_sessions *t, int64_t now)
 static uint32_t
 hash2(const char *a, const char *b)
 {
-	uint8_t buf[2 * 256 + 1];
-	size_t la = strnlen(a, 256), lb = strnlen(b, 256);
+	uint8_t	 buf[2 * 256 + 1];
+	size_t	 la = strnlen(a, 256), lb = strnlen(b, 256);
 	uint32_t h;
 
 	memcpy(buf, a, la);
@@ -87,14 +87,14 @@ static struct session *
 session_find(struct pd_sessions *t, const struct pd_req *r, int64_t now,
     bool *fresh)
 {
-	const char *port = pd_req_get(r, PD_A_CLIENT_PORT);
-	const char *id = *port ? port : pd_req_get(r, PD_A_INSTANCE);
-	uint8_t key[PD_KEYTAB_KEY_MAX];
+	const char	      *port = pd_req_get(r, PD_A_CLIENT_PORT);
+	const char	      *id = *port ? port : pd_req_get(r, PD_A_INSTANCE);
+	uint8_t		       key[PD_KEYTAB_KEY_MAX];
 	struct pd_keytab_node *n;
-	struct session *s;
-	struct pd_list *l;
-	size_t la, lb;
-	uint32_t h;
+	struct session	      *s;
+	struct pd_list	      *l;
+	size_t		       la, lb;
+	uint32_t	       h;
 
 	la = strnlen(pd_req_get(r, PD_A_CLIENT_ADDRESS), 64);
 	lb = strnlen(id, 64);
@@ -179,17 +179,17 @@ unsigned
 pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now,
     struct pd_session_geo **geo)
 {
-	const char *state = pd_req_get(r, PD_A_PROTOCOL_STATE);
-	const char *inst = pd_req_get(r, PD_A_INSTANCE);
-	const char *helo = pd_req_get(r, PD_A_HELO_NAME);
+	const char     *state = pd_req_get(r, PD_A_PROTOCOL_STATE);
+	const char     *inst = pd_req_get(r, PD_A_INSTANCE);
+	const char     *helo = pd_req_get(r, PD_A_HELO_NAME);
 	struct session *s;
-	unsigned ev = 0;
-	bool fresh;
-	uint32_t h;
+	unsigned	ev = 0;
+	bool		fresh;
+	uint32_t	h;
 
 	*geo = NULL;
 	if ((s = session_find(t, r, now, &fresh)) == NULL)
-		return 1u << PD_EV_CONNECTION;	/* out of memory: count it */
+		return 1u << PD_EV_CONNECTION; /* out of memory: count it */
 	*geo = &s->geo;
 	if (strcasecmp(state, "CONNECT") == 0) {
 		if (!fresh && connect_again(s, now)) {
@@ -213,7 +213,8 @@ pd_sessions_events(struct pd_sessions *t, const struct pd_req *r, int64_t now,
 		s->rcpt = h;
 		ev |= 1u << PD_EV_RCPT;
 	}
-	if (strcasecmp(state, "DATA") == 0 && (h = hash2(inst, "")) != s->data) {
+	if (strcasecmp(state, "DATA") == 0 &&
+	    (h = hash2(inst, "")) != s->data) {
 		s->data = h;
 		ev |= 1u << PD_EV_DATA;
 	}

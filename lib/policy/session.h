@@ -31,8 +31,8 @@
 struct pd_req;
 
 /* Longer than Postfix's 300s smtpd_timeout between two commands. */
-#define PD_SESSION_TTL		(15 * 60 * 1000)
-#define PD_SESSION_MAX		100000
+#define PD_SESSION_TTL (15 * 60 * 1000)
+#define PD_SESSION_MAX 100000
 
 /*
  * What the engine looked up about a session's client, its country and
@@ -41,28 +41,28 @@ struct pd_req;
  * came from; the engine starts over when it differs.
  */
 struct pd_session_geo {
-	uint32_t	gen;
-	uint32_t	asn;
-	char		country[3];
-	uint8_t		known;		/* the engine's bits: which are set */
+	uint32_t gen;
+	uint32_t asn;
+	char	 country[3];
+	uint8_t	 known; /* the engine's bits: which are set */
 };
 
 struct pd_sessions {
-	struct pd_keytab	tab;
-	struct pd_list		lru;
-	size_t			max;
+	struct pd_keytab tab;
+	struct pd_list	 lru;
+	size_t		 max;
 };
 
-int	pd_sessions_init(struct pd_sessions *, size_t max);
-void	pd_sessions_clear(struct pd_sessions *);
+int	 pd_sessions_init(struct pd_sessions *, size_t max);
+void	 pd_sessions_clear(struct pd_sessions *);
 /*
  * pd_sessions_events - the events this request adds, as a bit mask of
  * (1 << enum pd_event_type).  geo is set to the session's (NULL when
  * out of memory); it stays valid until the next call.
  */
 unsigned pd_sessions_events(struct pd_sessions *, const struct pd_req *,
-	    int64_t now, struct pd_session_geo **geo);
+    int64_t now, struct pd_session_geo **geo);
 /* pd_sessions_expire - forget sessions idle longer than the TTL */
-void	pd_sessions_expire(struct pd_sessions *, int64_t now);
+void	 pd_sessions_expire(struct pd_sessions *, int64_t now);
 
 #endif

@@ -30,14 +30,14 @@
 #include "counter.h"
 #include "state.h"
 
-#define MAGIC		"PDSTATE"	/* 8 bytes with the NUL */
-#define VERSION		2
-#define END_MARK	0xffff
+#define MAGIC	 "PDSTATE" /* 8 bytes with the NUL */
+#define VERSION	 2
+#define END_MARK 0xffff
 
 struct writer {
-	FILE		*fp;
-	uint64_t	 hash;
-	bool		 failed;
+	FILE	*fp;
+	uint64_t hash;
+	bool	 failed;
 };
 
 static void
@@ -56,9 +56,9 @@ w_put(struct writer *w, const void *p, size_t n)
 static void
 w_counter(struct writer *w, const struct pd_counter *c)
 {
-	uint16_t slot = c->slot, klen, nlen;
+	uint16_t       slot = c->slot, klen, nlen;
 	const uint8_t *key;
-	size_t len;
+	size_t	       len;
 
 	key = pd_counter_key(c, &len);
 	klen = (uint16_t)len;
@@ -82,7 +82,7 @@ static uint64_t
 w_list(struct writer *w, const struct pd_list *head)
 {
 	const struct pd_list *l;
-	uint64_t n = 0;
+	uint64_t	      n = 0;
 
 	/* Oldest first: loading pushes each to the head, restoring order. */
 	for (l = head->prev; l != head; l = l->prev, n++)
@@ -95,10 +95,10 @@ pd_state_save(const struct pd_counters *s, const char *path, int64_t now,
     struct pd_err *err)
 {
 	struct writer w = { .hash = 0xcbf29ce484222325ULL };
-	char tmp[4096];
-	uint32_t version = VERSION, nslots = 0;
-	uint16_t end = END_MARK;
-	uint64_t count = 0, hash;
+	char	      tmp[4096];
+	uint32_t      version = VERSION, nslots = 0;
+	uint16_t      end = END_MARK;
+	uint64_t      count = 0, hash;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return pd_err_set(err, "%s: path too long", path);
@@ -112,8 +112,8 @@ pd_state_save(const struct pd_counters *s, const char *path, int64_t now,
 	w_put(&w, &now, sizeof(now));
 	for (size_t i = 0; i < s->nslots; i++) {
 		const struct pd_counter_slot *sl = &s->slots[i];
-		uint16_t id = (uint16_t)i;
-		uint8_t nl = (uint8_t)strlen(sl->name);
+		uint16_t		      id = (uint16_t)i;
+		uint8_t			      nl = (uint8_t)strlen(sl->name);
 
 		if (nl == 0)
 			continue;
@@ -151,8 +151,8 @@ pd_state_save(const struct pd_counters *s, const char *path, int64_t now,
 
 /* A snapshot is read whole into memory and parsed from there. */
 struct reader {
-	const uint8_t	*p, *end;
-	bool		 short_read;
+	const uint8_t *p, *end;
+	bool	       short_read;
 };
 
 static bool
@@ -172,8 +172,8 @@ static uint8_t *
 map_file(const char *path, size_t *len, struct pd_err *err)
 {
 	struct stat st;
-	void *p;
-	int fd;
+	void	   *p;
+	int	    fd;
 
 	if ((fd = open(path, O_RDONLY)) < 0) {
 		if (errno != ENOENT)
@@ -215,8 +215,8 @@ fnv(const uint8_t *p, size_t n)
 
 /* check_file - header, end marker and checksum, before anything is used */
 static int
-check_file(const uint8_t *buf, size_t len, const char *path,
-    uint32_t *version, struct pd_err *err)
+check_file(const uint8_t *buf, size_t len, const char *path, uint32_t *version,
+    struct pd_err *err)
 {
 	uint64_t want;
 
@@ -224,12 +224,16 @@ check_file(const uint8_t *buf, size_t len, const char *path,
 		return pd_err_set(err, "%s: not a policyd state file", path);
 	memcpy(version, buf + 8, 4);
 	if (*version < 1 || *version > VERSION)
-		return pd_err_set(err, "%s: state version %" PRIu32 ", want "
-		    "1 to %d", path, *version, VERSION);
+		return pd_err_set(err,
+		    "%s: state version %" PRIu32 ", want "
+		    "1 to %d",
+		    path, *version, VERSION);
 	memcpy(&want, buf + len - 8, 8);
 	if (fnv(buf, len - 8) != want)
-		return pd_err_set(err, "%s: checksum mismatch (truncated or "
-		    "damaged)", path);
+		return pd_err_set(err,
+		    "%s: checksum mismatch (truncated or "
+		    "damaged)",
+		    path);
 	return 0;
 }
 
@@ -238,16 +242,16 @@ pd_state_load(struct pd_counters *s, const char *path,
     struct pd_state_info *info, struct pd_err *err)
 {
 	struct reader r;
-	int map[PD_COUNTER_SLOTS];
-	uint32_t nslots = 0, version = 0;
-	uint64_t count = 0, want = 0;
-	size_t len = 0;
-	uint8_t *buf;
+	int	      map[PD_COUNTER_SLOTS];
+	uint32_t      nslots = 0, version = 0;
+	uint64_t      count = 0, want = 0;
+	size_t	      len = 0;
+	uint8_t	     *buf;
 
 	memset(info, 0, sizeof(*info));
 	err->msg[0] = '\0';
 	if ((buf = map_file(path, &len, err)) == NULL)
-		return err->msg[0] ? -1 : 0;	/* no file: start empty */
+		return err->msg[0] ? -1 : 0; /* no file: start empty */
 	if (check_file(buf, len, path, &version, err) < 0) {
 		munmap(buf, len);
 		return -1;
@@ -262,11 +266,11 @@ pd_state_load(struct pd_counters *s, const char *path,
 	for (size_t i = 0; i < PD_COUNTER_SLOTS; i++)
 		map[i] = -1;
 	for (uint32_t i = 0; i < nslots && !r.short_read; i++) {
-		char name[PD_COUNTER_NAME_MAX + 1] = "";
+		char	 name[PD_COUNTER_NAME_MAX + 1] = "";
 		uint16_t id = 0;
-		uint8_t nl = 0;
+		uint8_t	 nl = 0;
 		uint32_t sig = 0;
-		int64_t window = 0;
+		int64_t	 window = 0;
 
 		r_get(&r, &id, 2);
 		r_get(&r, &nl, 1);
@@ -276,34 +280,38 @@ pd_state_load(struct pd_counters *s, const char *path,
 		r_get(&r, &sig, 4);
 		r_get(&r, &window, 8);
 		for (size_t j = 0; j < s->nslots; j++)
-			if (s->slots[j].live && strcmp(s->slots[j].name, name) == 0 &&
-			    s->slots[j].sig == sig && s->slots[j].window == window)
+			if (s->slots[j].live &&
+			    strcmp(s->slots[j].name, name) == 0 &&
+			    s->slots[j].sig == sig &&
+			    s->slots[j].window == window)
 				map[id] = (int)j;
 	}
 	for (;;) {
-		uint8_t key[PD_KEYTAB_KEY_MAX];
-		char note[PD_STATE_NOTE_MAX + 1] = "";
-		uint16_t slot, klen, nlen = 0;
+		uint8_t		  key[PD_KEYTAB_KEY_MAX];
+		char		  note[PD_STATE_NOTE_MAX + 1] = "";
+		uint16_t	  slot, klen, nlen = 0;
 		struct pd_counter tmp, *c;
 
 		if (!r_get(&r, &slot, 2) || slot == END_MARK)
 			break;
 		if (!r_get(&r, &klen, 2) || klen > sizeof(key) - 2 ||
-		    !r_get(&r, key, klen) ||
-		    !r_get(&r, &tmp.first, 8) || !r_get(&r, &tmp.last, 8) ||
-		    !r_get(&r, &tmp.since, 8) || !r_get(&r, &tmp.until, 8) ||
-		    !r_get(&r, &tmp.hits, 4) || !r_get(&r, &tmp.flags, 1) ||
+		    !r_get(&r, key, klen) || !r_get(&r, &tmp.first, 8) ||
+		    !r_get(&r, &tmp.last, 8) || !r_get(&r, &tmp.since, 8) ||
+		    !r_get(&r, &tmp.until, 8) || !r_get(&r, &tmp.hits, 4) ||
+		    !r_get(&r, &tmp.flags, 1) ||
 		    !r_get(&r, &tmp.win, sizeof(tmp.win)))
 			break;
-		if (version >= 2 && (!r_get(&r, &nlen, 2) ||
-		    nlen > PD_STATE_NOTE_MAX || !r_get(&r, note, nlen)))
+		if (version >= 2 &&
+		    (!r_get(&r, &nlen, 2) || nlen > PD_STATE_NOTE_MAX ||
+			!r_get(&r, note, nlen)))
 			break;
 		count++;
 		if (slot >= PD_COUNTER_SLOTS || map[slot] < 0) {
 			info->dropped++;
 			continue;
 		}
-		if ((c = pd_counters_add(s, map[slot], key, klen, tmp.last)) == NULL) {
+		if ((c = pd_counters_add(s, map[slot], key, klen, tmp.last)) ==
+		    NULL) {
 			info->dropped++;
 			continue;
 		}
@@ -312,7 +320,8 @@ pd_state_load(struct pd_counters *s, const char *path,
 		c->hits = tmp.hits;
 		c->win = tmp.win;
 		if (tmp.since) {
-			pd_counters_block(s, c, tmp.since, tmp.until, tmp.flags);
+			pd_counters_block(s, c, tmp.since, tmp.until,
+			    tmp.flags);
 			if (nlen > 0)
 				pd_counters_note(c, note);
 		}
@@ -331,8 +340,8 @@ int
 pd_state_move_aside(const char *path, int64_t now, char *newpath, size_t len,
     struct pd_err *err)
 {
-	char stamp[32];
-	time_t t = (time_t)(now / 1000);
+	char	  stamp[32];
+	time_t	  t = (time_t)(now / 1000);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);

@@ -19,32 +19,32 @@
 #include <stdint.h>
 
 /* The longest note (an operator's reason) a snapshot keeps. */
-#define PD_STATE_NOTE_MAX	1024
+#define PD_STATE_NOTE_MAX 1024
 
 struct pd_counters;
 struct pd_err;
 
 struct pd_state_info {
-	uint64_t	loaded;		/* counters restored */
-	uint64_t	dropped;	/* of rules gone or changed */
-	int64_t		saved_at;	/* when the snapshot was written */
+	uint64_t loaded;   /* counters restored */
+	uint64_t dropped;  /* of rules gone or changed */
+	int64_t	 saved_at; /* when the snapshot was written */
 };
 
 /* pd_state_save - write a snapshot of s; -1 (old file kept) on error */
-int	pd_state_save(const struct pd_counters *, const char *path,
-	    int64_t now, struct pd_err *);
+int pd_state_save(const struct pd_counters *, const char *path, int64_t now,
+    struct pd_err *);
 /*
  * pd_state_load - restore counters from path into s.  A missing file is
  * not an error (0, nothing loaded).  -1 with err when the file is
  * unreadable or damaged; s is then unchanged.
  */
-int	pd_state_load(struct pd_counters *, const char *path,
-	    struct pd_state_info *, struct pd_err *);
+int pd_state_load(struct pd_counters *, const char *path,
+    struct pd_state_info *, struct pd_err *);
 /*
  * pd_state_move_aside - rename a damaged snapshot to PATH.bad-TIME so
  * that it can be looked at and is not loaded again; writes the new name.
  */
-int	pd_state_move_aside(const char *path, int64_t now, char *newpath,
-	    size_t len, struct pd_err *);
+int pd_state_move_aside(const char *path, int64_t now, char *newpath,
+    size_t len, struct pd_err *);
 
 #endif

@@ -13,9 +13,9 @@
 #include "tmpl.h"
 
 struct pd_tmpl_seg {
-	size_t	off;		/* literal text in src */
-	size_t	len;
-	int	var;		/* -1 for a literal */
+	size_t off; /* literal text in src */
+	size_t len;
+	int    var; /* -1 for a literal */
 };
 
 static const char *var_names[PD_VAR_MAX] = {
@@ -71,7 +71,7 @@ int
 pd_tmpl_compile(struct pd_tmpl *t, const char *src, struct pd_err *err)
 {
 	const char *p, *open, *close;
-	int var;
+	int	    var;
 
 	memset(t, 0, sizeof(*t));
 	for (p = src; *p; p++)
@@ -83,12 +83,14 @@ pd_tmpl_compile(struct pd_tmpl *t, const char *src, struct pd_err *err)
 	while (*p) {
 		open = strstr(p, "${");
 		if (open == NULL) {
-			if (tmpl_add(t, (size_t)(p - t->src), strlen(p), -1) < 0)
+			if (tmpl_add(t, (size_t)(p - t->src), strlen(p), -1) <
+			    0)
 				goto nomem;
 			break;
 		}
-		if (open > p && tmpl_add(t, (size_t)(p - t->src),
-		    (size_t)(open - p), -1) < 0)
+		if (open > p &&
+		    tmpl_add(t, (size_t)(p - t->src), (size_t)(open - p), -1) <
+			0)
 			goto nomem;
 		if ((close = strchr(open, '}')) == NULL) {
 			pd_tmpl_clear(t);
@@ -123,8 +125,8 @@ int
 pd_tmpl_render(const struct pd_tmpl *t, const char *const vars[PD_VAR_MAX],
     struct pd_buf *out)
 {
-	char clean[PD_STR_VALUE_MAX + 1];
-	size_t start = out->len, i, n, room;
+	char	    clean[PD_STR_VALUE_MAX + 1];
+	size_t	    start = out->len, i, n, room;
 	const char *text;
 
 	for (i = 0; i < t->nsegs; i++) {
@@ -149,15 +151,12 @@ pd_tmpl_render(const struct pd_tmpl *t, const char *const vars[PD_VAR_MAX],
 }
 
 /* Actions that are complete without a text. */
-static const char *bare_ok[] = {
-	"DUNNO", "OK", "HOLD", "DISCARD", "WARN", "INFO", NULL
-};
+static const char *bare_ok[] = { "DUNNO", "OK", "HOLD", "DISCARD", "WARN",
+	"INFO", NULL };
 /* Actions that need an argument. */
-static const char *with_arg[] = {
-	"REJECT", "DEFER", "DEFER_IF_PERMIT", "DEFER_IF_REJECT", "SLEEP",
-	"PREPEND", "FILTER", "REDIRECT", "BCC", "HOLD", "DISCARD", "WARN",
-	"INFO", NULL
-};
+static const char *with_arg[] = { "REJECT", "DEFER", "DEFER_IF_PERMIT",
+	"DEFER_IF_REJECT", "SLEEP", "PREPEND", "FILTER", "REDIRECT", "BCC",
+	"HOLD", "DISCARD", "WARN", "INFO", NULL };
 
 static bool
 word_in(const char *w, size_t n, const char **list)
@@ -191,7 +190,7 @@ enhanced_code(const char *s, char class)
 int
 pd_tmpl_check_action(const char *src, struct pd_err *err)
 {
-	size_t n = strcspn(src, " \t");
+	size_t	    n = strcspn(src, " \t");
 	const char *rest = src + n;
 
 	while (*rest == ' ' || *rest == '\t')
@@ -199,10 +198,13 @@ pd_tmpl_check_action(const char *src, struct pd_err *err)
 	if (n == 3 && isdigit((unsigned char)src[0]) &&
 	    isdigit((unsigned char)src[1]) && isdigit((unsigned char)src[2])) {
 		if (src[0] != '4' && src[0] != '5')
-			return pd_err_set(err, "SMTP code %.3s is not 4xx or 5xx", src);
+			return pd_err_set(err,
+			    "SMTP code %.3s is not 4xx or 5xx", src);
 		if (!enhanced_code(rest, src[0]))
-			return pd_err_set(err, "\"%.3s\" must be followed by an "
-			    "enhanced status code %c.x.y", src, src[0]);
+			return pd_err_set(err,
+			    "\"%.3s\" must be followed by an "
+			    "enhanced status code %c.x.y",
+			    src, src[0]);
 		return 0;
 	}
 	/* Postfix reads only the word of these; a text after it is ignored. */
@@ -211,14 +213,17 @@ pd_tmpl_check_action(const char *src, struct pd_err *err)
 	if (*rest != '\0' && word_in(src, n, with_arg)) {
 		if (n == 5 && strncasecmp(src, "SLEEP", 5) == 0 &&
 		    strspn(rest, "0123456789") != strlen(rest))
-			return pd_err_set(err, "SLEEP takes a number of seconds");
+			return pd_err_set(err,
+			    "SLEEP takes a number of seconds");
 		return 0;
 	}
 	if (word_in(src, n, with_arg))
-		return pd_err_set(err, "\"%.*s\" needs a text: Postfix would "
-		    "say only \"Access denied\"", (int)n, src);
-	return pd_err_set(err, "\"%.*s\" is not an SMTP code or access(5) action",
-	    (int)n, src);
+		return pd_err_set(err,
+		    "\"%.*s\" needs a text: Postfix would "
+		    "say only \"Access denied\"",
+		    (int)n, src);
+	return pd_err_set(err,
+	    "\"%.*s\" is not an SMTP code or access(5) action", (int)n, src);
 }
 
 enum pd_action
@@ -247,9 +252,12 @@ const char *
 pd_action_name(enum pd_action a)
 {
 	static const char *const names[] = {
-		[PD_ACT_DUNNO] = "dunno", [PD_ACT_DEFER] = "defer",
-		[PD_ACT_REJECT] = "reject", [PD_ACT_SLEEP] = "sleep",
-		[PD_ACT_WARN] = "warn", [PD_ACT_OTHER] = "other",
+		[PD_ACT_DUNNO] = "dunno",
+		[PD_ACT_DEFER] = "defer",
+		[PD_ACT_REJECT] = "reject",
+		[PD_ACT_SLEEP] = "sleep",
+		[PD_ACT_WARN] = "warn",
+		[PD_ACT_OTHER] = "other",
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) == PD_ACT_OTHER + 1,

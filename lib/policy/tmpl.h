@@ -36,45 +36,45 @@ enum pd_var {
 	PD_VAR_TLD,
 	PD_VAR_SCORE,
 	PD_VAR_REASONS,
-	PD_VAR_REASON,		/* an operator's, for a manual block */
-	PD_VAR_COUNTRY,		/* the client's, "" when not known */
-	PD_VAR_ASN,		/* the client's AS number, "" when not known */
+	PD_VAR_REASON,	/* an operator's, for a manual block */
+	PD_VAR_COUNTRY, /* the client's, "" when not known */
+	PD_VAR_ASN,	/* the client's AS number, "" when not known */
 	PD_VAR_MAX
 };
 
 /* Longest rendered reply; SMTP replies are at most 512 bytes a line. */
-#define PD_TMPL_REPLY_MAX	450
+#define PD_TMPL_REPLY_MAX 450
 
 struct pd_tmpl_seg;
 
 struct pd_tmpl {
-	char			*src;	/* the text as configured, owned */
-	struct pd_tmpl_seg	*segs;	/* owned */
-	size_t			 nsegs;
+	char		   *src;  /* the text as configured, owned */
+	struct pd_tmpl_seg *segs; /* owned */
+	size_t		    nsegs;
 };
 
 /* What a reply does, as the decision's log line names it ("defer"). */
 enum pd_action {
 	PD_ACT_DUNNO,
-	PD_ACT_DEFER,		/* 4xx, DEFER, DEFER_IF_* */
-	PD_ACT_REJECT,		/* 5xx, REJECT */
+	PD_ACT_DEFER,  /* 4xx, DEFER, DEFER_IF_* */
+	PD_ACT_REJECT, /* 5xx, REJECT */
 	PD_ACT_SLEEP,
 	PD_ACT_WARN,
-	PD_ACT_OTHER,		/* OK, HOLD, DISCARD, PREPEND, FILTER, ... */
+	PD_ACT_OTHER, /* OK, HOLD, DISCARD, PREPEND, FILTER, ... */
 };
 
 /* pd_tmpl_compile - parse src; -1 with err on an unknown ${name} */
-int	pd_tmpl_compile(struct pd_tmpl *, const char *src, struct pd_err *);
+int  pd_tmpl_compile(struct pd_tmpl *, const char *src, struct pd_err *);
 /* pd_tmpl_clear - free what compile allocated; a zeroed tmpl is fine */
-void	pd_tmpl_clear(struct pd_tmpl *);
+void pd_tmpl_clear(struct pd_tmpl *);
 /*
  * pd_tmpl_render - append the text, with vars[i] for each ${name}
  * (NULL renders as "").  Output is cut at PD_TMPL_REPLY_MAX bytes.
  */
-int	pd_tmpl_render(const struct pd_tmpl *, const char *const vars[PD_VAR_MAX],
-	    struct pd_buf *);
+int  pd_tmpl_render(const struct pd_tmpl *, const char *const vars[PD_VAR_MAX],
+     struct pd_buf *);
 /* pd_tmpl_var - the index of a variable name, or -1 */
-int	pd_tmpl_var(const char *name, size_t len);
+int  pd_tmpl_var(const char *name, size_t len);
 
 /*
  * pd_tmpl_check_action - is src an action policyd may send?  Either
@@ -82,9 +82,9 @@ int	pd_tmpl_var(const char *name, size_t len);
  * access(5) keyword; REJECT and DEFER need a text, since a bare one
  * makes Postfix say only "Access denied".
  */
-int	pd_tmpl_check_action(const char *src, struct pd_err *);
+int	       pd_tmpl_check_action(const char *src, struct pd_err *);
 /* pd_tmpl_action - classify a rendered action */
 enum pd_action pd_tmpl_action(const char *);
-const char *pd_action_name(enum pd_action);
+const char    *pd_action_name(enum pd_action);
 
 #endif

@@ -13,9 +13,8 @@
 #include "err.h"
 #include "addr.h"
 
-static const uint8_t v4mapped[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
 
 int
 pd_addr_parse(const char *s, struct pd_addr *a)
@@ -58,19 +57,19 @@ void
 pd_addr_format(const struct pd_addr *a, char *buf, size_t n)
 {
 	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf,
-	    (socklen_t)n) == NULL)
+		(socklen_t)n) == NULL)
 		snprintf(buf, n, "?");
 }
 
 int
 pd_cidr_parse(const char *s, struct pd_cidr *c, struct pd_err *err)
 {
-	char host[PD_ADDR_STRLEN];
+	char	    host[PD_ADDR_STRLEN];
 	const char *slash;
-	size_t hlen;
-	char *end;
-	long bits;
-	int max;
+	size_t	    hlen;
+	char	   *end;
+	long	    bits;
+	int	    max;
 
 	slash = strchr(s, '/');
 	hlen = slash ? (size_t)(slash - s) : strlen(s);
@@ -89,8 +88,8 @@ pd_cidr_parse(const char *s, struct pd_cidr *c, struct pd_err *err)
 		bits = strtol(slash + 1, &end, 10);
 		if (!isdigit((unsigned char)slash[1]) || *end != '\0' ||
 		    bits > max)
-			return pd_err_set(err, "\"%s\": prefix length must be 0..%d",
-			    s, max);
+			return pd_err_set(err,
+			    "\"%s\": prefix length must be 0..%d", s, max);
 		if (max == 128 && c->addr.family == 4)
 			bits = bits < 96 ? 0 : bits - 96;
 	}
@@ -113,7 +112,7 @@ pd_cidr_match(const struct pd_cidr *c, const struct pd_addr *a)
 	if (rest == 0)
 		return true;
 	return ((c->addr.bytes[full] ^ a->bytes[full]) &
-	    (uint8_t)(0xff << (8 - rest))) == 0;
+		   (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 void
@@ -132,13 +131,13 @@ int
 pd_hostport_parse(const char *hp, struct sockaddr_storage *ss,
     struct pd_err *err)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in  *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	const char *colon = strrchr(hp, ':');
-	char host[64];
-	size_t hl;
-	long port;
-	char *end;
+	const char	    *colon = strrchr(hp, ':');
+	char		     host[64];
+	size_t		     hl;
+	long		     port;
+	char		    *end;
 
 	if (colon == NULL)
 		return pd_err_set(err, "expected HOST:PORT");

@@ -46,7 +46,7 @@ int
 pd_buf_reserve(struct pd_buf *b, size_t n)
 {
 	size_t need, cap;
-	char *p;
+	char  *p;
 
 	if (n > b->max || b->len > b->max - n) {
 		b->lost += n;
@@ -99,8 +99,8 @@ int
 pd_buf_printf(struct pd_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	size_t room;
-	int n;
+	size_t	room;
+	int	n;
 
 	if (pd_buf_reserve(b, 0) < 0)
 		return -1;
@@ -139,9 +139,9 @@ pd_buf_consume(struct pd_buf *b, size_t n)
 int
 pd_buf_kv(struct pd_buf *b, const char *key, const char *value)
 {
-	char clean[PD_STR_VALUE_MAX + 1];
+	char   clean[PD_STR_VALUE_MAX + 1];
 	size_t n;
-	bool quote;
+	bool   quote;
 
 	n = pd_str_sanitize(clean, sizeof(clean), value, strlen(value));
 	quote = n == 0 || strpbrk(clean, " \"") != NULL;

@@ -15,7 +15,7 @@
  * one process (a step back is held at the last value until time
  * catches up), so windows and expiries stay monotonic.
  */
-int64_t	pd_clock_now(void);
+int64_t pd_clock_now(void);
 /* pd_clock_seconds - monotonic seconds, for measuring how long work took */
 double	pd_clock_seconds(void);
 

@@ -9,14 +9,14 @@
 #ifndef PD_ERR_H
 #define PD_ERR_H
 
-#define PD_ERR_MAX	256
+#define PD_ERR_MAX 256
 
 struct pd_err {
-	char	msg[PD_ERR_MAX];
+	char msg[PD_ERR_MAX];
 };
 
 /* pd_err_set - format a message into err; always returns -1 */
-int	pd_err_set(struct pd_err *err, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+int pd_err_set(struct pd_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

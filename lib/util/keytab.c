@@ -11,7 +11,7 @@
 
 #include "keytab.h"
 
-#define INITIAL_BUCKETS	1024
+#define INITIAL_BUCKETS 1024
 
 int
 pd_keytab_init(struct pd_keytab *t)
@@ -35,7 +35,7 @@ uint32_t
 pd_keytab_hash(const void *key, size_t len)
 {
 	const uint8_t *p = key;
-	uint32_t h = 2166136261u;
+	uint32_t       h = 2166136261u;
 
 	while (len--) {
 		h ^= *p++;
@@ -65,7 +65,7 @@ static void
 keytab_resize(struct pd_keytab *t, size_t size)
 {
 	struct pd_keytab_node **nb, *n, *next;
-	size_t i;
+	size_t			i;
 
 	if ((nb = calloc(size, sizeof(*nb))) == NULL)
 		return;
@@ -110,7 +110,8 @@ pd_keytab_remove(struct pd_keytab *t, struct pd_keytab_node *n)
 {
 	struct pd_keytab_node **p;
 
-	for (p = &t->buckets[n->hash & (t->nbuckets - 1)]; *p; p = &(*p)->hnext) {
+	for (p = &t->buckets[n->hash & (t->nbuckets - 1)]; *p;
+	     p = &(*p)->hnext) {
 		if (*p == n) {
 			*p = n->hnext;
 			t->count--;

@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 struct pd_list {
-	struct pd_list	*prev, *next;
+	struct pd_list *prev, *next;
 };
 
 #define pd_list_entry(p, type, member) \
-	((type *)(void *)((char *)(p) - offsetof(type, member)))
+	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
 static inline void
 pd_list_init(struct pd_list *h)

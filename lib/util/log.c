@@ -12,11 +12,11 @@
 #include "log.h"
 
 static struct {
-	bool		 syslog;
-	bool		 stderr;
-	bool		 debug;
-	pd_log_sink_cb	 sink;
-	void		*arg;
+	bool	       syslog;
+	bool	       stderr;
+	bool	       debug;
+	pd_log_sink_cb sink;
+	void	      *arg;
 } lg = { .stderr = true };
 
 void
@@ -46,8 +46,8 @@ log_emit(enum pd_log_level level, int errnum, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *tag[] = { "error: ", "warning: ", "", "debug: " };
-	char line[2048];
-	int n;
+	char		   line[2048];
+	int		   n;
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (errnum && n >= 0 && (size_t)n < sizeof(line))
@@ -63,20 +63,19 @@ log_emit(enum pd_log_level level, int errnum, const char *fmt, va_list ap)
 		fprintf(stderr, "policyd: %s%s\n", tag[level], line);
 }
 
-#define LOG_FN(name, level, witherr)				\
-void								\
-name(const char *fmt, ...)					\
-{								\
-	int saved = errno;					\
-	va_list ap;						\
-								\
-	if ((level) == PD_LOG_DEBUG && !lg.debug)		\
-		return;						\
-	va_start(ap, fmt);					\
-	log_emit((level), (witherr) ? saved : 0, fmt, ap);	\
-	va_end(ap);						\
-	errno = saved;						\
-}
+#define LOG_FN(name, level, witherr)                               \
+	void name(const char *fmt, ...)                            \
+	{                                                          \
+		int	saved = errno;                             \
+		va_list ap;                                        \
+                                                                   \
+		if ((level) == PD_LOG_DEBUG && !lg.debug)          \
+			return;                                    \
+		va_start(ap, fmt);                                 \
+		log_emit((level), (witherr) ? saved : 0, fmt, ap); \
+		va_end(ap);                                        \
+		errno = saved;                                     \
+	}
 
 LOG_FN(pd_log_err, PD_LOG_ERR, 0)
 LOG_FN(pd_log_warn, PD_LOG_WARNING, 1)

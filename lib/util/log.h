@@ -22,15 +22,15 @@ enum pd_log_level {
 typedef void (*pd_log_sink_cb)(void *arg, enum pd_log_level, const char *line);
 
 /* pd_log_open - log to syslog with ident/facility, and to stderr if asked */
-void	pd_log_open(const char *ident, int facility, bool syslog, bool stderr);
+void pd_log_open(const char *ident, int facility, bool syslog, bool stderr);
 /* pd_log_set_sink - send every line to fn instead (NULL restores) */
-void	pd_log_set_sink(pd_log_sink_cb fn, void *arg);
-void	pd_log_set_debug(bool);
+void pd_log_set_sink(pd_log_sink_cb fn, void *arg);
+void pd_log_set_debug(bool);
 
-void	pd_log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	pd_log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	pd_log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	pd_log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	pd_log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void pd_log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+void pd_log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void pd_log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void pd_log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void pd_log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -13,8 +13,8 @@
 
 /* The part of a text still to parse: [p, e). */
 struct pd_span {
-	const char	*p;
-	const char	*e;
+	const char *p;
+	const char *e;
 };
 
 static inline size_t
@@ -27,7 +27,7 @@ pd_span_len(const struct pd_span *s)
 static inline bool
 pd_span_starts(const char *p, const char *e, const char *lit)
 {
-	size_t n = strlen(lit);		/* lit is a literal: folded */
+	size_t n = strlen(lit); /* lit is a literal: folded */
 
 	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
 }
@@ -93,7 +93,7 @@ pd_span_number(struct pd_span *s)
 static inline const char *
 pd_span_find(const struct pd_span *s, const char *lit)
 {
-	size_t n = strlen(lit);
+	size_t	    n = strlen(lit);
 	const char *p = s->p, *q;
 
 	while ((size_t)(s->e - p) >= n) {

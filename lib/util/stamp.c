@@ -52,17 +52,15 @@ floor_div(int64_t a, int64_t b)
 }
 
 /* Days in each month; February has 29 because the year may be unknown. */
-static const int mdays[12] = {
-	31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-};
+static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 /* clock_ok - h:m:s in range and d in range for month m (1-based) */
 static bool
 clock_ok(int m, int d, int h, int mi, int s)
 {
 	/* 60 is a leap second; the arithmetic rolls it into the next. */
-	return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
-	    h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
+	return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && h >= 0 &&
+	    h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
 /* hms - "HH:MM:SS" */
@@ -75,14 +73,22 @@ hms(struct pd_span *s, int *h, int *mi, int *sec)
 }
 
 /* 9999-12-31T23:59:59.999Z, and the widest zone offset taken */
-#define NOW_MAX		253402300799999LL
-#define TZ_MAX		(26 * 3600L)
+#define NOW_MAX 253402300799999LL
+#define TZ_MAX	(26 * 3600L)
 
 static const char months[12][3] = {
-	{ 'J', 'a', 'n' }, { 'F', 'e', 'b' }, { 'M', 'a', 'r' },
-	{ 'A', 'p', 'r' }, { 'M', 'a', 'y' }, { 'J', 'u', 'n' },
-	{ 'J', 'u', 'l' }, { 'A', 'u', 'g' }, { 'S', 'e', 'p' },
-	{ 'O', 'c', 't' }, { 'N', 'o', 'v' }, { 'D', 'e', 'c' },
+	{ 'J', 'a', 'n' },
+	{ 'F', 'e', 'b' },
+	{ 'M', 'a', 'r' },
+	{ 'A', 'p', 'r' },
+	{ 'M', 'a', 'y' },
+	{ 'J', 'u', 'n' },
+	{ 'J', 'u', 'l' },
+	{ 'A', 'u', 'g' },
+	{ 'S', 'e', 'p' },
+	{ 'O', 'c', 't' },
+	{ 'N', 'o', 'v' },
+	{ 'D', 'e', 'c' },
 };
 
 /*
@@ -93,7 +99,7 @@ static const char months[12][3] = {
 int
 pd_stamp_traditional(struct pd_span *s, int64_t now, long tz, int64_t *ms)
 {
-	int m, d, h, mi, sec;
+	int	m, d, h, mi, sec;
 	int64_t local, y, t;
 
 	if (pd_span_len(s) < 4 || s->p[3] != ' ')
@@ -113,8 +119,8 @@ pd_stamp_traditional(struct pd_span *s, int64_t now, long tz, int64_t *ms)
 		if ((d = pd_span_digits(s, 1)) < 0)
 			return -1;
 	}
-	if (!pd_span_eat_char(s, ' ') || !hms(s, &h, &mi, &sec) || !pd_span_eat_char(s, ' ') ||
-	    !clock_ok(m, d, h, mi, sec))
+	if (!pd_span_eat_char(s, ' ') || !hms(s, &h, &mi, &sec) ||
+	    !pd_span_eat_char(s, ' ') || !clock_ok(m, d, h, mi, sec))
 		return -1;
 	/* Keep a caller's nonsense from overflowing: years 1970 to 9999. */
 	if (now < 0 || now > NOW_MAX)
@@ -136,7 +142,7 @@ pd_stamp_traditional(struct pd_span *s, int64_t now, long tz, int64_t *ms)
 int
 pd_stamp_rfc3339(struct pd_span *s, int64_t *ms)
 {
-	int y, m, d, h, mi, sec, frac = 0, scale = 100, oh, om, sign;
+	int	y, m, d, h, mi, sec, frac = 0, scale = 100, oh, om, sign;
 	int64_t t;
 
 	if ((y = pd_span_digits(s, 4)) < 0 || !pd_span_eat_char(s, '-') ||

@@ -15,9 +15,8 @@ struct pd_span;
  * is the offset of local time from UTC in seconds.  -1 when s does not
  * start with such a stamp.
  */
-int	pd_stamp_traditional(struct pd_span *s, int64_t now, long tz,
-	    int64_t *ms);
+int pd_stamp_traditional(struct pd_span *s, int64_t now, long tz, int64_t *ms);
 /* pd_stamp_rfc3339 - parse an RFC 3339 stamp and a space; -1 if not one */
-int	pd_stamp_rfc3339(struct pd_span *s, int64_t *ms);
+int pd_stamp_rfc3339(struct pd_span *s, int64_t *ms);
 
 #endif

@@ -13,25 +13,25 @@
  * writing.  Upper bounds of the histogram buckets in microseconds; the
  * last bucket holds the rest.
  */
-#define PD_SERVER_LATENCY_BUCKETS	17
+#define PD_SERVER_LATENCY_BUCKETS 17
 extern const uint32_t pd_server_latency_us[PD_SERVER_LATENCY_BUCKETS - 1];
 
 struct pd_server_stats {
-	uint64_t	accepted;
-	uint64_t	refused;	/* over max_clients */
-	uint64_t	requests;
-	uint64_t	protocol_errors;
-	uint64_t	timeouts;
-	uint64_t	latency[PD_SERVER_LATENCY_BUCKETS];
-	uint64_t	latency_ns;	/* sum */
+	uint64_t accepted;
+	uint64_t refused; /* over max_clients */
+	uint64_t requests;
+	uint64_t protocol_errors;
+	uint64_t timeouts;
+	uint64_t latency[PD_SERVER_LATENCY_BUCKETS];
+	uint64_t latency_ns; /* sum */
 };
 
 struct pd_dns_stats {
-	uint64_t	lookups;
-	uint64_t	cache_hits;
-	uint64_t	merged;		/* joined a query in flight */
-	uint64_t	queries;	/* sent to the resolver */
-	uint64_t	tempfails;
+	uint64_t lookups;
+	uint64_t cache_hits;
+	uint64_t merged;  /* joined a query in flight */
+	uint64_t queries; /* sent to the resolver */
+	uint64_t tempfails;
 };
 
 #endif

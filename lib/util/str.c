@@ -36,7 +36,7 @@ int
 pd_str_int(const char *s, long long min, long long max, long long *out,
     struct pd_err *err)
 {
-	char *end;
+	char	 *end;
 	long long v;
 
 	errno = 0;
@@ -54,7 +54,7 @@ pd_str_int(const char *s, long long min, long long max, long long *out,
 
 static const struct {
 	const char *suffix;
-	int64_t ms;
+	int64_t	    ms;
 } units[] = {
 	{ "ms", 1 },
 	{ "s", 1000 },
@@ -67,13 +67,14 @@ static const struct {
 int
 pd_str_duration(const char *s, int64_t *ms, struct pd_err *err)
 {
-	char *end;
+	char	 *end;
 	long long v;
-	size_t i;
+	size_t	  i;
 
 	errno = 0;
 	if (!isdigit((unsigned char)*s))
-		return pd_err_set(err, "\"%s\" is not a duration (e.g. 30s, 10m, 1h, 2d)", s);
+		return pd_err_set(err,
+		    "\"%s\" is not a duration (e.g. 30s, 10m, 1h, 2d)", s);
 	v = strtoll(s, &end, 10);
 	if (errno == ERANGE || v > 100LL * 365 * 86400 * 1000)
 		return pd_err_set(err, "duration \"%s\" is too long", s);
@@ -89,7 +90,8 @@ pd_str_duration(const char *s, int64_t *ms, struct pd_err *err)
 			return 0;
 		}
 	}
-	return pd_err_set(err, "\"%s\" is not a duration (e.g. 30s, 10m, 1h, 2d)", s);
+	return pd_err_set(err,
+	    "\"%s\" is not a duration (e.g. 30s, 10m, 1h, 2d)", s);
 }
 
 void
@@ -110,7 +112,7 @@ pd_str_fmt_duration(char *buf, size_t n, int64_t ms)
 void
 pd_str_fmt_time(char *buf, size_t n, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
+	time_t	  t = (time_t)(ms / 1000);
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
@@ -123,7 +125,7 @@ pd_str_bool(const char *s, bool *out, struct pd_err *err)
 {
 	static const char *yes[] = { "yes", "true", "on", "1" };
 	static const char *no[] = { "no", "false", "off", "0" };
-	size_t i;
+	size_t		   i;
 
 	for (i = 0; i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
@@ -162,8 +164,8 @@ pd_str_trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
+	while (e > s &&
+	    (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
 		*--e = '\0';
 	return s;
 }
@@ -172,7 +174,7 @@ int
 pd_strlist_split(struct pd_strlist *l, const char *s)
 {
 	const char *p = s, *e;
-	char **v;
+	char	  **v;
 
 	pd_strlist_free(l);
 	for (;;) {

@@ -46,7 +46,7 @@ pd_window_add(struct pd_window *w, int64_t width, int64_t now, uint32_t n)
 uint64_t
 pd_window_count(const struct pd_window *w, int64_t width, int64_t now)
 {
-	int64_t b = now / width, i, lo;
+	int64_t	 b = now / width, i, lo;
 	uint64_t sum = 0;
 
 	/* Before the newest bucket (the clock stepped back): count as of it. */
@@ -56,7 +56,7 @@ pd_window_count(const struct pd_window *w, int64_t width, int64_t now)
 	lo = b - PD_WINDOW_BUCKETS;
 	for (i = w->head; i > w->head - PD_WINDOW_SLOTS && i >= lo; i--)
 		sum += w->n[((i % PD_WINDOW_SLOTS) + PD_WINDOW_SLOTS) %
-			    PD_WINDOW_SLOTS];
+		    PD_WINDOW_SLOTS];
 	return sum;
 }
 

@@ -17,12 +17,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PD_WINDOW_BUCKETS	12
-#define PD_WINDOW_SLOTS		(PD_WINDOW_BUCKETS + 1)
+#define PD_WINDOW_BUCKETS 12
+#define PD_WINDOW_SLOTS	  (PD_WINDOW_BUCKETS + 1)
 
 struct pd_window {
-	int64_t		head;			/* bucket number of the newest */
-	uint32_t	n[PD_WINDOW_SLOTS];	/* ring, indexed by number % SLOTS */
+	int64_t	 head;		     /* bucket number of the newest */
+	uint32_t n[PD_WINDOW_SLOTS]; /* ring, indexed by number % SLOTS */
 };
 
 /* pd_window_width - bucket width in ms for a window of len ms */
@@ -34,11 +34,10 @@ pd_window_width(int64_t len)
 
 /* pd_window_add - count n events at now; returns the count after */
 uint64_t pd_window_add(struct pd_window *, int64_t width, int64_t now,
-	    uint32_t n);
+    uint32_t n);
 /* pd_window_count - events within the window at now */
-uint64_t pd_window_count(const struct pd_window *, int64_t width,
-	    int64_t now);
+uint64_t pd_window_count(const struct pd_window *, int64_t width, int64_t now);
 /* pd_window_reset - forget every event */
-void	pd_window_reset(struct pd_window *);
+void	 pd_window_reset(struct pd_window *);
 
 #endif
