@@ -50,7 +50,7 @@ conn_closed_cb(uv_handle_t *h)
 }
 
 static void
-conn_close(struct conn *c)
+rpc_conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
@@ -62,15 +62,15 @@ conn_close(struct conn *c)
 }
 
 static void
-write_cb(uv_write_t *w, int status)
+rpc_write_cb(uv_write_t *w, int status)
 {
 	/* Sent or not, the exchange is over. */
 	(void)status;
-	conn_close(w->data);
+	rpc_conn_close(w->data);
 }
 
 static void
-alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+rpc_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	static char buf[4096];
 
@@ -82,7 +82,7 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 }
 
 static void
-answer(struct conn *c)
+rpc_answer(struct conn *c)
 {
 	uv_buf_t b;
 
@@ -93,37 +93,37 @@ answer(struct conn *c)
 	    (unsigned)c->out.len);
 	c->wr.data = c;
 	if (c->out.len == 0 ||
-	    uv_write(&c->wr, &c->h.stream, &b, 1, write_cb) != 0)
-		conn_close(c);
+	    uv_write(&c->wr, &c->h.stream, &b, 1, rpc_write_cb) != 0)
+		rpc_conn_close(c);
 }
 
 static void
-read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+rpc_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct conn *c = s->data;
 	const char  *term = c->rpc->opts.terminator;
 
 	if (n < 0) {
-		conn_close(c); /* gone before the request ended */
+		rpc_conn_close(c); /* gone before the request ended */
 		return;
 	}
 	if (pd_buf_append(&c->in, b->base, (size_t)n) < 0) {
-		conn_close(c); /* longer than any request can be */
+		rpc_conn_close(c); /* longer than any request can be */
 		return;
 	}
 	if (memmem(pd_buf_str(&c->in), c->in.len, term, strlen(term)) != NULL)
-		answer(c);
+		rpc_answer(c);
 }
 
 static void
 timeout_cb(uv_timer_t *t)
 {
-	conn_close(t->data);
+	rpc_conn_close(t->data);
 }
 
-/* conn_take - a connection the listener accepted; -1 refuses it */
+/* rpc_conn_take - a connection the listener accepted; -1 refuses it */
 static int
-conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
+rpc_conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
 {
 	struct pd_rpc *rpc = arg;
 	struct conn   *c = (struct conn *)h;
@@ -141,8 +141,8 @@ conn_take(void *arg, struct pd_listen *l, union pd_listen_handle *h)
 	pd_buf_init(&c->out, PD_CTL_ANSWER_MAX);
 	pd_list_push(&rpc->conns, &c->link);
 	rpc->nconns++;
-	if (uv_read_start(&c->h.stream, alloc_cb, read_cb) != 0) {
-		conn_close(c);
+	if (uv_read_start(&c->h.stream, rpc_alloc_cb, rpc_read_cb) != 0) {
+		rpc_conn_close(c);
 		return 0;
 	}
 	uv_timer_start(&c->timer, timeout_cb, rpc->opts.timeout, 0);
@@ -170,8 +170,8 @@ pd_rpc_listen(uv_loop_t *loop, const char *spec, const struct pd_rpc_opts *opts,
 	rpc->handler = handler;
 	rpc->arg = arg;
 	pd_list_init(&rpc->conns);
-	if ((rpc->l = pd_listen_open(loop, spec, &lo, conn_take, rpc, err)) ==
-	    NULL) {
+	if ((rpc->l = pd_listen_open(loop, spec, &lo, rpc_conn_take, rpc,
+		 err)) == NULL) {
 		free(rpc);
 		return NULL;
 	}
@@ -196,7 +196,8 @@ pd_rpc_close(struct pd_rpc *rpc)
 	if (rpc == NULL)
 		return;
 	while (!pd_list_empty(&rpc->conns))
-		conn_close(pd_list_entry(rpc->conns.next, struct conn, link));
+		rpc_conn_close(
+		    pd_list_entry(rpc->conns.next, struct conn, link));
 	pd_listen_close(rpc->l);
 	free(rpc);
 }

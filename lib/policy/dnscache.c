@@ -63,9 +63,10 @@ pd_dnscache_clear(struct pd_dnscache *c)
 	pd_keytab_clear(&c->tab);
 }
 
-/* find - the entry for name (len bytes plus its NUL), or NULL */
+/* dnscache_find - the entry for name (len bytes plus its NUL), or NULL */
 static struct pd_dnscache_entry *
-find(const struct pd_dnscache *c, const char *name, size_t len, uint32_t h)
+dnscache_find(const struct pd_dnscache *c, const char *name, size_t len,
+    uint32_t h)
 {
 	struct pd_keytab_node *n = pd_keytab_get(&c->tab, name, len + 1, h);
 
@@ -142,7 +143,7 @@ pd_dnscache_lookup(struct pd_dnscache *c, const char *name, int64_t now,
 	if (!name_ok(len))
 		return PD_DNSCACHE_NOTFOUND;
 	h = pd_keytab_hash(name, len);
-	if ((e = find(c, name, len, h)) != NULL) {
+	if ((e = dnscache_find(c, name, len, h)) != NULL) {
 		touch(c, e);
 		if (live(e, now)) {
 			c->stats.cache_hits++;
@@ -172,7 +173,7 @@ pd_dnscache_peek(struct pd_dnscache *c, const char *name, int64_t now)
 
 	if (!name_ok(len))
 		return PD_DNSCACHE_NOTFOUND;
-	e = find(c, name, len, pd_keytab_hash(name, len));
+	e = dnscache_find(c, name, len, pd_keytab_hash(name, len));
 	if (e == NULL || !live(e, now))
 		return PD_DNSCACHE_PENDING;
 	c->stats.lookups++;

@@ -72,9 +72,9 @@ vars_limits(const struct verdict *v, struct texts *t, const char **vars)
 	}
 }
 
-/* reply_text - the rendered action text of verdict v, into text */
+/* emit_reply_text - the rendered action text of verdict v, into text */
 static void
-reply_text(struct pd_facts *x, const struct verdict *v, const char *key,
+emit_reply_text(struct pd_facts *x, const struct verdict *v, const char *key,
     struct texts *t, struct pd_buf *text)
 {
 	const char *vars[PD_VAR_MAX] = { 0 };
@@ -156,7 +156,7 @@ engine_emit(struct pd_engine *e, struct pd_facts *x, const struct verdict *v,
 	/* An odd step visits every 24-bit value before one repeats. */
 	e->ref_next += 0x9e3779;
 	pd_buf_init(&text, PD_DECISION_REPLY_MAX);
-	reply_text(x, v, *d.key ? d.key : pd_facts_client(x), &t, &text);
+	emit_reply_text(x, v, *d.key ? d.key : pd_facts_client(x), &t, &text);
 	d.act = pd_tmpl_action(pd_buf_str(&text));
 	/* What the client was told; nothing when another verdict answered. */
 	if (sent)

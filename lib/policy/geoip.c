@@ -97,9 +97,9 @@ open_error(const char *path, int rc, int saved_errno, struct pd_err *err)
 	}
 }
 
-/* check_file - refuse what is not a non-empty regular file, clearly */
+/* geoip_check_file - refuse what is not a non-empty regular file, clearly */
 static int
-check_file(const char *path, struct pd_err *err)
+geoip_check_file(const char *path, struct pd_err *err)
 {
 	struct stat st;
 
@@ -309,7 +309,7 @@ pd_geoip_open(const char *path, enum pd_geoip_kind kind, struct pd_err *err)
 	struct sample	 s = { .n = 0 };
 	int		 rc;
 
-	if (check_file(path, err) == -1)
+	if (geoip_check_file(path, err) == -1)
 		return NULL;
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		pd_err_set(err, "%s: out of memory", path);
@@ -372,9 +372,9 @@ pd_geoip_type(const struct pd_geoip *g)
 	return g->type;
 }
 
-/* find - the data record for a; 1 found, 0 not listed, -1 error */
+/* geoip_find - the data record for a; 1 found, 0 not listed, -1 error */
 static int
-find(const struct pd_geoip *g, const struct pd_addr *a, MMDB_entry_s *e)
+geoip_find(const struct pd_geoip *g, const struct pd_addr *a, MMDB_entry_s *e)
 {
 	union {
 		struct sockaddr	    sa;
@@ -412,7 +412,7 @@ pd_geoip_country(const struct pd_geoip *g, const struct pd_addr *a, char cc[3])
 	int		  rc;
 
 	cc[0] = '\0';
-	if ((rc = find(g, a, &e)) != 1)
+	if ((rc = geoip_find(g, a, &e)) != 1)
 		return rc;
 	/* A missing key is "path does not match", not a failure. */
 	rc = MMDB_aget_value(&e, &d, country_path);
@@ -446,7 +446,7 @@ pd_geoip_asn(const struct pd_geoip *g, const struct pd_addr *a, uint32_t *asn)
 	int		  rc;
 
 	*asn = 0;
-	if ((rc = find(g, a, &e)) != 1)
+	if ((rc = geoip_find(g, a, &e)) != 1)
 		return rc;
 	rc = MMDB_aget_value(&e, &d, asn_path);
 	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)

@@ -28,9 +28,9 @@ pd_own_clear(struct pd_own *o)
 	o->v = NULL;
 }
 
-/* reply_text - "451 4.7.1 text" or "REJECT text": what Postfix logs */
+/* own_reply_text - "451 4.7.1 text" or "REJECT text": what Postfix logs */
 static const char *
-reply_text(const char *s)
+own_reply_text(const char *s)
 {
 	static const char *words[] = { "REJECT ", "DEFER ", "DEFER_IF_PERMIT ",
 		"DEFER_IF_REJECT ", NULL };
@@ -56,7 +56,7 @@ own_hash(const struct pd_addr *client, const char *text)
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t	 n;
 
-	text = reply_text(text);
+	text = own_reply_text(text);
 	n = strcspn(text, ";");
 	for (size_t i = 0; i < pd_addr_len(client) + 1; i++) {
 		h ^= i == 0 ? client->family : client->bytes[i - 1];
@@ -82,7 +82,7 @@ own_text(const struct pd_conf *conf, const char *reason)
 				       &conf->access[i - conf->nrules].reply;
 		if (t->src == NULL)
 			continue;
-		src = reply_text(t->src);
+		src = own_reply_text(t->src);
 		end = strstr(src, "${");
 		n = end ? (size_t)(end - src) : strcspn(src, ";");
 		if (n > strcspn(src, ";"))

@@ -213,10 +213,10 @@ fnv(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* check_file - header, end marker and checksum, before anything is used */
+/* state_check_file - header, end marker and checksum, checked first */
 static int
-check_file(const uint8_t *buf, size_t len, const char *path, uint32_t *version,
-    struct pd_err *err)
+state_check_file(const uint8_t *buf, size_t len, const char *path,
+    uint32_t *version, struct pd_err *err)
 {
 	uint64_t want;
 
@@ -252,7 +252,7 @@ pd_state_load(struct pd_counters *s, const char *path,
 	err->msg[0] = '\0';
 	if ((buf = map_file(path, &len, err)) == NULL)
 		return err->msg[0] ? -1 : 0; /* no file: start empty */
-	if (check_file(buf, len, path, &version, err) < 0) {
+	if (state_check_file(buf, len, path, &version, err) < 0) {
 		munmap(buf, len);
 		return -1;
 	}
