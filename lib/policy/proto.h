@@ -2,7 +2,8 @@
  * proto - the Postfix policy delegation protocol.
  *
  * A request is lines "name=value\n" ended by an empty line; the reply is
- * "action=...\n\n".  pd_proto_feed() takes bytes as they arrive, split
+ * one attribute line, "action" and its text, and an empty line; only
+ * proto.c writes it.  pd_proto_feed() takes bytes as they arrive, split
  * anywhere, and says when one request is complete; the caller answers
  * it, calls pd_proto_next() and feeds the rest.  The limits are checked
  * before the buffer grows: a line over PD_PROTO_LINE_MAX or a request
@@ -98,8 +99,8 @@ pd_req_get(const struct pd_req *r, enum pd_attr a)
 }
 
 /*
- * pd_proto_reply - frame the reply to one request: "action=" text and
- * the empty line that ends it.  text is one line (the template renderer
+ * pd_proto_reply - frame the reply to one request: the action attribute
+ * with text, and the empty line that ends it.  text is one line (the template renderer
  * guarantees it); -1 when out is full.
  */
 int pd_proto_reply(struct pd_buf *out, const char *text);
