@@ -5,6 +5,7 @@
  * records (text and JSON) can never disagree on a name or an order.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,13 +16,15 @@
 void
 pd_decision_dunno(struct pd_decision *d, int64_t when)
 {
+	/*
+	 * The fields, and only the first byte of each string: this is
+	 * every request's answer, and the strings are all a reader uses.
+	 */
+	memset(d, 0, offsetof(struct pd_decision, rule));
 	d->act = PD_ACT_DUNNO;
-	d->warn = d->from_log = d->counted = d->scored = false;
-	d->has_reason = d->dns_skipped = false;
-	d->malformed = NULL;
-	d->ref = 0;
 	d->when = when;
-	d->rule[0] = d->key[0] = d->reply[0] = '\0';
+	d->rule[0] = d->key[0] = d->helo[0] = d->state[0] = '\0';
+	d->reasons[0] = d->reason[0] = '\0';
 	snprintf(d->reply, sizeof(d->reply), "DUNNO");
 }
 
