@@ -335,10 +335,10 @@ START_TEST(test_manual_blocks_survive_a_snapshot)
 	snprintf(path, sizeof(path), "%s/admin.state", tu_tmpdir());
 	ck_assert_int_eq(run("block|198.51.100.0/24|--for|1h|--reason|kept "
 	    "across restarts", false, T0, &err), 0);
-	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, 0, &err), 0);
 	ck_assert_int_eq(pd_engine_init(&e2, conf, 1, &err), 0);
 	tu_engine_log(&e2);
-	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 1);
 	pd_engine_reindex(&e2);
 	tu_decide(&e2, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
@@ -442,11 +442,11 @@ START_TEST(test_geo_block_survives_a_snapshot)
 	snprintf(path, sizeof(path), "%s/geo.state", tu_tmpdir());
 	for (int i = 0; i < 3; i++)
 		connect_from("198.51.100.1", i, T0);
-	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(pd_engine_counters(&eng), path, T0, 0, &err), 0);
 	ck_assert_int_eq(pd_engine_init(&e2, conf, 1, &err), 0);
 	tu_engine_log(&e2);
 	pd_engine_set_geo(&e2, &geo);
-	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(pd_engine_counters(&e2), path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 1);
 	tu_decide(&e2, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
 	    "client_address=2001:db8:2::1\nclient_port=1", T0 + MIN, 0, reply,

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "geoip.h"
 #include "proto.h"
+#include "str.h"
 #include "testutil.h"
 
 #define FIXTURE	"t/data/postfix-3.7-requests.txt"
@@ -972,6 +973,35 @@ START_TEST(test_geo_without_databases)
 }
 END_TEST
 
+/*
+ * A wall clock step (NTP, date(1)) moves what people read, not how long
+ * a block lasts: the engine counts on policyd's monotonic time ("now"),
+ * and shows times plus the wall offset the daemon hands it.
+ */
+START_TEST(test_block_lasts_its_duration_across_wall_steps)
+{
+	static const int64_t steps[] = { -10 * MIN, 10 * MIN };
+	char want[128], exp[32];
+
+	setup("rule c {\n event = connection\n limit = 1 per 1h\n"
+	    " block = 2m\n reply = 451 4.7.1 until ${expires}\n}\n");
+	pd_engine_set_wall_offset(&eng, 0);
+	ck_assert(dunno(ask("192.0.2.1", 1, NULL, T0)));
+	ck_assert(!dunno(ask("192.0.2.1", 2, NULL, T0)));
+	/* The wall clock steps; policyd's time goes on at its pace. */
+	pd_engine_set_wall_offset(&eng, steps[_i]);
+	ck_assert(!dunno(ask("192.0.2.1", 3, NULL, T0 + 2 * MIN - SEC)));
+	/* The reply shows the end on the wall clock as it reads now. */
+	pd_str_fmt_time(exp, sizeof(exp), T0 + 2 * MIN + steps[_i]);
+	snprintf(want, sizeof(want), "action=451 4.7.1 until %s\n\n", exp);
+	ck_assert_str_eq(reply, want);
+	ck_assert_int_eq(tu_last()->expires, T0 + 2 * MIN + steps[_i]);
+	ck_assert_int_eq(tu_last()->when, T0 + 2 * MIN - SEC + steps[_i]);
+	ck_assert(dunno(ask("192.0.2.1", 4, NULL, T0 + 2 * MIN + SEC)));
+	teardown();
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -994,6 +1024,8 @@ engine_suite(void)
 	tcase_add_test(tc, test_case_a_1001st_connection_listed);
 	tcase_add_test(tc, test_case_a_retry_every_59_minutes_stays_listed);
 	tcase_add_test(tc, test_case_a_quiet_release_is_exact);
+	tcase_add_loop_test(tc, test_block_lasts_its_duration_across_wall_steps,
+	    0, 2);
 	tcase_add_test(tc, test_case_a_same_session_counts_once);
 	tcase_add_test(tc, test_bulk_profile_has_no_limit);
 	tcase_add_test(tc, test_allow_list_is_exempt);

@@ -53,7 +53,7 @@ START_TEST(test_state_round_trip)
 
 	setup();
 	fill(&a, 1000);
-	ck_assert_int_eq(pd_state_save(&a, path, T0 + HOUR, &err), 0);
+	ck_assert_int_eq(pd_state_save(&a, path, T0 + HOUR, 0, &err), 0);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	{
 		char tmp[600];
@@ -63,7 +63,7 @@ START_TEST(test_state_round_trip)
 	}
 	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
 	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, HOUR), 0);
-	ck_assert_int_eq(pd_state_load(&b, path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 1000);
 	ck_assert_uint_eq(info.dropped, 0);
 	ck_assert_int_eq(info.saved_at, T0 + HOUR);
@@ -95,6 +95,55 @@ START_TEST(test_state_round_trip)
 }
 END_TEST
 
+/*
+ * The wall clock stepped back 10 minutes while policyd ran: the file
+ * holds wall-clock times, so after a restart (policyd's clock anchored
+ * to the wall clock again) a block ends when it was shown to end.
+ */
+START_TEST(test_state_stores_wall_clock_times)
+{
+	struct pd_counters a, b;
+	struct pd_state_info info;
+	struct pd_counter *c;
+	struct pd_err err;
+	const int64_t wall = -10 * MIN; /* a whole number of buckets */
+	uint32_t key;
+
+	setup();
+	fill(&a, 100);
+	ck_assert_int_eq(pd_state_save(&a, path, T0 + HOUR, wall, &err), 0);
+	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
+	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, HOUR), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), 0);
+	ck_assert_int_eq(info.saved_at, T0 + HOUR + wall);
+	key = 3;
+	c = pd_counters_get(&b, 0, &key, sizeof(key));
+	ck_assert_int_eq(c->since, T0 + 10 + wall);
+	ck_assert_int_eq(c->until, T0 + HOUR + wall);
+	ck_assert(pd_counter_blocked(c, T0 + HOUR + wall - 1));
+	ck_assert(!pd_counter_blocked(c, T0 + HOUR + wall));
+	for (key = 0; key < 100; key++) {
+		c = pd_counters_get(&b, 0, &key, sizeof(key));
+		ck_assert_int_eq(c->last, T0 + key + wall);
+		ck_assert_uint_eq(pd_window_count(&c->win, b.slots[0].width,
+		    T0 + key + wall), key % 5 + 1);
+		/* The events moved with the clock: they age out an hour on. */
+		ck_assert_uint_eq(pd_window_count(&c->win, b.slots[0].width,
+		    T0 + key + wall + HOUR + 6 * MIN), 0);
+	}
+	pd_counters_clear(&b);
+	/* Loading maps back with the loader's own offset. */
+	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
+	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, HOUR), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, wall, &info, &err), 0);
+	key = 3;
+	c = pd_counters_get(&b, 0, &key, sizeof(key));
+	ck_assert_int_eq(c->until, T0 + HOUR);
+	pd_counters_clear(&a);
+	pd_counters_clear(&b);
+}
+END_TEST
+
 START_TEST(test_state_missing_file_is_empty_start)
 {
 	struct pd_counters b;
@@ -103,7 +152,7 @@ START_TEST(test_state_missing_file_is_empty_start)
 
 	setup();
 	ck_assert_int_eq(pd_counters_init(&b, 100), 0);
-	ck_assert_int_eq(pd_state_load(&b, path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 0);
 	pd_counters_clear(&b);
 }
@@ -134,7 +183,7 @@ START_TEST(test_state_damaged_file_is_refused)
 
 	setup();
 	fill(&a, 500);
-	ck_assert_int_eq(pd_state_save(&a, path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(&a, path, T0, 0, &err), 0);
 	if (damage[_i].truncate_to >= 0)
 		ck_assert_int_eq(truncate(path, damage[_i].truncate_to), 0);
 	if (damage[_i].flip >= 0) {
@@ -152,7 +201,7 @@ START_TEST(test_state_damaged_file_is_refused)
 	}
 	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
 	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, HOUR), 0);
-	ck_assert_int_eq(pd_state_load(&b, path, &info, &err), -1);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), -1);
 	ck_assert_msg(strstr(err.msg, damage[_i].want) != NULL,
 	    "%s: got \"%s\", want \"%s\"", damage[_i].name, err.msg,
 	    damage[_i].want);
@@ -175,11 +224,11 @@ START_TEST(test_state_changed_rule_is_dropped)
 
 	setup();
 	fill(&a, 100);
-	ck_assert_int_eq(pd_state_save(&a, path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(&a, path, T0, 0, &err), 0);
 	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
 	/* Same name, other window: its counters would mean something else. */
 	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, 2 * HOUR), 0);
-	ck_assert_int_eq(pd_state_load(&b, path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 0);
 	ck_assert_uint_eq(info.dropped, 100);
 	pd_counters_clear(&a);
@@ -198,21 +247,21 @@ START_TEST(test_state_full_disk_keeps_old_snapshot)
 	setup();
 	fill(&a, 10);
 	snprintf(bad, sizeof(bad), "%s/nodir/policyd.state", tu_tmpdir());
-	ck_assert_int_eq(pd_state_save(&a, bad, T0, &err), -1);
+	ck_assert_int_eq(pd_state_save(&a, bad, T0, 0, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "nodir/policyd.state.tmp: No such file"));
-	ck_assert_int_eq(pd_state_save(&a, path, T0, &err), 0);
+	ck_assert_int_eq(pd_state_save(&a, path, T0, 0, &err), 0);
 	/* The disk fills up: every write of the next snapshot fails. */
 	pd_counters_add(&a, 0, &key, sizeof(key), T0);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	ck_assert_int_eq(symlink("/dev/full", tmp), 0);
-	ck_assert_int_eq(pd_state_save(&a, path, T0 + 1, &err), -1);
+	ck_assert_int_eq(pd_state_save(&a, path, T0 + 1, 0, &err), -1);
 	ck_assert_msg(strstr(err.msg, "No space left on device") != NULL, "%s",
 	    err.msg);
 	ck_assert_int_ne(access(tmp, F_OK), 0);
 	/* The previous snapshot is intact. */
 	ck_assert_int_eq(pd_counters_init(&b, 1000000), 0);
 	ck_assert_int_eq(pd_counters_slot(&b, "connections", 7, HOUR), 0);
-	ck_assert_int_eq(pd_state_load(&b, path, &info, &err), 0);
+	ck_assert_int_eq(pd_state_load(&b, path, 0, &info, &err), 0);
 	ck_assert_uint_eq(info.loaded, 10);
 	ck_assert_int_eq(info.saved_at, T0);
 	pd_counters_clear(&a);
@@ -228,6 +277,7 @@ state_suite(void)
 
 	tc = tcase_create("snapshot");
 	tcase_add_test(tc, test_state_round_trip);
+	tcase_add_test(tc, test_state_stores_wall_clock_times);
 	tcase_add_test(tc, test_state_missing_file_is_empty_start);
 	tcase_add_loop_test(tc, test_state_damaged_file_is_refused, 0,
 	    sizeof(damage) / sizeof(damage[0]));

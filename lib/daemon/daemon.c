@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,12 +54,32 @@ ensure_dns(struct pd_daemon *d)
 	return 0;
 }
 
+/*
+ * follow_wall - the engine shows times on the wall clock: tell it where
+ * that is, and say so when the wall clock stepped (blocks and windows
+ * keep their durations; only the times shown move).
+ */
+static void
+follow_wall(struct pd_daemon *d)
+{
+	int64_t off = pd_clock_wall_offset(),
+		was = pd_engine_wall_offset(&d->engine);
+
+	if (off - was > -1000 && off - was < 1000)
+		return;
+	pd_log_warnx("the wall clock stepped by %+" PRId64 " s; blocks and "
+		     "windows keep their durations, shown times follow it",
+	    (off - was) / 1000);
+	pd_engine_set_wall_offset(&d->engine, off);
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
 	struct pd_daemon *d = t->data;
 	int64_t		  now = pd_clock_now();
 
+	follow_wall(d);
 	pd_engine_tick(&d->engine, now);
 	daemon_reap_saver(d, false);
 	if (*d->conf->state_file && now >= d->next_save) {
@@ -122,6 +143,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	}
 	pd_engine_set_geo(&d->engine, &d->geo);
 	pd_engine_set_sink(&d->engine, daemon_decision_cb, d);
+	pd_engine_set_wall_offset(&d->engine, pd_clock_wall_offset());
 	if (ensure_dns(d) < 0)
 		return -1;
 	daemon_load_state(d);

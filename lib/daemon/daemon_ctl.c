@@ -40,7 +40,7 @@ daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
 		.maillog_events = d->log_matched,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
-		.started = d->started };
+		.started = d->started + pd_engine_wall_offset(&d->engine) };
 }
 
 /* geo_out - a database in use: its file and what it is */
@@ -64,7 +64,8 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 
 	pd_out_str(o, "version", PD_VERSION);
 	pd_out_int(o, "pid", (long long)getpid());
-	pd_out_time(o, "started", d->started);
+	pd_out_time(o, "started",
+	    d->started + pd_engine_wall_offset(&d->engine));
 	pd_str_fmt_duration(up, sizeof(up),
 	    (pd_clock_now() - d->started) / 1000 * 1000);
 	pd_out_str(o, "uptime", up);

@@ -29,12 +29,14 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 	struct pd_maillog_line ml;
 	enum pd_event_type     type;
 	int64_t		       now = pd_clock_now();
+	int64_t		       wall = now + pd_engine_wall_offset(&d->engine);
 	struct tm	       tm;
-	time_t		       t = (time_t)(now / 1000);
+	time_t		       t = (time_t)(wall / 1000);
 
 	d->log_lines++;
+	/* The line's stamp is wall-clock time, in the local zone. */
 	localtime_r(&t, &tm);
-	if (pd_maillog_parse(line, len, now, tm.tm_gmtoff, &ml) < 0 ||
+	if (pd_maillog_parse(line, len, wall, tm.tm_gmtoff, &ml) < 0 ||
 	    !pd_maillog_event(&ml, &type))
 		return;
 	d->log_matched++;
@@ -149,7 +151,7 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 			return 0;
 		/* Child: a copy-on-write view of the store, frozen now. */
 		rc = pd_state_save(pd_engine_counters(&d->engine), path,
-		    pd_clock_now(), &err);
+		    pd_clock_now(), pd_engine_wall_offset(&d->engine), &err);
 		if (rc < 0)
 			pd_log_err("state: %s", err.msg);
 		else
@@ -158,7 +160,7 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 	}
 	daemon_reap_saver(d, true);
 	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(),
-		&err) < 0) {
+		pd_engine_wall_offset(&d->engine), &err) < 0) {
 		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
 		return -1;
 	}
@@ -179,8 +181,8 @@ daemon_load_state(struct pd_daemon *d)
 
 	if (*path == '\0')
 		return;
-	if (pd_state_load(pd_engine_counters(&d->engine), path, &info, &err) ==
-	    0) {
+	if (pd_state_load(pd_engine_counters(&d->engine), path,
+		pd_engine_wall_offset(&d->engine), &info, &err) == 0) {
 		if (info.saved_at)
 			pd_log_info("state: loaded %" PRIu64
 				    " counters from %s "

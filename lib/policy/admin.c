@@ -113,6 +113,7 @@ counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 	const struct pd_rule *r = pd_engine_counter_rule(e, c);
 	char		      key[PD_STR_VALUE_MAX + 1], limit[64], win[32];
 	uint64_t	      count;
+	int64_t		      wall = pd_engine_wall_offset(e);
 
 	if (sh->what == PD_CTL_BLOCKS && (c->flags & PD_COUNTER_LISTING))
 		return;
@@ -141,11 +142,12 @@ counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 			(long long)count);
 		pd_out_str(sh->o, "limit", limit);
 	}
-	pd_out_time(sh->o, "first", c->first);
-	pd_out_time(sh->o, "last", c->last);
+	/* Counted on policyd's clock, shown on the wall clock. */
+	pd_out_time(sh->o, "first", c->first + wall);
+	pd_out_time(sh->o, "last", c->last + wall);
 	if (pd_counter_blocked(c, sh->now)) {
-		pd_out_time(sh->o, "since", c->since);
-		pd_out_time(sh->o, "expires", c->until);
+		pd_out_time(sh->o, "since", c->since + wall);
+		pd_out_time(sh->o, "expires", c->until + wall);
 		if (c->note)
 			pd_out_str(sh->o, "reason", c->note);
 	}
@@ -231,7 +233,8 @@ cmd_block(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
 		err) < 0)
 		return PD_CTL_FAILED;
 	pd_cidr_format(&cmd->net, net, sizeof(net));
-	pd_str_fmt_time(until, sizeof(until), now + cmd->duration);
+	pd_str_fmt_time(until, sizeof(until),
+	    now + cmd->duration + pd_engine_wall_offset(e));
 	pd_log_info("control: block %s until %s reason=\"%s\"", net, until,
 	    cmd->reason);
 	pd_out_str(o, "blocked", net);

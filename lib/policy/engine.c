@@ -179,6 +179,18 @@ pd_engine_set_geo(struct pd_engine *e, const struct pd_geo *geo)
 }
 
 void
+pd_engine_set_wall_offset(struct pd_engine *e, int64_t offset)
+{
+	e->wall_offset = offset;
+}
+
+int64_t
+pd_engine_wall_offset(const struct pd_engine *e)
+{
+	return e->wall_offset;
+}
+
+void
 pd_engine_set_sink(struct pd_engine *e, pd_engine_sink sink, void *arg)
 {
 	e->sink = sink;

@@ -91,7 +91,8 @@ struct pd_engine {
 	uint64_t		   manual_bits[2][3]; /* prefix lengths in
 							   use, IPv4 and IPv6 */
 	const struct pd_geo	  *geo;		      /* borrowed; NULL: none */
-	uint32_t		   geo_gen; /* counts pd_engine_set_geo() */
+	uint32_t		   geo_gen;	/* counts pd_engine_set_geo() */
+	int64_t			   wall_offset; /* wall clock minus "now" */
 };
 
 /* Where an address is, as far as the databases know. */
@@ -114,8 +115,15 @@ int  pd_engine_set_conf(struct pd_engine *, const struct pd_conf *,
  * again so that sessions look up anew.
  */
 void pd_engine_set_geo(struct pd_engine *, const struct pd_geo *);
+/*
+ * pd_engine_set_wall_offset - how far the wall clock is from the "now"
+ * the engine is given (pd_clock_wall_offset()).  Times are counted on
+ * "now"; decisions, replies and policydctl show them plus this offset.
+ */
+void pd_engine_set_wall_offset(struct pd_engine *, int64_t offset);
+int64_t pd_engine_wall_offset(const struct pd_engine *);
 /* pd_engine_set_sink - where decisions go (NULL: nowhere) */
-void pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
+void	pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
 
 /*
  * pd_engine_dns_name - whether deciding r needs the DNS answer (A, then

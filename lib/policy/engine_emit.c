@@ -45,8 +45,9 @@ count_decision(struct pd_engine *e, const char *name, enum pd_action act,
 
 /* Texts for the template, kept alive while it is rendered. */
 struct texts {
-	char count[24], limit[24], win[32], exp[32], asn[16], score[24];
-	char ref[16];
+	char	count[24], limit[24], win[32], exp[32], asn[16], score[24];
+	char	ref[16];
+	int64_t wall; /* add to show a time (clock.h) */
 };
 
 /* vars_limits - the variables of a counting rule, a block and a score */
@@ -62,7 +63,7 @@ vars_limits(const struct verdict *v, struct texts *t, const char **vars)
 		vars[PD_VAR_WINDOW] = t->win;
 	}
 	if (v->expires) {
-		pd_str_fmt_time(t->exp, sizeof(t->exp), v->expires);
+		pd_str_fmt_time(t->exp, sizeof(t->exp), v->expires + t->wall);
 		vars[PD_VAR_EXPIRES] = t->exp;
 	}
 	if (v->score) {
@@ -103,17 +104,18 @@ emit_reply_text(struct pd_facts *x, const struct verdict *v, const char *key,
 
 /* fill - the decision's fields from the verdict and the facts */
 static void
-fill(struct pd_facts *x, const struct verdict *v, struct pd_decision *d)
+fill(struct pd_facts *x, const struct verdict *v, int64_t wall,
+    struct pd_decision *d)
 {
 	const char *s;
 
 	*d = (struct pd_decision){ .warn = v->warn,
 		.from_log = x->from_log,
-		.when = x->now,
+		.when = x->now + wall,
 		.client = x->client,
 		.count = v->count,
 		.delay = v->delay,
-		.expires = v->expires };
+		.expires = v->expires ? v->expires + wall : 0 };
 	memcpy(d->country, pd_facts_country(x), sizeof(d->country));
 	d->asn = pd_facts_asn(x);
 	snprintf(d->rule, sizeof(d->rule), "%s", v->name);
@@ -146,11 +148,12 @@ engine_emit(struct pd_engine *e, struct pd_facts *x, const struct verdict *v,
     struct pd_decision *answer)
 {
 	struct pd_decision d;
-	struct texts	   t = { .asn = "" };
+	struct texts	   t = { .asn = "", .wall = e->wall_offset };
 	struct pd_buf	   text;
 	bool		   sent = answer != NULL && !v->warn;
 
-	fill(x, v, &d);
+	/* What people read is wall-clock time (clock.h). */
+	fill(x, v, e->wall_offset, &d);
 	d.ref = e->ref_next & 0xffffff;
 	pd_decision_ref(d.ref, t.ref, sizeof(t.ref));
 	/* An odd step visits every 24-bit value before one repeats. */

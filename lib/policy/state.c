@@ -11,7 +11,11 @@
  *	            u16 notelen, note }
  *	end marker u16 0xffff, u64 count, u64 FNV-1a of all before
  *
- * Version 1 files, which have no notes, still load.
+ * Version 1 files, which have no notes, still load.  Times are stored
+ * on the wall clock and counted on policyd's (clock.h): saving adds the
+ * offset between the two, loading takes it off, so a block keeps its
+ * end on the wall clock across a restart even when the wall clock
+ * stepped while policyd ran.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -35,9 +39,11 @@
 #define END_MARK 0xffff
 
 struct writer {
-	FILE	*fp;
-	uint64_t hash;
-	bool	 failed;
+	FILE			 *fp;
+	uint64_t		  hash;
+	bool			  failed;
+	int64_t			  wall; /* policyd's time to the wall clock */
+	const struct pd_counters *s;
 };
 
 static void
@@ -60,18 +66,21 @@ w_counter(struct writer *w, const struct pd_counter *c)
 	const uint8_t *key;
 	size_t	       len;
 
+	struct pd_window win = c->win;
+	int64_t		 t[4] = { c->first + w->wall, c->last + w->wall,
+		 c->since ? c->since + w->wall : 0,
+		 c->since ? c->until + w->wall : 0 };
+
 	key = pd_counter_key(c, &len);
 	klen = (uint16_t)len;
+	pd_window_shift(&win, w->s->slots[c->slot].width, w->wall);
 	w_put(w, &slot, sizeof(slot));
 	w_put(w, &klen, sizeof(klen));
 	w_put(w, key, len);
-	w_put(w, &c->first, sizeof(c->first));
-	w_put(w, &c->last, sizeof(c->last));
-	w_put(w, &c->since, sizeof(c->since));
-	w_put(w, &c->until, sizeof(c->until));
+	w_put(w, t, sizeof(t));
 	w_put(w, &c->hits, sizeof(c->hits));
 	w_put(w, &c->flags, sizeof(c->flags));
-	w_put(w, &c->win, sizeof(c->win));
+	w_put(w, &win, sizeof(win));
 	len = c->note ? strlen(c->note) : 0;
 	nlen = (uint16_t)(len > PD_STATE_NOTE_MAX ? PD_STATE_NOTE_MAX : len);
 	w_put(w, &nlen, sizeof(nlen));
@@ -92,9 +101,11 @@ w_list(struct writer *w, const struct pd_list *head)
 
 int
 pd_state_save(const struct pd_counters *s, const char *path, int64_t now,
-    struct pd_err *err)
+    int64_t wall, struct pd_err *err)
 {
-	struct writer w = { .hash = 0xcbf29ce484222325ULL };
+	struct writer w = { .hash = 0xcbf29ce484222325ULL,
+		.wall = wall,
+		.s = s };
 	char	      tmp[4096];
 	uint32_t      version = VERSION, nslots = 0;
 	uint16_t      end = END_MARK;
@@ -109,6 +120,7 @@ pd_state_save(const struct pd_counters *s, const char *path, int64_t now,
 	w_put(&w, MAGIC, 8);
 	w_put(&w, &version, sizeof(version));
 	w_put(&w, &nslots, sizeof(nslots));
+	now += wall;
 	w_put(&w, &now, sizeof(now));
 	for (size_t i = 0; i < s->nslots; i++) {
 		const struct pd_counter_slot *sl = &s->slots[i];
@@ -238,7 +250,7 @@ state_check_file(const uint8_t *buf, size_t len, const char *path,
 }
 
 int
-pd_state_load(struct pd_counters *s, const char *path,
+pd_state_load(struct pd_counters *s, const char *path, int64_t wall,
     struct pd_state_info *info, struct pd_err *err)
 {
 	struct reader r;
@@ -310,18 +322,20 @@ pd_state_load(struct pd_counters *s, const char *path,
 			info->dropped++;
 			continue;
 		}
-		if ((c = pd_counters_add(s, map[slot], key, klen, tmp.last)) ==
-		    NULL) {
+		if ((c = pd_counters_add(s, map[slot], key, klen,
+			 tmp.last - wall)) == NULL) {
 			info->dropped++;
 			continue;
 		}
-		c->first = tmp.first;
-		c->last = tmp.last;
+		/* Saved on the wall clock; counted on policyd's. */
+		c->first = tmp.first - wall;
+		c->last = tmp.last - wall;
 		c->hits = tmp.hits;
 		c->win = tmp.win;
+		pd_window_shift(&c->win, s->slots[map[slot]].width, -wall);
 		if (tmp.since) {
-			pd_counters_block(s, c, tmp.since, tmp.until,
-			    tmp.flags);
+			pd_counters_block(s, c, tmp.since - wall,
+			    tmp.until - wall, tmp.flags);
 			if (nlen > 0)
 				pd_counters_note(c, note);
 		}

@@ -30,15 +30,20 @@ struct pd_state_info {
 	int64_t	 saved_at; /* when the snapshot was written */
 };
 
-/* pd_state_save - write a snapshot of s; -1 (old file kept) on error */
+/*
+ * pd_state_save - write a snapshot of s at now; -1 (old file kept) on
+ * error.  wall is the wall clock minus the clock s counts on
+ * (pd_clock_wall_offset()): the file holds wall-clock times.
+ */
 int pd_state_save(const struct pd_counters *, const char *path, int64_t now,
-    struct pd_err *);
+    int64_t wall, struct pd_err *);
 /*
  * pd_state_load - restore counters from path into s.  A missing file is
  * not an error (0, nothing loaded).  -1 with err when the file is
- * unreadable or damaged; s is then unchanged.
+ * unreadable or damaged; s is then unchanged.  wall as for save: the
+ * file's wall-clock times are mapped back to the clock s counts on.
  */
-int pd_state_load(struct pd_counters *, const char *path,
+int pd_state_load(struct pd_counters *, const char *path, int64_t wall,
     struct pd_state_info *, struct pd_err *);
 /*
  * pd_state_move_aside - rename a damaged snapshot to PATH.bad-TIME so

@@ -4,6 +4,7 @@
  * Buckets that fall out are cleared lazily, when the window is next
  * touched, so an idle counter costs nothing until it is used again.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "window.h"
@@ -64,4 +65,25 @@ void
 pd_window_reset(struct pd_window *w)
 {
 	memset(w, 0, sizeof(*w));
+}
+
+void
+pd_window_shift(struct pd_window *w, int64_t width, int64_t delta)
+{
+	uint32_t n[PD_WINDOW_SLOTS];
+	int64_t	 k = delta / width, r;
+
+	/* A head so far out that shifting would overflow holds no events. */
+	if (k == 0 || (k > 0 && w->head > INT64_MAX - k) ||
+	    (k < 0 && w->head < INT64_MIN - k)) {
+		if (k != 0)
+			pd_window_reset(w);
+		return;
+	}
+	/* Bucket i moves to i + k, and its slot with it. */
+	r = ((k % PD_WINDOW_SLOTS) + PD_WINDOW_SLOTS) % PD_WINDOW_SLOTS;
+	for (int i = 0; i < PD_WINDOW_SLOTS; i++)
+		n[(i + r) % PD_WINDOW_SLOTS] = w->n[i];
+	memcpy(w->n, n, sizeof(n));
+	w->head += k;
 }

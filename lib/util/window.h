@@ -37,6 +37,12 @@ uint64_t pd_window_add(struct pd_window *, int64_t width, int64_t now,
     uint32_t n);
 /* pd_window_count - events within the window at now */
 uint64_t pd_window_count(const struct pd_window *, int64_t width, int64_t now);
+/*
+ * pd_window_shift - move every event by delta ms (whole buckets: the
+ * rest of a bucket is dropped), when the times it was counted on are
+ * mapped to another clock
+ */
+void	 pd_window_shift(struct pd_window *, int64_t width, int64_t delta);
 /* pd_window_reset - forget every event */
 void	 pd_window_reset(struct pd_window *);
 

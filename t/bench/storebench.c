@@ -117,7 +117,7 @@ main(int argc, char **argv)
 		return 1;
 	close(fd);
 	t0 = now_s();
-	if (pd_state_save(pd_engine_counters(&e), path, now, &err) < 0) {
+	if (pd_state_save(pd_engine_counters(&e), path, now, 0, &err) < 0) {
 		fprintf(stderr, "storebench: %s\n", err.msg);
 		return 1;
 	}
@@ -126,7 +126,7 @@ main(int argc, char **argv)
 	/* The daemon saves in a child: the parent only waits for fork(). */
 	t0 = now_s();
 	if ((pid = fork()) == 0) {
-		pd_state_save(pd_engine_counters(&e), path, now, &err);
+		pd_state_save(pd_engine_counters(&e), path, now, 0, &err);
 		_exit(0);
 	}
 	t_fork = now_s() - t0;
@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	if (pd_engine_init(&e2, conf, 1, &err) < 0)
 		return 1;
 	t0 = now_s();
-	if (pd_state_load(pd_engine_counters(&e2), path, &info, &err) < 0) {
+	if (pd_state_load(pd_engine_counters(&e2), path, 0, &info, &err) < 0) {
 		fprintf(stderr, "storebench: %s\n", err.msg);
 		return 1;
 	}
