@@ -33,6 +33,8 @@
 #include "dns.h"
 #include "err.h"
 #include "list.h"
+#include "clock.h"
+#include "str.h"
 #include "testutil.h"
 
 #define GUARD_MS	5000		/* per wait, times CK_TIMEOUT_MULTIPLIER */
@@ -469,6 +471,9 @@ client_connect_cb(uv_connect_t *r, int status)
 	uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, client_write_cb);
 }
 
+/* The recipient of the next requests. */
+static const char *rcpt_to = "user@example.com";
+
 /* request - a Postfix RCPT request with this HELO name, appended to buf */
 static void
 request(char *buf, size_t size, const char *helo)
@@ -479,8 +484,8 @@ request(char *buf, size_t size, const char *helo)
 	    "request=smtpd_access_policy\nprotocol_state=RCPT\n"
 	    "protocol_name=ESMTP\nclient_address=192.0.2.9\n"
 	    "client_name=mail.example.net\nclient_port=40000\nhelo_name=%s\n"
-	    "sender=a@example.org\nrecipient=user@example.com\n"
-	    "instance=1b43.6b040633.87a34.0\nserver_port=25\n\n", helo);
+	    "sender=a@example.org\nrecipient=%s\n"
+	    "instance=1b43.6b040633.87a34.0\nserver_port=25\n\n", helo, rcpt_to);
 }
 
 /* client_open - connect and send one request per HELO name, NULL-ended */
@@ -788,6 +793,80 @@ START_TEST(test_daemon_cached_answer)
 }
 END_TEST
 
+/*
+ * A wall clock step while a block holds (done through the clock's test
+ * sources, so that the loop's own timers still run on real time): the
+ * block ends two minutes after it began, the daemon says the clock
+ * stepped, and the reply shows the end on the new wall clock.
+ */
+static int64_t fake_wall_ms, fake_mono_ms;
+
+static int64_t
+fake_wall(void)
+{
+	return fake_wall_ms;
+}
+
+static int64_t
+fake_mono(void)
+{
+	return fake_mono_ms;
+}
+
+/* ask_once - one request (a new recipient) on a new connection */
+static void
+ask_once(char *buf, size_t size)
+{
+	static const char *rcpts[] = { "a@example.com", "b@example.com",
+		"c@example.com", "d@example.com" };
+	static unsigned	   n;
+	struct client	   c;
+
+	rcpt_to = rcpts[n++ % 4];
+	client_open(&c, "[192.0.2.1]", NULL);
+	client_wait(&c, 1);
+	snprintf(buf, size, "%s", c.in);
+	client_close(&c);
+}
+
+static const int64_t wall_steps[] = { -10 * MIN, 10 * MIN };
+
+START_TEST(test_daemon_block_across_wall_step)
+{
+	char reply[4096], want[512], until[32];
+
+	fake_wall_ms = T0;
+	fake_mono_ms = 1000;
+	pd_clock_set_source(fake_wall, fake_mono);
+	daemon_start("rule r {\n\tevent = rcpt\n\tlimit = 1 per 1h\n"
+		     "\tblock = 2m\n\treply = 451 4.7.1 until ${expires}\n}");
+	ask_once(reply, sizeof(reply));
+	ck_assert_str_eq(reply, "action=DUNNO\n\n");
+	ask_once(reply, sizeof(reply));
+	pd_str_fmt_time(until, sizeof(until), T0 + 2 * MIN);
+	snprintf(want, sizeof(want), "action=451 4.7.1 until %s\n\n", until);
+	ck_assert_str_eq(reply, want);
+	/* The wall clock steps; the daemon sees it at its next tick. */
+	fake_wall_ms += wall_steps[_i];
+	run_for(1500);
+	ck_assert_msg(tu_log_has("the wall clock stepped by"), "%s",
+	    tu_log_text());
+	fake_mono_ms += 2 * MIN - SEC;
+	fake_wall_ms += 2 * MIN - SEC;
+	ask_once(reply, sizeof(reply));
+	pd_str_fmt_time(until, sizeof(until), T0 + 2 * MIN + wall_steps[_i]);
+	snprintf(want, sizeof(want), "action=451 4.7.1 until %s\n\n", until);
+	ck_assert_str_eq(reply, want);
+	fake_mono_ms += 2 * SEC;
+	fake_wall_ms += 2 * SEC;
+	ask_once(reply, sizeof(reply));
+	ck_assert_str_eq(reply, "action=DUNNO\n\n");
+	daemon_stop();
+	pd_clock_set_source(NULL, NULL);
+	rcpt_to = "user@example.com";
+}
+END_TEST
+
 static Suite *
 daemon_suite(void)
 {
@@ -806,6 +885,8 @@ daemon_suite(void)
 	    sizeof(timeouts) / sizeof(timeouts[0]));
 	tcase_add_loop_test(tc, test_daemon_cached_answer, 0,
 	    sizeof(cached) / sizeof(cached[0]));
+	tcase_add_loop_test(tc, test_daemon_block_across_wall_step, 0,
+	    sizeof(wall_steps) / sizeof(wall_steps[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
