@@ -458,6 +458,56 @@ START_TEST(test_geo_block_survives_a_snapshot)
 }
 END_TEST
 
+/*
+ * t/data/state-0.1.0.bin was written by policyd 0.1.0 (the release
+ * before the decision-as-value work) on 2026-12-02 at 09:00:37Z, with
+ * the rules below: a block, a listing, a counter, and an operator's
+ * block with its reason.  This release loads all of them, with their
+ * expiries.
+ */
+static const char old_rules[] =
+    "rule blocked {\n event = rcpt\n limit = 2 per 1h\n block = 2d\n"
+    " reply = 554 5.7.1 blocked ${client_address}\n}\n"
+    "rule listed {\n event = connection\n limit = 1 per 1h\n"
+    " release = quiet 1h\n reply = 451 4.7.1 listed ${client_address}\n}\n";
+
+START_TEST(test_admin_loads_snapshot_of_0_1_0)
+{
+	static const char *want[] = {
+		"key=198.51.100.0/24 rule=manual kind=manual state=blocked",
+		"expires=2027-01-01T09:00:37Z reason=\"kept since 0.1.0\"",
+		"key=192.0.2.20 rule=listed kind=listing state=listed count=2",
+		"expires=2026-12-02T10:00:37Z",
+		"key=192.0.2.10 rule=blocked kind=block state=blocked count=3",
+		"expires=2026-12-04T09:00:37Z",
+	};
+	const int64_t then = 1796203800000LL; /* 2026-12-02T09:30:00Z */
+	struct pd_state_info info;
+	struct pd_err err;
+
+	setup_text(old_rules);
+	ck_assert_int_eq(pd_state_load(pd_engine_counters(&eng),
+	    "t/data/state-0.1.0.bin", 0, &info, &err), 0);
+	ck_assert_uint_eq(info.loaded, 6);
+	ck_assert_uint_eq(info.dropped, 0);
+	pd_engine_reindex(&eng);
+	ck_assert_int_eq(run("list", false, then, &err), 0);
+	for (size_t i = 0; i < nitems(want); i++)
+		ck_assert_msg(strstr(out(), want[i]) != NULL, "no \"%s\" in:\n%s",
+		    want[i], out());
+	/* And they hold: the operator's block answers with its reason. */
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=198.51.100.7\nclient_port=1", then, 0, reply,
+	    sizeof(reply));
+	ck_assert_msg(strstr(reply, "kept since 0.1.0") != NULL, "%s", reply);
+	tu_decide(&eng, "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=192.0.2.10\nclient_port=9\nrecipient=z@x", then, 0,
+	    reply, sizeof(reply));
+	ck_assert_str_eq(reply, "action=554 5.7.1 blocked 192.0.2.10\n\n");
+	teardown();
+}
+END_TEST
+
 static Suite *
 admin_suite(void)
 {
@@ -465,6 +515,7 @@ admin_suite(void)
 	TCase *tc = tcase_create("admin");
 
 	tcase_add_test(tc, test_manual_block_reply_and_expiry);
+	tcase_add_test(tc, test_admin_loads_snapshot_of_0_1_0);
 	tcase_add_test(tc, test_manual_block_most_specific_first);
 	tcase_add_test(tc, test_show_address_and_segment);
 	tcase_add_test(tc, test_show_json);
