@@ -34,6 +34,7 @@ setup(void)
 {
 	ck_assert_int_eq(pd_sessions_init(&sess, PD_SESSION_MAX), 0);
 	pd_proto_init(&proto);
+	tu_log_capture();
 }
 
 static void
@@ -112,6 +113,17 @@ ask(const struct step *st, int64_t now)
 #define H2	"mail.example.org"
 #define I1	"1a2b.6b040779.299ae.0"
 #define I2	"1a2b.6b040779.3ce61.1"
+/* Instances as smtpd writes them: pid.sec.usec.seqno, seqno from 0 in
+ * each session; sessions 1-5 one after another in the same process. */
+#define S1	"3654.6b040779.285b5.0"
+#define S1B	"3654.6b04077a.1f02.1"
+#define S2	"3654.6b04077a.8c3e1.0"
+#define S3	"3654.6b04077b.1a2.0"
+#define S4	"3654.6b04077b.4b9f0.0"
+#define S5	"3654.6b04077c.77.0"
+/* ...and in another smtpd process */
+#define Q1	"3655.6b04077a.9d0e4.0"
+#define Q1B	"3655.6b04077a.a1f00.1"
 #define U1	"u1@example.com"
 #define U2	"u2@example.com"
 #define U3	"u3@example.com"
@@ -146,12 +158,103 @@ static const struct {
 		{ "RCPT", A1, P1, H1, I1, U1, FIRST },
 		{ "RCPT", A2, P1, H1, I1, U1, FIRST },
 	} },
-	{ "no client_port: the instance is the session", {
+	{ "no client_port: the smtpd process is the session", {
 		{ "RCPT", A1, NULL, H1, I1, U1, FIRST },
 		{ "RCPT", A1, NULL, H1, I1, U2, RCPT },
 		{ "RCPT", A1, NULL, H1, I1, U2, 0 },
 		{ "RCPT", A1, "", H1, I1, U3, RCPT },
-		{ "RCPT", A1, NULL, H1, I2, U1, FIRST },
+		{ "RCPT", A1, "unknown", H1, I2, U1, MAIL | RCPT },
+		{ "RCPT", A1, NULL, H1, Q1, U1, FIRST },
+		{ "RCPT", A1, NULL, H1, "not-postfix", U1, FIRST },
+	} },
+	/*
+	 * Five sessions from one address and port (a client that binds
+	 * its port, a NAT gateway, a port reused after TIME_WAIT), policy
+	 * in smtpd_recipient_restrictions: no CONNECT request, and the
+	 * instance's seqno starting at 0 again is what tells.
+	 */
+	{ "five sessions from one port, recipient restrictions", {
+		{ "RCPT", A1, P1, H1, S1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S1, U2, RCPT },
+		{ "RCPT", A1, P1, H1, S1B, U1, MAIL | RCPT },
+		{ "RCPT", A1, P1, H1, S2, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S3, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S4, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S4, U1, 0 },
+		{ "RCPT", A1, P1, H1, S5, U1, FIRST },
+	} },
+	{ "five sessions from one port, data restrictions", {
+		{ "DATA", A1, P1, H1, S1, "", CONN | HELO | MAIL | DATA },
+		{ "DATA", A1, P1, H1, S2, "", CONN | HELO | MAIL | DATA },
+		{ "END-OF-MESSAGE", A1, P1, H1, S2, "", MSG },
+		{ "DATA", A1, P1, H1, S3, "", CONN | HELO | MAIL | DATA },
+		{ "DATA", A1, P1, H1, S4, "", CONN | HELO | MAIL | DATA },
+		{ "DATA", A1, P1, H1, S5, "", CONN | HELO | MAIL | DATA },
+	} },
+	/* smtpd_delay_reject = yes: the client restrictions ask at RCPT. */
+	{ "five sessions from one port, client and recipient lists", {
+		{ "RCPT", A1, P1, H1, S1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S1, U1, 0 },
+		{ "RCPT", A1, P1, H1, S2, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S2, U1, 0 },
+		{ "RCPT", A1, P1, H1, S3, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S3, U1, 0 },
+		{ "RCPT", A1, P1, H1, S4, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S4, U1, 0 },
+		{ "RCPT", A1, P1, H1, S5, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S5, U1, 0 },
+	} },
+	/* Sessions alternate between two smtpd processes. */
+	{ "sessions from one port in two smtpd processes", {
+		{ "RCPT", A1, P1, H1, S1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, Q1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, Q1B, U1, MAIL | RCPT },
+		{ "RCPT", A1, P1, H1, S1B, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S2, U1, FIRST },
+	} },
+	/*
+	 * The limit session.c names: the next session of the same smtpd
+	 * process whose transaction 0 the policy never saw (MAIL, RSET)
+	 * looks like the previous session's next transaction.
+	 */
+	{ "a session whose first transaction was not asked about", {
+		{ "RCPT", A1, P1, H1, S1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S1B, U1, MAIL | RCPT },
+	} },
+	/*
+	 * smtpd_delay_reject = no, policy in helo and recipient
+	 * restrictions: the EHLO of a new session cannot be told from a
+	 * repeated EHLO; the instance at RCPT then counts the session.
+	 */
+	{ "delay_reject=no, helo and recipient lists, one port", {
+		{ "EHLO", A1, P1, H1, "", "", CONN | HELO },
+		{ "RCPT", A1, P1, H1, S1, U1, MAIL | RCPT },
+		{ "EHLO", A1, P1, H1, "", "", 0 },
+		{ "RCPT", A1, P1, H1, S2, U1, FIRST },
+		{ "EHLO", A1, P1, H2, "", "", HELO },
+		{ "EHLO", A1, P1, H2, "", "", 0 },
+		{ "RCPT", A1, P1, H2, S3, U1, CONN | MAIL | RCPT },
+	} },
+	{ "delay_reject=no, sender and recipient lists, one port", {
+		{ "MAIL", A1, P1, H1, "", "", CONN | HELO | MAIL },
+		{ "RCPT", A1, P1, H1, S1, U1, RCPT },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+		{ "RCPT", A1, P1, H1, S1B, U1, RCPT },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+		{ "RCPT", A1, P1, H1, S2, U1, CONN | HELO | RCPT },
+		{ "RCPT", A1, P1, H1, S2, U2, RCPT },
+	} },
+	/*
+	 * smtpd_delay_reject = no, policy in client restrictions, clients
+	 * named by XCLIENT: the XCLIENT request starts the session.
+	 */
+	{ "XCLIENT starts a session", {
+		{ "XCLIENT", A1, P1, "", "", "", CONN },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+		{ "XCLIENT", A1, P1, "", "", "", CONN },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+		{ "XCLIENT", A1, P1, "", "", "", CONN },
+		{ "XCLIENT", A1, P1, "", "", "", 0 },
 	} },
 	/* The same CONNECT asked by two restriction lists. */
 	{ "CONNECT asked twice counts once", {
@@ -312,6 +415,61 @@ START_TEST(test_session_clear_empties_table)
 }
 END_TEST
 
+/*
+ * Where nothing tells a new session from the same one, the log says so,
+ * once; where a CONNECT or an instance tells, it says nothing.
+ */
+#define AMBIG	"sessions from one client address and port cannot be told"
+
+static const struct {
+	const char	*name;
+	struct step	 steps[8];
+	int		 want;	/* warnings */
+} warn_cases[] = {
+	{ "helo restrictions only, delay_reject=no", {
+		{ "EHLO", A1, P1, H1, "", "", CONN | HELO },
+		{ "EHLO", A1, P1, H1, "", "", 0 },
+		{ "EHLO", A1, P1, H1, "", "", 0 },
+	}, 1 },
+	{ "sender restrictions only, delay_reject=no", {
+		{ "MAIL", A1, P1, H1, "", "", CONN | HELO | MAIL },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+	}, 1 },
+	{ "client restrictions, delay_reject=no", {
+		{ "CONNECT", A1, P1, "", "", "", CONN },
+		{ "EHLO", A1, P1, H1, "", "", HELO },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+	}, 0 },
+	{ "recipient restrictions", {
+		{ "RCPT", A1, P1, H1, S1, U1, FIRST },
+		{ "RCPT", A1, P1, H1, S2, U1, FIRST },
+	}, 0 },
+	{ "sender and recipient lists, delay_reject=no", {
+		{ "MAIL", A1, P1, H1, "", "", CONN | HELO | MAIL },
+		{ "RCPT", A1, P1, H1, S1, U1, RCPT },
+		{ "MAIL", A1, P1, H1, "", "", MAIL },
+	}, 0 },
+};
+
+START_TEST(test_session_warns_when_sessions_are_ambiguous)
+{
+	const char *name = warn_cases[_i].name;
+	const struct step *st;
+	int i;
+
+	for (i = 0; i < nitems(warn_cases[_i].steps); i++) {
+		st = &warn_cases[_i].steps[i];
+		if (st->state == NULL)
+			break;
+		assert_events(name, i + 1, ask(st, T0 + i * STEP),
+		    st->want);
+	}
+	ck_assert_msg(tu_log_count(AMBIG) == warn_cases[_i].want,
+	    "%s: warnings: got %d, want %d; log:\n%s", name,
+	    tu_log_count(AMBIG), warn_cases[_i].want, tu_log_text());
+}
+END_TEST
+
 /* Sessions of t/data/postfix-3.7-requests.txt, recorded from Postfix. */
 static const struct {
 	const char	*name;
@@ -370,6 +528,12 @@ session_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_session_counts_each_event_once, 0,
 	    nitems(seq_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("warnings");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_session_warns_when_sessions_are_ambiguous,
+	    0, nitems(warn_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("recorded");

@@ -5,10 +5,13 @@
  * it, and with smtpd_delay_reject = yes it evaluates the client and HELO
  * restrictions again at every RCPT.  So the same SMTP session shows up
  * in many requests, some of them identical.  This module remembers a
- * little per session (client_address + client_port, or the instance
- * when Postfix sends no port) and reports each event once:
+ * little per session (client_address + client_port, or the smtpd pid
+ * of the instance when Postfix sends no port) and reports each event
+ * once:
  *
- *	connection	the first request of a session
+ *	connection	the first request of a session: a CONNECT or XCLIENT
+ *			request, a new key, or an instance that another
+ *			session wrote (session.c says how it tells)
  *	helo		the first request with a (new) HELO name
  *	mail		the first request of a mail transaction (instance)
  *	rcpt		each RCPT request with a new recipient
@@ -16,12 +19,16 @@
  *
  * A repeated RCPT of the same recipient in one transaction counts once:
  * it cannot be told apart from the same RCPT asked about twice.
+ * Requests at HELO, MAIL, VRFY or ETRN carry no instance: when a
+ * client's requests are only such, a session cannot be told from the
+ * one before on the same port, and the module logs that once.
  * The table is bounded (least recently seen sessions are forgotten
  * first) and entries expire after PD_SESSION_TTL without a request.
  */
 #ifndef PD_SESSION_H
 #define PD_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +58,7 @@ struct pd_sessions {
 	struct pd_keytab tab;
 	struct pd_list	 lru;
 	size_t		 max;
+	bool		 warned; /* logged that sessions are ambiguous */
 };
 
 int	 pd_sessions_init(struct pd_sessions *, size_t max);
