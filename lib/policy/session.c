@@ -52,6 +52,7 @@ pd_sessions_init(struct pd_sessions *t, size_t max)
 {
 	pd_list_init(&t->lru);
 	t->max = max;
+	t->warned = false;
 	return pd_keytab_init(&t->tab);
 }
 
