@@ -121,8 +121,7 @@ counter_out(struct pd_engine *e, struct pd_counter *c, void *arg)
 		return;
 	count = pd_engine_counter_manual(e, c) ?
 	    0 :
-	    pd_window_count(&c->win,
-		pd_engine_counters(e)->slots[c->slot].width, sh->now);
+	    pd_counters_peek(pd_engine_counters(e), c, sh->now);
 	pd_engine_counter_text(e, c, key, sizeof(key));
 	pd_out_open(sh->o);
 	pd_out_str(sh->o, "key", key);

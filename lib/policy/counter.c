@@ -218,6 +218,13 @@ pd_counters_count(struct pd_counters *s, struct pd_counter *c, int64_t now,
 	return pd_window_add(&c->win, s->slots[c->slot].width, now, n);
 }
 
+uint64_t
+pd_counters_peek(const struct pd_counters *s, const struct pd_counter *c,
+    int64_t now)
+{
+	return pd_window_count(&c->win, s->slots[c->slot].width, now);
+}
+
 void
 pd_counters_block(struct pd_counters *s, struct pd_counter *c, int64_t since,
     int64_t until, uint8_t flags)

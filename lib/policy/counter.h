@@ -96,6 +96,9 @@ struct pd_counter *pd_counters_add(struct pd_counters *, int slot,
 /* pd_counters_count - add n events at now; returns the window count */
 uint64_t	   pd_counters_count(struct pd_counters *, struct pd_counter *,
 	      int64_t now, uint32_t n);
+/* pd_counters_peek - the window count of c at now, counting nothing */
+uint64_t pd_counters_peek(const struct pd_counters *, const struct pd_counter *,
+    int64_t now);
 /* pd_counters_block - hold c blocked from since until until */
 void pd_counters_block(struct pd_counters *, struct pd_counter *, int64_t since,
     int64_t until, uint8_t flags);

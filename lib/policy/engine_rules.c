@@ -170,8 +170,7 @@ log_rule(struct pd_engine *e, struct pd_facts *x, size_t i,
 	c = pd_counters_get(&e->counters, e->slots[i], k->bytes, k->len);
 	if (c == NULL || pd_counter_blocked(c, x->now))
 		return;
-	count =
-	    pd_window_count(&c->win, e->counters.slots[c->slot].width, x->now);
+	count = pd_counters_peek(&e->counters, c, x->now);
 	if (count <= (uint64_t)r->limit)
 		return;
 	engine_fire(e, x, r, c, count, k, &v);
