@@ -491,6 +491,12 @@ START_TEST(test_admin_loads_snapshot_of_0_1_0)
 	ck_assert_uint_eq(info.loaded, 6);
 	ck_assert_uint_eq(info.dropped, 0);
 	pd_engine_reindex(&eng);
+	/* The counts of 0.1.0's windows are converted, not restarted. */
+	ck_assert_uint_eq(info.converted, 3);
+	ck_assert_int_eq(run("show|192.0.2.30", false, then, &err), 0);
+	ck_assert_int_eq(tu_count(out(), "state=counting count=1 "), 2);
+	ck_assert_int_eq(run("show|192.0.2.30", false, then + HOUR, &err), 0);
+	ck_assert_int_eq(tu_count(out(), "state=counting count=0 "), 2);
 	ck_assert_int_eq(run("list", false, then, &err), 0);
 	for (size_t i = 0; i < nitems(want); i++)
 		ck_assert_msg(strstr(out(), want[i]) != NULL, "no \"%s\" in:\n%s",

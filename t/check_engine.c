@@ -111,6 +111,40 @@ START_TEST(test_case_a_1001st_connection_listed)
 }
 END_TEST
 
+/*
+ * The field report's case A over three hours of steady traffic: a
+ * client at 999 connections an hour is never listed (the old window
+ * counted it up to 1083); one at 1020 an hour is, within the hour.
+ */
+static const struct {
+	int  per_hour;
+	bool listed;
+} steady_cases[] = { { 999, false }, { 990, false }, { 1020, true } };
+
+START_TEST(test_case_a_steady_client_listed_only_past_the_limit)
+{
+	int64_t step = HOUR / steady_cases[_i].per_hour, first = 0;
+
+	setup(case_a);
+	for (int i = 0; i < 3 * steady_cases[_i].per_hour; i++) {
+		int64_t now = T0 + 17 + i * step;
+
+		if (!dunno(ask("203.0.113.9", 10000 + i % 50000, NULL, now))) {
+			first = now;
+			break;
+		}
+	}
+	if (steady_cases[_i].listed)
+		ck_assert_msg(first != 0 && first <= T0 + HOUR,
+		    "%d an hour: listed at %+lld ms", steady_cases[_i].per_hour,
+		    (long long)(first - T0));
+	else
+		ck_assert_msg(first == 0, "%d an hour: listed at %+lld ms",
+		    steady_cases[_i].per_hour, (long long)(first - T0));
+	teardown();
+}
+END_TEST
+
 START_TEST(test_case_a_retry_every_59_minutes_stays_listed)
 {
 	int64_t t;
@@ -1022,6 +1056,9 @@ engine_suite(void)
 
 	tc = tcase_create("case_a");
 	tcase_add_test(tc, test_case_a_1001st_connection_listed);
+	tcase_add_loop_test(tc,
+	    test_case_a_steady_client_listed_only_past_the_limit, 0,
+	    nitems(steady_cases));
 	tcase_add_test(tc, test_case_a_retry_every_59_minutes_stays_listed);
 	tcase_add_test(tc, test_case_a_quiet_release_is_exact);
 	tcase_add_loop_test(tc, test_block_lasts_its_duration_across_wall_steps,

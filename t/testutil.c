@@ -123,6 +123,14 @@ tmpdir_rm(void)
 	}
 }
 
+long
+tu_heavy(long full, long light)
+{
+	const char *vg = getenv("PD_VALGRIND");
+
+	return vg != NULL && strcmp(vg, "1") == 0 ? light : full;
+}
+
 const char *
 tu_tmpdir(void)
 {

@@ -48,6 +48,12 @@ struct pd_conf *tu_conf(const char *text);
 /* tu_conf_errors - parse text that must fail; returns the messages */
 const char *tu_conf_errors(const char *text);
 
+/*
+ * tu_heavy - full size for a test that repeats its work many times,
+ * light under valgrind (PD_VALGRIND=1), which checks memory, not the
+ * property: the plain and sanitizer runs check that at full size
+ */
+long	tu_heavy(long full, long light);
 /* tu_tmpdir - a fresh directory, removed at exit */
 const char *tu_tmpdir(void);
 

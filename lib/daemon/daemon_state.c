@@ -189,13 +189,18 @@ daemon_load_state(struct pd_daemon *d)
 				    "(%" PRIu64
 				    " of changed or removed rules dropped)",
 			    info.loaded, path, info.dropped);
+		if (info.converted)
+			pd_log_info("state: %" PRIu64 " counts of an older "
+				    "snapshot format converted: each old "
+				    "bucket is counted at its middle",
+			    info.converted);
 		return;
 	}
 	if (pd_state_move_aside(path, pd_clock_now(), aside, sizeof(aside),
 		&err) == 0)
-		pd_log_err("state: %s is damaged; moved it to %s and started "
-			   "with empty counters",
-		    path, aside);
+		pd_log_err("state: %s; moved it to %s and started with "
+			   "empty counters",
+		    err.msg, aside);
 	else
 		pd_log_err("state: %s; starting with empty counters", err.msg);
 }

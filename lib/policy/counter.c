@@ -215,14 +215,14 @@ pd_counters_count(struct pd_counters *s, struct pd_counter *c, int64_t now,
 		pd_list_unlink(&c->link);
 		pd_list_push(&s->slots[c->slot].lru, &c->link);
 	}
-	return pd_window_add(&c->win, s->slots[c->slot].width, now, n);
+	return pd_window_add(&c->win, s->slots[c->slot].window, now, n);
 }
 
 uint64_t
 pd_counters_peek(const struct pd_counters *s, const struct pd_counter *c,
     int64_t now)
 {
-	return pd_window_count(&c->win, s->slots[c->slot].width, now);
+	return pd_window_count(&c->win, s->slots[c->slot].window, now);
 }
 
 void

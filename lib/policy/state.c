@@ -11,7 +11,9 @@
  *	            u16 notelen, note }
  *	end marker u16 0xffff, u64 count, u64 FNV-1a of all before
  *
- * Version 1 files, which have no notes, still load.  Times are stored
+ * Older files still load: version 1 has no notes, and versions 1 and 2
+ * hold the window of policyd 0.1 (struct window_v2); its counts are
+ * converted to today's window.  Times are stored
  * on the wall clock and counted on policyd's (clock.h): saving adds the
  * offset between the two, loading takes it off, so a block keeps its
  * end on the wall clock across a restart even when the wall clock
@@ -35,8 +37,19 @@
 #include "state.h"
 
 #define MAGIC	 "PDSTATE" /* 8 bytes with the NUL */
-#define VERSION	 2
+#define VERSION	 3
 #define END_MARK 0xffff
+
+/*
+ * The window of versions 1 and 2: twelve buckets of ceil(W / 12) and
+ * the one filling, counting events for W to W + W/12.
+ */
+#define V2_BUCKETS 12
+struct window_v2 {
+	int64_t	 head;
+	uint32_t n[V2_BUCKETS + 1];
+	uint32_t pad;
+};
 
 struct writer {
 	FILE			 *fp;
@@ -73,7 +86,7 @@ w_counter(struct writer *w, const struct pd_counter *c)
 
 	key = pd_counter_key(c, &len);
 	klen = (uint16_t)len;
-	pd_window_shift(&win, w->s->slots[c->slot].width, w->wall);
+	pd_window_shift(&win, w->s->slots[c->slot].window, w->wall);
 	w_put(w, &slot, sizeof(slot));
 	w_put(w, &klen, sizeof(klen));
 	w_put(w, key, len);
@@ -179,6 +192,43 @@ r_get(struct reader *r, void *dst, size_t n)
 	return true;
 }
 
+/* r_window - a counter's window as the file's version stores it */
+static bool
+r_window(struct reader *r, uint32_t version, struct pd_window *w,
+    struct window_v2 *old)
+{
+	if (version >= 3)
+		return r_get(r, w, sizeof(*w));
+	return r_get(r, old, sizeof(*old));
+}
+
+/*
+ * window_convert - put the counts of a version 2 window into w, each
+ * bucket's at its middle, mapped from the wall clock; true if any
+ */
+static bool
+window_convert(struct pd_window *w, const struct window_v2 *old, int64_t len,
+    int64_t wall)
+{
+	int64_t width = (len + V2_BUCKETS - 1) / V2_BUCKETS;
+	bool	any = false;
+
+	pd_window_reset(w);
+	if (old->head < INT64_MIN / width + V2_BUCKETS ||
+	    old->head > INT64_MAX / width - 1)
+		return false;
+	for (int64_t b = old->head - V2_BUCKETS; b <= old->head; b++) {
+		int64_t	 i = b % (V2_BUCKETS + 1);
+		uint32_t n = old->n[i < 0 ? i + V2_BUCKETS + 1 : i];
+
+		if (n > 0) {
+			pd_window_add(w, len, b * width + width / 2 - wall, n);
+			any = true;
+		}
+	}
+	return any;
+}
+
 /* map_file - the snapshot mapped read-only; NULL with no error if absent */
 static uint8_t *
 map_file(const char *path, size_t *len, struct pd_err *err)
@@ -235,10 +285,15 @@ state_check_file(const uint8_t *buf, size_t len, const char *path,
 	if (len < 8 + 4 + 4 + 8 + 2 + 8 + 8 || memcmp(buf, MAGIC, 8) != 0)
 		return pd_err_set(err, "%s: not a policyd state file", path);
 	memcpy(version, buf + 8, 4);
-	if (*version < 1 || *version > VERSION)
+	if (*version < 1)
 		return pd_err_set(err,
-		    "%s: state version %" PRIu32 ", want "
-		    "1 to %d",
+		    "%s: state version 0 is not one policyd "
+		    "ever wrote",
+		    path);
+	if (*version > VERSION)
+		return pd_err_set(err,
+		    "%s: state version %" PRIu32 " is newer than this "
+		    "policyd reads (1 to %d)",
 		    path, *version, VERSION);
 	memcpy(&want, buf + len - 8, 8);
 	if (fnv(buf, len - 8) != want)
@@ -303,6 +358,7 @@ pd_state_load(struct pd_counters *s, const char *path, int64_t wall,
 		char		  note[PD_STATE_NOTE_MAX + 1] = "";
 		uint16_t	  slot, klen, nlen = 0;
 		struct pd_counter tmp, *c;
+		struct window_v2  old;
 
 		if (!r_get(&r, &slot, 2) || slot == END_MARK)
 			break;
@@ -311,7 +367,7 @@ pd_state_load(struct pd_counters *s, const char *path, int64_t wall,
 		    !r_get(&r, &tmp.last, 8) || !r_get(&r, &tmp.since, 8) ||
 		    !r_get(&r, &tmp.until, 8) || !r_get(&r, &tmp.hits, 4) ||
 		    !r_get(&r, &tmp.flags, 1) ||
-		    !r_get(&r, &tmp.win, sizeof(tmp.win)))
+		    !r_window(&r, version, &tmp.win, &old))
 			break;
 		if (version >= 2 &&
 		    (!r_get(&r, &nlen, 2) || nlen > PD_STATE_NOTE_MAX ||
@@ -331,8 +387,14 @@ pd_state_load(struct pd_counters *s, const char *path, int64_t wall,
 		c->first = tmp.first - wall;
 		c->last = tmp.last - wall;
 		c->hits = tmp.hits;
-		c->win = tmp.win;
-		pd_window_shift(&c->win, s->slots[map[slot]].width, -wall);
+		if (version >= 3) {
+			c->win = tmp.win;
+			pd_window_shift(&c->win, s->slots[map[slot]].window,
+			    -wall);
+		} else if (window_convert(&c->win, &old,
+			       s->slots[map[slot]].window, wall)) {
+			info->converted++;
+		}
 		if (tmp.since) {
 			pd_counters_block(s, c, tmp.since - wall,
 			    tmp.until - wall, tmp.flags);

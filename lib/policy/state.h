@@ -25,9 +25,10 @@ struct pd_counters;
 struct pd_err;
 
 struct pd_state_info {
-	uint64_t loaded;   /* counters restored */
-	uint64_t dropped;  /* of rules gone or changed */
-	int64_t	 saved_at; /* when the snapshot was written */
+	uint64_t loaded;    /* counters restored */
+	uint64_t dropped;   /* of rules gone or changed */
+	uint64_t converted; /* of them, counts from an older format */
+	int64_t	 saved_at;  /* when the snapshot was written */
 };
 
 /*

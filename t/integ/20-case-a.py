@@ -5,6 +5,7 @@ in warn mode; the listing survives a restart; damaged state files are
 moved aside (issue 4)."""
 import glob
 import os
+import struct
 import sys
 import time
 sys.dont_write_bytecode = True
@@ -101,14 +102,19 @@ def main():
     t.is_(pd.stop(), 0, 'SIGTERM exits 0')
 
     # Damaged state files: policyd starts empty and moves them aside.
-    for name, data in (('truncated', None), ('garbage', b'\x00garbage\n')):
-        with open(pd.state_path, 'rb') as f:
-            good = f.read()
+    # A snapshot of a newer policyd is moved aside the same way, by name.
+    with open(pd.state_path, 'rb') as f:
+        good = f.read()
+    cases = (('truncated', good[:len(good) // 2], r'checksum'),
+             ('garbage', b'\x00garbage\n', r'not a policyd state file'),
+             ('future', good[:8] + struct.pack('<I', 99) + good[12:],
+              r'state version 99 is newer than this policyd reads'))
+    for name, data, why in cases:
         with open(pd.state_path, 'wb') as f:
-            f.write(data if data is not None else good[:len(good) // 2])
+            f.write(data)
         pd.start()
-        t.ok(pd.wait_log(r'state: .*policyd\.state is damaged; moved it to '
-                         r'.*policyd\.state\.bad-'),
+        t.ok(pd.wait_log(r'state: .*policyd\.state: .*%s.*; moved it to '
+                         r'.*policyd\.state\.bad-' % why),
              '%s state file: logged and moved aside' % name, pd.log())
         t.ok(glob.glob(pd.state_path + '.bad-*'),
              '%s state file: the damaged copy is kept' % name)
