@@ -10,6 +10,10 @@
  * slide, a reset by a block, an empty bucket.
  *
  * Reasons are interned once, as code NUL text, so a line costs 2 bytes.
+ *
+ * Each rule's keys are in the order of their last line, so expiring
+ * looks at the keys it gives back and one more: the keys it keeps (they
+ * decided or came close) move to a list it never walks.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -28,7 +32,7 @@ struct pd_cause_reason {
 };
 
 struct pd_cause_key {
-	struct pd_list	      link; /* pd_causes.all */
+	struct pd_list	      link; /* its rule's live list, or done */
 	uint16_t	     *ring; /* reason ids; NULL when none kept */
 	uint32_t	      cap;
 	uint32_t	      len;
@@ -46,7 +50,11 @@ pd_causes_init(struct pd_causes *cs, const struct pd_conf *conf)
 {
 	memset(cs, 0, sizeof(*cs));
 	cs->conf = conf;
-	pd_list_init(&cs->all);
+	pd_list_init(&cs->done);
+	if ((cs->live = calloc(conf->nrules + 1, sizeof(*cs->live))) == NULL)
+		return -1;
+	for (size_t i = 0; i < conf->nrules; i++)
+		pd_list_init(&cs->live[i]);
 	cs->reasons = calloc(PD_CAUSE_REASONS_MAX, sizeof(*cs->reasons));
 	cs->scratch = calloc(PD_CAUSE_REASONS_MAX, sizeof(*cs->scratch));
 	cs->seen = calloc(PD_CAUSE_REASONS_MAX, sizeof(*cs->seen));
@@ -69,19 +77,28 @@ key_free(struct pd_causes *cs, struct pd_cause_key *k)
 	free(k);
 }
 
+/* list_at - the i-th list of keys: the rules' live ones, then done */
+static struct pd_list *
+list_at(const struct pd_causes *cs, size_t i)
+{
+	return i < cs->conf->nrules ? &cs->live[i] :
+				      (struct pd_list *)&cs->done;
+}
+
 void
 pd_causes_clear(struct pd_causes *cs)
 {
-	if (cs->reasons != NULL) {
-		while (!pd_list_empty(&cs->all))
+	struct pd_list *h;
+
+	for (size_t i = 0; cs->live != NULL && i <= cs->conf->nrules; i++)
+		for (h = list_at(cs, i); !pd_list_empty(h);)
 			key_free(cs,
-			    pd_list_entry(cs->all.next, struct pd_cause_key,
-				link));
-		for (size_t i = 1; i < cs->nreasons; i++)
-			free(cs->reasons[i]);
-	}
+			    pd_list_entry(h->next, struct pd_cause_key, link));
+	for (size_t i = 1; cs->reasons != NULL && i < cs->nreasons; i++)
+		free(cs->reasons[i]);
 	pd_keytab_clear(&cs->keys);
 	pd_keytab_clear(&cs->rtab);
+	free(cs->live);
 	free(cs->reasons);
 	free(cs->scratch);
 	free(cs->seen);
@@ -143,7 +160,7 @@ key_get(struct pd_causes *cs, size_t rule, const void *key, size_t klen)
 	k->node.klen = (uint16_t)(klen + 2);
 	memcpy(k->node.key, buf, klen + 2);
 	pd_keytab_insert(&cs->keys, &k->node);
-	pd_list_push(&cs->all, &k->link);
+	pd_list_init(&k->link);
 	return k;
 }
 
@@ -223,6 +240,8 @@ pd_causes_count(struct pd_causes *cs, size_t rule, const void *key, size_t klen,
 	/* The window holds the latest count lines: older ones are gone. */
 	ring_keep(cs, k, count);
 	k->last = now;
+	pd_list_unlink(&k->link);
+	pd_list_push(&cs->live[rule], &k->link);
 	if (count > k->peak) {
 		k->peak = count;
 		k->peak_at = now;
@@ -295,24 +314,28 @@ near(const struct pd_causes *cs, const struct pd_cause_key *k)
 void
 pd_causes_expire(struct pd_causes *cs, int64_t now)
 {
-	struct pd_list *p, *next;
+	struct pd_cause_key *k;
+	struct pd_list	    *p;
 
-	for (p = cs->all.next; p != &cs->all; p = next) {
-		struct pd_cause_key *k =
-		    pd_list_entry(p, struct pd_cause_key, link);
-
-		next = p->next;
+	for (size_t i = 0; i < cs->conf->nrules; i++) {
 		/* Two windows: past any bucket the window may round to. */
-		if (now - k->last <= 2 * cs->conf->rules[k->rule].window)
-			continue;
-		if (k->fired == 0 && !near(cs, k)) {
-			key_free(cs, k);
-			continue;
+		int64_t quiet = 2 * cs->conf->rules[i].window;
+
+		while ((p = pd_list_tail(&cs->live[i])) != NULL) {
+			k = pd_list_entry(p, struct pd_cause_key, link);
+			if (now - k->last <= quiet)
+				break;
+			if (k->fired == 0 && !near(cs, k)) {
+				key_free(cs, k);
+				continue;
+			}
+			cs->kept -= k->len;
+			free(k->ring);
+			k->ring = NULL;
+			k->cap = k->len = k->head = 0;
+			pd_list_unlink(&k->link);
+			pd_list_push(&cs->done, &k->link);
 		}
-		cs->kept -= k->len;
-		free(k->ring);
-		k->ring = NULL;
-		k->cap = k->len = k->head = 0;
 	}
 }
 
@@ -339,32 +362,32 @@ int
 pd_causes_near(const struct pd_causes *cs, struct pd_cause_near **out,
     size_t *n)
 {
-	const struct pd_list *p;
-	size_t		      i = 0, count = 0;
+	const struct pd_cause_key *k;
+	const struct pd_list	  *h, *p;
+	size_t			   count = 0;
 
 	*out = NULL;
 	*n = 0;
-	for (p = cs->all.next; p != &cs->all; p = p->next)
-		if (near(cs, pd_list_entry(p, struct pd_cause_key, link)))
-			count++;
+	for (size_t i = 0; i <= cs->conf->nrules; i++)
+		for (h = list_at(cs, i), p = h->next; p != h; p = p->next)
+			count += near(cs,
+			    pd_list_entry(p, struct pd_cause_key, link));
 	if (count == 0)
 		return 0;
 	if ((*out = calloc(count, sizeof(**out))) == NULL)
 		return -1;
-	for (p = cs->all.next; p != &cs->all; p = p->next) {
-		const struct pd_cause_key *k =
-		    pd_list_entry(p, struct pd_cause_key, link);
-
-		if (!near(cs, k))
-			continue;
-		(*out)[i++] = (struct pd_cause_near){ .rule = k->rule,
-			.key = k->node.key + 2,
-			.klen = k->node.klen - 2u,
-			.peak = k->peak,
-			.at = k->peak_at };
-	}
+	for (size_t i = 0; i <= cs->conf->nrules; i++)
+		for (h = list_at(cs, i), p = h->next; p != h; p = p->next) {
+			k = pd_list_entry(p, struct pd_cause_key, link);
+			if (near(cs, k))
+				(*out)[(*n)++] =
+				    (struct pd_cause_near){ .rule = k->rule,
+					    .key = k->node.key + 2,
+					    .klen = k->node.klen - 2u,
+					    .peak = k->peak,
+					    .at = k->peak_at };
+		}
 	qsort(*out, count, sizeof(**out), near_cmp);
-	*n = count;
 	return 0;
 }
 

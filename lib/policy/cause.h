@@ -9,7 +9,7 @@
  *
  * Bounds.  Per rule and key: the reason ids (2 bytes each) of its last
  * count lines, and no more than limit + 1 (a decision comes at limit +
- * 1) nor PD_CAUSE_LINES_MAX, plus some 90 bytes and the key.  A key
+ * 1) nor PD_CAUSE_LINES_MAX, plus some 100 bytes and the key.  A key
  * quiet for two of its rule's windows gives its lines back, and its
  * record too unless it decided or came close.  At most
  * PD_CAUSE_REASONS_MAX distinct reasons are told apart; lines with
@@ -36,7 +36,9 @@ struct pd_cause_reason;
 struct pd_causes {
 	const struct pd_conf	*conf;	  /* borrowed: must outlive this */
 	struct pd_keytab	 keys;	  /* struct pd_cause_key by rule, key */
-	struct pd_list		 all;	  /* every pd_cause_key */
+	struct pd_list		*live;	  /* per conf rule: keys by their
+						  last line, latest first */
+	struct pd_list		 done;	  /* keys that gave their lines back */
 	struct pd_keytab	 rtab;	  /* reasons by code and text */
 	struct pd_cause_reason **reasons; /* by id; 0 is "other" */
 	size_t			 nreasons;
