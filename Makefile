@@ -38,7 +38,8 @@ PD_LDFLAGS = $(LDFLAGS) $(SAN)
 UTIL_SRCS = lib/util/addr.c lib/util/buf.c lib/util/clock.c lib/util/err.c \
 	lib/util/keytab.c lib/util/log.c lib/util/out.c lib/util/stamp.c \
 	lib/util/stats.c lib/util/str.c lib/util/window.c
-POLICY_SRCS = lib/policy/admin.c lib/policy/conf.c lib/policy/conf_block.c \
+POLICY_SRCS = lib/policy/admin.c lib/policy/cause.c lib/policy/conf.c \
+	lib/policy/conf_block.c \
 	lib/policy/conf_read.c lib/policy/conf_rule.c lib/policy/counter.c \
 	lib/policy/ctl.c lib/policy/decision.c lib/policy/dnscache.c \
 	lib/policy/engine.c lib/policy/engine_emit.c lib/policy/engine_manual.c \
@@ -56,8 +57,8 @@ LIB_SRCS = $(UTIL_SRCS) $(POLICY_SRCS) $(DAEMON_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
-TESTS = check_addr check_buf check_clock check_conf check_counter check_dns check_engine check_helo \
-	check_maillog check_proto check_server check_session check_state check_str check_tail check_tmpl \
+TESTS = check_addr check_buf check_cause check_clock check_conf check_counter check_dns check_engine check_helo \
+	check_maillog check_proto check_replay check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip \
 	check_control check_rpc check_listen check_daemon
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)

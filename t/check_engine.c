@@ -774,6 +774,65 @@ START_TEST(test_own_rejects_are_not_counted_back)
 }
 END_TEST
 
+/* What the tap was told: rule, key and window count of each call. */
+struct tapped {
+	int	 n;
+	size_t	 rule[8];
+	char	 key[8][64];
+	uint64_t count[8];
+	int	 decisions_before[8]; /* lines logged when it was told */
+};
+
+static void
+tap_cb(void *arg, size_t i, const struct pd_counter *c, int64_t now)
+{
+	struct tapped *t = arg;
+
+	ck_assert_int_lt(t->n, 8);
+	t->rule[t->n] = i;
+	pd_engine_counter_text(&eng, c, t->key[t->n], sizeof(t->key[0]));
+	t->count[t->n] = pd_counters_peek(pd_engine_counters_c(&eng), c, now);
+	t->decisions_before[t->n] = tu_log_count("rule=");
+	t->n++;
+}
+
+START_TEST(test_tap_sees_each_counted_event)
+{
+	struct tapped t = { 0 };
+	struct pd_addr a;
+
+	setup("allow local {\n client = 127.0.0.0/8\n}\n"
+	    "rule conns {\n event = log_connection\n limit = 9 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 no\n}\n"
+	    "rule errs {\n event = rcpt_rejected\n key = client_prefix\n"
+	    " limit = 1 per 1h\n block = 1h\n reply = 554 5.7.1 errors\n}\n");
+	pd_engine_set_tap(&eng, tap_cb, &t);
+	log_event(PD_EV_RCPT_REJECTED, "192.0.2.9", T0);
+	log_event(PD_EV_RCPT_REJECTED, "192.0.2.10", T0 + SEC);
+	/* Blocked now: the third is not counted, so not told. */
+	log_event(PD_EV_RCPT_REJECTED, "192.0.2.11", T0 + 2 * SEC);
+	/* Allow-listed clients are not counted either. */
+	log_event(PD_EV_RCPT_REJECTED, "127.0.0.1", T0 + 2 * SEC);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_uint_eq(t.rule[0], 1);
+	ck_assert_str_eq(t.key[0], "192.0.2.0/24");
+	ck_assert_uint_eq(t.count[0], 1);
+	ck_assert_uint_eq(t.count[1], 2);
+	/* Told before the rule fires, so the count is the one it fires at. */
+	ck_assert_int_eq(t.decisions_before[1], 0);
+	ck_assert_int_eq(tu_log_count("rule=errs"), 1);
+	ck_assert_int_eq(pd_addr_parse("192.0.2.9", &a), 0);
+	pd_engine_event(&eng, PD_EV_LOG_CONNECTION, &a, "", T0 + 3 * SEC);
+	ck_assert_int_eq(t.n, 3);
+	ck_assert_uint_eq(t.rule[2], 0);
+	ck_assert_str_eq(t.key[2], "192.0.2.9");
+	pd_engine_set_tap(&eng, NULL, NULL);
+	pd_engine_event(&eng, PD_EV_LOG_CONNECTION, &a, "", T0 + 4 * SEC);
+	ck_assert_int_eq(t.n, 3);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_own_reply_texts_known_after_restart)
 {
 	struct pd_addr a;
@@ -1095,6 +1154,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_case_e_block_and_reblock);
 	tcase_add_test(tc, test_own_rejects_are_not_counted_back);
 	tcase_add_test(tc, test_own_reply_texts_known_after_restart);
+	tcase_add_test(tc, test_tap_sees_each_counted_event);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sessions");
 	tcase_add_loop_test(tc, test_counts_once_per_session_for_every_placement,

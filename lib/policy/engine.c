@@ -197,6 +197,13 @@ pd_engine_set_sink(struct pd_engine *e, pd_engine_sink sink, void *arg)
 	e->sink_arg = arg;
 }
 
+void
+pd_engine_set_tap(struct pd_engine *e, pd_engine_tap tap, void *arg)
+{
+	e->tap = tap;
+	e->tap_arg = arg;
+}
+
 bool
 pd_engine_dns_name(struct pd_engine *e, const struct pd_req *r, char *name,
     size_t size)
@@ -273,6 +280,8 @@ event_rule(struct pd_engine *e, struct pd_facts *x, size_t i)
 		return;
 	}
 	count = pd_counters_count(&e->counters, c, x->now, 1);
+	if (e->tap != NULL)
+		e->tap(e->tap_arg, i, c, x->now);
 	if (count <= (uint64_t)r->limit)
 		return;
 	/* Rate and tarpit rules act on requests; say when they start. */

@@ -28,6 +28,7 @@
 #ifndef PD_ENGINE_H
 #define PD_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "counter.h"
@@ -71,6 +72,13 @@ struct pd_engine_rulestat {
 
 /* Where decisions go as they are made (see above); arg is the caller's. */
 typedef void (*pd_engine_sink)(void *arg, const struct pd_decision *);
+/*
+ * Told of each maillog event counted for conf rule i into c, before the
+ * rule may fire; c is valid during the call only.  Replay uses it to
+ * tell what a decision came from; the daemon sets none.
+ */
+typedef void (*pd_engine_tap)(void *arg, size_t i, const struct pd_counter *c,
+    int64_t now);
 
 struct pd_engine {
 	const struct pd_conf	  *conf;
@@ -82,6 +90,8 @@ struct pd_engine {
 	bool			   needs_dns; /* a rule checks "unknown" */
 	pd_engine_sink		   sink;
 	void			  *sink_arg;
+	pd_engine_tap		   tap; /* NULL: none */
+	void			  *tap_arg;
 	struct pd_engine_stats	   stats;
 	struct pd_engine_rulestat *rstats; /* owned, nrstats of them */
 	size_t			   nrstats;
@@ -124,6 +134,8 @@ void pd_engine_set_wall_offset(struct pd_engine *, int64_t offset);
 int64_t pd_engine_wall_offset(const struct pd_engine *);
 /* pd_engine_set_sink - where decisions go (NULL: nowhere) */
 void	pd_engine_set_sink(struct pd_engine *, pd_engine_sink, void *arg);
+/* pd_engine_set_tap - who is told of counted maillog events (NULL: none) */
+void	pd_engine_set_tap(struct pd_engine *, pd_engine_tap, void *arg);
 
 /*
  * pd_engine_dns_name - whether deciding r needs the DNS answer (A, then

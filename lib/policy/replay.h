@@ -18,15 +18,20 @@ struct pd_replay_stats {
 	uint64_t lines;
 	uint64_t events;
 	uint64_t decisions;
+	size_t	 near_misses;
 	double	 seconds;
 };
 
 /*
  * pd_replay - read file (a maillog, "-" for standard input) through the
  * rules of conf and print each decision to out, prefixed by the time of
- * the line that caused it, then a summary.  Traditional syslog stamps
- * have no year: the one that puts them no later than now is taken.
- * -1 with err when file cannot be read.
+ * the line that caused it and followed by a line of what the lines
+ * counted toward it said ("    caused by: 4 x \"User unknown in local
+ * recipient table\" (550), 1 x ..."), then a summary and the near
+ * misses (keys that reached PD_CAUSE_NEAR_PCT of a limit and never
+ * passed it).  Traditional syslog stamps have no year: the one that
+ * puts them no later than now is taken.  -1 with err when file cannot
+ * be read or memory runs out.
  */
 int pd_replay(const struct pd_conf *, const char *file, int64_t now, FILE *out,
     struct pd_replay_stats *, struct pd_err *);
