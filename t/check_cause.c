@@ -17,19 +17,21 @@
 static struct pd_conf	 *conf;
 static struct pd_causes	  cs;
 static struct pd_counters store;
-static int		  slots[2];
+static int		  slots[3];
 
-/* Rule 0 "errs": 4 per 1h; rule 1 "wide": 9 per 1h. */
+/* Rule 0 "errs": 4 per 1h; rule 1 "wide": 9 per 1h; rule 2 "one": 1. */
 static void
 setup(void)
 {
 	conf = tu_conf("rule errs {\n event = rcpt_rejected\n"
 		       " limit = 4 per 1h\n block = 1h\n reply = 554 5.7.1 no\n}\n"
 		       "rule wide {\n event = rcpt_rejected\n key = client_prefix\n"
-		       " limit = 9 per 1h\n block = 1h\n reply = 554 5.7.1 no\n}\n");
+		       " limit = 9 per 1h\n block = 1h\n reply = 554 5.7.1 no\n}\n"
+		       "rule one {\n event = rcpt_rejected\n"
+		       " limit = 1 per 1h\n block = 1h\n reply = 554 5.7.1 no\n}\n");
 	ck_assert_int_eq(pd_causes_init(&cs, conf), 0);
 	ck_assert_int_eq(pd_counters_init(&store, 1000), 0);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		slots[i] = pd_counters_slot(&store, conf->rules[i].name,
 		    (uint32_t)i, conf->rules[i].window);
 		ck_assert_int_ge(slots[i], 0);
@@ -236,6 +238,22 @@ START_TEST(test_cause_near_miss_threshold)
 }
 END_TEST
 
+/* One line is no pattern: a limit of 1 makes no near misses. */
+START_TEST(test_cause_single_line_is_no_near_miss)
+{
+	struct pd_cause_near *nm;
+	size_t		      n;
+
+	setup();
+	line(2, "192.0.2.1", "User unknown", "550", T0);
+	line(2, "192.0.2.2", "User unknown", "550", T0 + SEC);
+	ck_assert_int_eq(pd_causes_near(&cs, &nm, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(nm);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_cause_near_misses_sorted_with_peak_time)
 {
 	struct pd_cause_near *nm;
@@ -313,6 +331,7 @@ cause_suite(void)
 	tcase_add_loop_test(tc, test_cause_near_miss_threshold, 0,
 	    nitems(near_cases));
 	tcase_add_test(tc, test_cause_near_misses_sorted_with_peak_time);
+	tcase_add_test(tc, test_cause_single_line_is_no_near_miss);
 	tcase_add_test(tc, test_cause_expire_keeps_what_is_reported);
 	suite_add_tcase(s, tc);
 	return s;

@@ -300,13 +300,17 @@ pd_causes_fired(struct pd_causes *cs, struct pd_cause_key *k, uint64_t n,
 	}
 }
 
-/* near - peak reached PD_CAUSE_NEAR_PCT of rule's limit, never passed */
+/*
+ * near - peak reached PD_CAUSE_NEAR_PCT of rule's limit, never passed,
+ * and is more than one line: with a limit of 1 every key counted once
+ * would be one, and a single line is no pattern.
+ */
 static bool
 near(const struct pd_causes *cs, const struct pd_cause_key *k)
 {
 	long long limit = cs->conf->rules[k->rule].limit;
 
-	return k->fired == 0 && k->peak > 0 && limit >= 0 &&
+	return k->fired == 0 && k->peak >= 2 && limit >= 0 &&
 	    k->peak <= (uint64_t)limit &&
 	    k->peak * 100 >= (uint64_t)limit * PD_CAUSE_NEAR_PCT;
 }
