@@ -427,6 +427,54 @@ START_TEST(test_counter_unblocked_key_evicted_by_last_use)
 }
 END_TEST
 
+/*
+ * An unblocked counter goes back into its slot's list by its last use,
+ * whichever end the search starts from: the list stays ordered newest
+ * first, as eviction needs.
+ */
+static const struct {
+	const char *name;
+	int64_t	    last; /* of the unblocked counter, from T0 */
+	int	    pos;  /* its place, newest first, among 10 + itself */
+} unblock_cases[] = {
+	{ "older than all", -MIN, 10 },	 { "newest", 20 * MIN, 0 },
+	{ "near the old end", 90 * SEC, 8 }, { "near the new end", 510 * SEC, 1 },
+	{ "tied with one: before it", 5 * MIN, 4 },
+};
+
+START_TEST(test_counter_unblock_keeps_lru_order)
+{
+	struct pd_counter *x;
+	struct pd_list	  *l;
+	int		   s, i = 0, at = -1;
+	int64_t		   prev = INT64_MAX;
+
+	s = pd_counters_slot(&cs, "r", 1, W);
+	x = counted(s, "x", T0, 1);
+	pd_counters_block(&cs, x, T0, T0 + DAY, 0);
+	for (int k = 0; k < 10; k++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "k%d", k);
+		counted(s, key, T0 + k * MIN, 1);
+	}
+	x->last = T0 + unblock_cases[_i].last;
+	pd_counters_unblock(&cs, x);
+	for (l = cs.slots[s].lru.next; l != &cs.slots[s].lru; l = l->next, i++) {
+		struct pd_counter *c = pd_list_entry(l, struct pd_counter, link);
+
+		ck_assert_msg(c->last <= prev, "%s: out of order at %d",
+		    unblock_cases[_i].name, i);
+		prev = c->last;
+		if (c == x)
+			at = i;
+	}
+	ck_assert_int_eq(i, 11);
+	ck_assert_msg(at == unblock_cases[_i].pos, "%s: at %d, want %d",
+	    unblock_cases[_i].name, at, unblock_cases[_i].pos);
+}
+END_TEST
+
 /* One event at T0 in a 1 h window, then a sweep at T0 + at. */
 static const struct {
 	const char	*name;
@@ -637,6 +685,8 @@ counter_suite(void)
 	tcase_add_test(tc, test_counter_full_evicts_across_slots);
 	tcase_add_test(tc, test_counter_full_of_blocks_refuses_new_keys);
 	tcase_add_test(tc, test_counter_unblocked_key_evicted_by_last_use);
+	tcase_add_loop_test(tc, test_counter_unblock_keeps_lru_order, 0,
+	    nitems(unblock_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sweep");

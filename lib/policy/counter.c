@@ -242,17 +242,35 @@ pd_counters_block(struct pd_counters *s, struct pd_counter *c, int64_t since,
 
 /*
  * lru_insert - put c where its last use belongs, so the list stays
- * ordered by it.  Searched from the old end: a counter coming back from
- * a block was last seen a while ago.
+ * ordered by it.  Searched from the end whose time is nearer c's: a
+ * counter coming back from a block was seen either at the block's
+ * start (near the old end) or by its attempts during it (near the new
+ * end), and a walk across a million counters per unblock would stall.
  */
 static void
 lru_insert(struct pd_list *head, struct pd_counter *c)
 {
 	struct pd_list *l;
+	int64_t		newest, oldest;
 
-	for (l = head->prev; l != head; l = l->prev)
-		if (pd_list_entry(l, struct pd_counter, link)->last >= c->last)
-			break;
+	if (pd_list_empty(head)) {
+		pd_list_push(head, &c->link);
+		return;
+	}
+	newest = pd_list_entry(head->next, struct pd_counter, link)->last;
+	oldest = pd_list_entry(head->prev, struct pd_counter, link)->last;
+	if (newest - c->last < c->last - oldest) {
+		for (l = head->next; l != head; l = l->next)
+			if (pd_list_entry(l, struct pd_counter, link)->last <=
+			    c->last)
+				break;
+		l = l->prev; /* the last one more recent than c */
+	} else {
+		for (l = head->prev; l != head; l = l->prev)
+			if (pd_list_entry(l, struct pd_counter, link)->last >=
+			    c->last)
+				break;
+	}
 	/* Insert after l: l is at least as recent as c. */
 	c->link.prev = l;
 	c->link.next = l->next;
