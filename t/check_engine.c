@@ -639,8 +639,8 @@ log_event(enum pd_event_type type, const char *addr, int64_t now)
 	struct pd_addr a;
 
 	ck_assert_int_eq(pd_addr_parse(addr, &a), 0);
-	pd_engine_event(&eng, type, &a, "User unknown in local recipient table",
-	    now);
+	pd_engine_event(&eng, type, &a,
+	    "550 5.1.1 User unknown in local recipient table", now);
 }
 
 START_TEST(test_case_b_tarpit_then_block)
@@ -732,9 +732,9 @@ START_TEST(test_own_rejects_are_not_counted_back)
 	/* Another client's own error is counted. */
 	ck_assert_int_eq(pd_addr_parse("192.0.2.10", &a), 0);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "User unknown in local recipient table", T0 + SEC);
+	    "550 5.1.1 User unknown in local recipient table", T0 + SEC);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "User unknown in local recipient table", T0 + SEC);
+	    "550 5.1.1 User unknown in local recipient table", T0 + SEC);
 	ck_assert(tu_log_has("rule=errs client=192.0.2.10"));
 	teardown();
 }
