@@ -492,6 +492,46 @@ static const struct line_case corpus_cases[] = {
 	    PD_ML_DATA_REJECT, "192.0.2.61", "",
 	    "5.7.1 header says no", "END-OF-MESSAGE",
 	    NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:120 */
+	{ "rcpt reject: policy service down, Postfix's default action",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: NOQUEUE: reject: "
+	    "RCPT from unknown[198.51.100.30]:44082: 451 4.3.5 "
+	    "<r19@test.example>: Recipient address rejected: Server "
+	    "configuration problem; from=<sender@example.org> "
+	    "to=<r19@test.example> proto=ESMTP helo=<mx.example.net>",
+	    PD_ML_RCPT_REJECT, "198.51.100.30", "451",
+	    "451 4.3.5 Server configuration problem", "RCPT",
+	    NO_COUNTS, PD_ML_SERVER },
+	/* maillog-postfix-3.7.txt:119 */
+	{ "none: the policy service does not answer",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: warning: problem "
+	    "talking to server 127.0.0.1:45107: Connection refused",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:121 */
+	{ "drop: too many errors after RCPT (all of them the server's)",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: too many errors "
+	    "after RCPT from unknown[198.51.100.30]:44082",
+	    PD_ML_DROP, "198.51.100.30", "", "too many errors", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:123 */
+	{ "rcpt reject: greylisting by check_recipient_access",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: NOQUEUE: reject: "
+	    "RCPT from unknown[203.0.113.40]:42744: 450 4.7.1 "
+	    "<user@test.example>: Recipient address rejected: Greylisted, "
+	    "see https://grey.test.example/; from=<sender@example.org> "
+	    "to=<user@test.example> proto=ESMTP helo=<mx.example.net>",
+	    PD_ML_RCPT_REJECT, "203.0.113.40", "450",
+	    "450 4.7.1 Greylisted, see https://grey.test.example/", "RCPT",
+	    NO_COUNTS, PD_ML_GREYLIST },
+	/* maillog-postfix-3.7.txt:124 */
+	{ "data reject: header_checks, the subject the client's",
+	    "Nov 23 10:39:01 mx postfix/cleanup[23276]: 6561EA72628: "
+	    "reject: header Subject: reject me from "
+	    "unknown[192.0.2.50]:42866; from=<sender@example.org> "
+	    "to=<list@test.example> proto=ESMTP helo=<mx.example.net>: "
+	    "5.7.1 header says no",
+	    PD_ML_DATA_REJECT, "192.0.2.50", "", "5.7.1 header says no",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:4 */
 	{ "rfc3339: connect",
 	    "2026-11-23T11:38:53.015838+01:00 mx postfix/smtpd[32021]: "
@@ -710,6 +750,126 @@ static const struct line_case variant_cases[] = {
 	    "disconnect from unknown[192.0.2.1]:4711 ehlo=1 auth=1 mail=1 "
 	    "rcpt=0/1 data=0/1 quit=1 commands=4/6",
 	    PD_ML_DISCONNECT, "192.0.2.1", "", "", "", { 0, 1, 0, 1, 1, 1 }, PD_ML_CLIENT },
+	/* The server's doing, in Postfix 3.7's words (see maillog.c). */
+	{ "rcpt reject: a table lookup fails (smtpd_check.c)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 451 4.3.0 "
+	    "<x@test.example>: Temporary lookup failure; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "451",
+	    "451 4.3.0 Temporary lookup failure", "RCPT", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "rcpt reject: a failing milter (milter8.c)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: "
+	    "milter-reject: RCPT from unknown[192.0.2.1]:4711: 451 4.7.1 "
+	    "Service unavailable - try again later; from=<a@example.org> "
+	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "451",
+	    "451 4.7.1 Service unavailable - try again later", "RCPT",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "rcpt reject: a custom default_action of a policy service",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 450 4.7.1 "
+	    "<x@test.example>: Recipient address rejected: Server "
+	    "configuration problem; from=<a@example.org>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "450",
+	    "450 4.7.1 Server configuration problem", "RCPT", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "rcpt reject: postgrey's greylisting",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 450 4.2.0 "
+	    "<x@test.example>: Recipient address rejected: Greylisted, "
+	    "see http://postgrey.schweikert.ch/help/test.example.html; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "450",
+	    "450 4.2.0 Greylisted, see "
+	    "http://postgrey.schweikert.ch/help/test.example.html", "RCPT",
+	    NO_COUNTS, PD_ML_GREYLIST },
+	{ "rcpt reject: a permanent reject that names greylisting",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
+	    "<greylist@test.example>: Recipient address rejected: User "
+	    "unknown, greylist or not; from=<a@example.org>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "550",
+	    "550 5.1.1 User unknown, greylist or not", "RCPT", NO_COUNTS,
+	    PD_ML_CLIENT },
+	{ "rcpt reject: relay denied by reject_unauth_destination",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 554 5.7.1 "
+	    "<x@elsewhere.example>: Relay access denied; "
+	    "from=<a@example.org> to=<x@elsewhere.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "554",
+	    "554 5.7.1 Relay access denied", "RCPT", NO_COUNTS,
+	    PD_ML_CLIENT },
+	{ "data reject: the server's storage (4.3.1)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: reject: "
+	    "DATA from unknown[192.0.2.1]:4711: 452 4.3.1 Insufficient "
+	    "system storage; from=<a@example.org> to=<x@test.example> "
+	    "proto=ESMTP helo=<h.example>",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "452",
+	    "452 4.3.1 Insufficient system storage", "DATA", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "data reject: body_checks",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: body buy now from mx.example.net[192.0.2.1]:4711; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>: 5.7.1 no spam",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "5.7.1 no spam",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "data reject: a header naming the client itself",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header Subject: x from unknown[192.0.2.1]:25; y from "
+	    "unknown[192.0.2.1]:4711; from=<a: 4.3.0 b@example.org> "
+	    "proto=ESMTP helo=<h.example>: 5.7.1 header says no",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "5.7.1 header says no",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "data reject: header_checks REJECT with a 4.x.x code",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header X-Spam: yes from unknown[192.0.2.1]:4711; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>: 4.7.1 try later",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "4.7.1 try later",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "auth fail: saslauthd down (Cyrus SASL_FAIL)",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL LOGIN authentication failed: "
+	    "generic failure, sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "generic failure", "",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "auth fail: Cyrus SASL_UNAVAIL",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL PLAIN authentication failed: "
+	    "remote authentication server unavailable, sasl_username=bob",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
+	    "remote authentication server unavailable", "", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "auth fail: Cyrus finds no mechanism",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL CRAM-MD5 authentication failed: "
+	    "no mechanism available, sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "no mechanism available", "",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "auth fail: Dovecot's auth server gone",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL PLAIN authentication failed: "
+	    "Connection lost to authentication server, "
+	    "sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
+	    "Connection lost to authentication server", "", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "busy: a service at its process limit (master_avail.c)",
+	    "Nov 23 09:36:51 mx postfix/master[17600]: warning: service "
+	    "\"smtp\" (25) has reached its process limit \"100\": new "
+	    "clients may experience noticeable delays",
+	    PD_ML_BUSY, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	{ "master's other warnings are none",
+	    "Nov 23 09:36:51 mx postfix/master[17600]: warning: to avoid "
+	    "this condition, increase the process count in master.cf or "
+	    "reduce the service time per client",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	/* Lines that parse but are not counted. */
 	{ "postscreen CONNECT is not smtpd",
 	    "Nov 23 09:36:51 mx postfix/postscreen[17600]: CONNECT from "
@@ -1124,23 +1284,23 @@ static const struct {
 	int		 lines;
 	int		 kinds[PD_ML_MAX];
 } tally_cases[] = {
-	{ TRAD_FILE, 106, {
-		[PD_ML_NONE] = 39,
-		[PD_ML_CONNECT] = 20,
-		[PD_ML_RCPT_REJECT] = 12,
+	{ TRAD_FILE, 114, {
+		[PD_ML_NONE] = 41,
+		[PD_ML_CONNECT] = 21,
+		[PD_ML_RCPT_REJECT] = 14,
 		[PD_ML_AUTH_FAIL] = 4,
-		[PD_ML_DATA_REJECT] = 5,
-		[PD_ML_DROP] = 6,
-		[PD_ML_DISCONNECT] = 20,
+		[PD_ML_DATA_REJECT] = 6,
+		[PD_ML_DROP] = 7,
+		[PD_ML_DISCONNECT] = 21,
 	} },
-	{ RFC3339_FILE, 106, {
-		[PD_ML_NONE] = 39,
-		[PD_ML_CONNECT] = 20,
-		[PD_ML_RCPT_REJECT] = 12,
+	{ RFC3339_FILE, 114, {
+		[PD_ML_NONE] = 41,
+		[PD_ML_CONNECT] = 21,
+		[PD_ML_RCPT_REJECT] = 14,
 		[PD_ML_AUTH_FAIL] = 4,
-		[PD_ML_DATA_REJECT] = 5,
-		[PD_ML_DROP] = 6,
-		[PD_ML_DISCONNECT] = 20,
+		[PD_ML_DATA_REJECT] = 6,
+		[PD_ML_DROP] = 7,
+		[PD_ML_DISCONNECT] = 21,
 	} },
 };
 
@@ -1305,6 +1465,19 @@ START_TEST(test_maillog_kind_names_and_events)
 		{ PD_ML_DISCONNECT, "disconnect", false, 0 },
 		{ PD_ML_BUSY, "busy", true, PD_EV_SERVER_DEFER },
 	};
+	static const struct {
+		enum pd_maillog_kind	 kind;
+		enum pd_maillog_blame	 blame;
+		bool			 counted;
+		enum pd_event_type	 event;
+	} blamed[] = {
+		{ PD_ML_RCPT_REJECT, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_RCPT_REJECT, PD_ML_GREYLIST, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_RCPT_REJECT, PD_ML_OTHER, false, 0 },
+		{ PD_ML_DATA_REJECT, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_AUTH_FAIL, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_AUTH_FAIL, PD_ML_CLIENT, true, PD_EV_AUTH_FAILED },
+	};
 	struct pd_maillog_line ml;
 	enum pd_event_type ev;
 	int i;
@@ -1321,6 +1494,17 @@ START_TEST(test_maillog_kind_names_and_events)
 			ck_assert_msg(ev == want[i].event, "%s: event: got %s, "
 			    "want %s", want[i].name, pd_event_name(ev),
 			    pd_event_name(want[i].event));
+	}
+	for (i = 0; i < nitems(blamed); i++) {
+		memset(&ml, 0, sizeof(ml));
+		ml.kind = blamed[i].kind;
+		ml.blame = blamed[i].blame;
+		ck_assert_msg(pd_maillog_event(&ml, &ev) == blamed[i].counted,
+		    "blamed %d: counted: want %d", i, blamed[i].counted);
+		if (blamed[i].counted)
+			ck_assert_msg(ev == blamed[i].event, "blamed %d: event: "
+			    "got %s, want %s", i, pd_event_name(ev),
+			    pd_event_name(blamed[i].event));
 	}
 	ck_assert_str_eq(pd_maillog_kind_name(PD_ML_MAX), "?");
 	ck_assert_str_eq(pd_maillog_kind_name((enum pd_maillog_kind)-1), "?");

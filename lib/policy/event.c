@@ -171,13 +171,13 @@ code_entry(const char *w, size_t n, struct pd_code_pat *pat, struct pd_err *err)
 	}
 	if (!pat->has_status && pat->code[0] == '\0')
 		return pd_err_set(err,
-		    "codes: \"%.*s\" is not a reply code (550, 5xx), an "
+		    "\"%.*s\" is not a reply code (550, 5xx), an "
 		    "enhanced status code (5.1.1, 5.7.x) or both (454 4.7.1)",
 		    (int)n, w);
 	if (pat->code[0] && pat->has_status && pat->status[0] != -1 &&
 	    pat->code[0] - '0' != pat->status[0])
 		return pd_err_set(err,
-		    "codes: in \"%.*s\" the reply code and the status "
+		    "in \"%.*s\" the reply code and the status "
 		    "code disagree",
 		    (int)n, w);
 	return 0;
@@ -202,7 +202,7 @@ pd_codes_parse(struct pd_codes *c, const char *text, struct pd_err *err)
 			;
 		if (c->n == PD_CODES_MAX) {
 			pd_codes_free(c);
-			return pd_err_set(err, "codes: more than %d entries",
+			return pd_err_set(err, "more than %d entries",
 			    PD_CODES_MAX);
 		}
 		if (code_entry(p, (size_t)(e - p), &c->v[c->n], err) < 0) {
@@ -215,7 +215,7 @@ pd_codes_parse(struct pd_codes *c, const char *text, struct pd_err *err)
 	if (!counts) {
 		pd_codes_free(c);
 		return pd_err_set(err,
-		    "codes: nothing to count (an empty list, or only "
+		    "nothing to count (an empty list, or only "
 		    "exclusions)");
 	}
 	return 0;

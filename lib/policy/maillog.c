@@ -661,7 +661,7 @@ static void
 master_line(struct pd_span *s, struct pd_maillog_line *out)
 {
 	if (pd_span_eat(s, "warning: service \"") &&
-	    pd_span_find(s, "\" has reached its process limit \"") != NULL)
+	    pd_span_find(s, " has reached its process limit \"") != NULL)
 		out->kind = PD_ML_BUSY;
 }
 
