@@ -929,6 +929,12 @@ static const struct line_case variant_cases[] = {
 	    "from=<a@b> from unknown[192.0.2.1]:4711; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>: 5.7.1 no",
 	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	{ "header reject of a message from pickup naming a client",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header Subject: x from unknown[198.51.100.6]:25; "
+	    "from=<a@b> from local; from=<a@example.org> "
+	    "to=<x@test.example>: 5.7.1 no",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "unknown[unknown] has no address",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: lost connection "
 	    "after CONNECT from unknown[unknown]",

@@ -563,7 +563,10 @@ host_name(const char *p, const char *e)
  * too, so any of them may hold a " from NAME[ADDR];" of its own.  The
  * real one is always there, so every candidate must name the same
  * address: a client can hide itself that way, but never get another
- * counted.  Returns where the last candidate ends, or NULL.
+ * counted.  A message that came in by no SMTP client ("from local;"
+ * from pickup, "from unknown;" when cleanup has no origin) names its
+ * sender's candidates only: none counts.  Returns where the last
+ * candidate ends, or NULL.
  */
 static const char *
 content_client(const struct pd_span *s, struct pd_maillog_line *out)
@@ -576,6 +579,9 @@ content_client(const struct pd_span *s, struct pd_maillog_line *out)
 		f.p = p + 1;
 		t.p = p + 6;
 		t.e = s->e;
+		if (pd_span_starts(t.p, t.e, "local;") ||
+		    pd_span_starts(t.p, t.e, "unknown;"))
+			return NULL;
 		if (!host_name(t.p, t.e) || !client(&t, true, &a) ||
 		    !pd_span_eat_char(&t, ';'))
 			continue;

@@ -159,7 +159,7 @@ def run(t, pf, pd):
         pd.wait_stat(EVENTS, n)
     t.is_(got, [(550, 0), (550, 0), (550, 1), (550, 2), (550, 3), (451, 0)],
           'a dictionary attack right after: tarpit, then blocked')
-    t.like(pd.log(), XX
+    t.like(pd.log(), r'action=defer rule=dict_block client=198\.51\.100\.30 '
            r'source=maillog count=5', 'the block is logged')
 
     # (b) Greylisting: ten deferrals count nothing.
