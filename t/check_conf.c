@@ -10,6 +10,8 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "err.h"
+#include "event.h"
 #include "testutil.h"
 
 START_TEST(test_conf_defaults)
@@ -282,6 +284,138 @@ START_TEST(test_conf_geo_errors)
 }
 END_TEST
 
+/* codes: the reject rules' default, a list of their own, and errors */
+START_TEST(test_conf_codes)
+{
+	struct pd_conf *c = tu_conf(
+	    "rule a {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 no\n}\n"
+	    "rule b {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+	    " codes = !5.7.1, 5.1.x,x.1.1 , 550 5.1.1\n block = 1h\n"
+	    " reply = 554 5.7.1 no\n}\n"
+	    "rule c {\n event = data_rejected\n limit = 1 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 no\n}\n"
+	    "rule d {\n event = dropped\n limit = 1 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 no\n}\n");
+	const char *e;
+
+	ck_assert_uint_eq(c->rules[0].codes.n, 2);
+	ck_assert_str_eq(c->rules[0].codes.v[0].code, "5xx");
+	ck_assert(!c->rules[0].codes.v[0].has_status);
+	ck_assert_str_eq(c->rules[0].codes.v[1].code, "454");
+	ck_assert_int_eq(c->rules[0].codes.v[1].status[2], 1);
+	ck_assert_uint_eq(c->rules[1].codes.n, 4);
+	ck_assert(c->rules[1].codes.v[0].not);
+	ck_assert_int_eq(c->rules[1].codes.v[1].status[2], -1);
+	ck_assert_int_eq(c->rules[1].codes.v[2].status[0], -1);
+	ck_assert_str_eq(c->rules[1].codes.v[3].code, "550");
+	ck_assert_uint_eq(c->rules[2].codes.n, 1);
+	ck_assert_uint_eq(c->rules[3].codes.n, 0);
+	pd_conf_free(c);
+
+	e = tu_conf_errors(
+	    "rule r {\n"				/* 1 */
+	    "\tevent = rcpt_rejected\n"
+	    "\tlimit = 5 per 1h\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"		/* 5 */
+	    "\tcodes = 5xx, 6xx\n"
+	    "}\n"
+	    "rule s {\n"
+	    "\tevent = rcpt_rejected\n"
+	    "\tlimit = 5 per 1h\n"			/* 10 */
+	    "\tcodes = !5xx, !4.7.1\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"
+	    "}\n"
+	    "rule t {\n"				/* 15 */
+	    "\tevent = server_defer\n"
+	    "\tlimit = 5 per 1h\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"
+	    "}\n"					/* 20 */
+	    "rule u {\n"
+	    "\tevent = rcpt_rejected\n"
+	    "\tlimit = 5 per 1h\n"
+	    "\tcodes = 5.1.1000, 5.1, 550 5.1.1 x\n"
+	    "\tblock = 1h\n"			/* 25 */
+	    "\treply = 554 5.7.1 no\n"
+	    "}\n"
+	    "rule v {\n"
+	    "\tevent = auth_failed\n"
+	    "\tlimit = 5 per 1h\n"			/* 30 */
+	    "\tcodes = 5xx\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"
+	    "}\n"
+	    "rule w {\n"				/* 35 */
+	    "\tevent = data_rejected\n"
+	    "\tlimit = 5 per 1h\n"
+	    "\tcodes =\n"
+	    "\tblock = 1h\n"
+	    "\treply = 554 5.7.1 no\n"		/* 40 */
+	    "}\n");
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:6: codes: \"6xx\" is not a "
+	    "reply code (550, 5xx), an enhanced status code (5.1.1, 5.7.x) "
+	    "or both (454 4.7.1)"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:11: codes: nothing to count "
+	    "(an empty list, or only exclusions)"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:15: rule t: server_defer is "
+	    "the server's doing, not the client's: no rule counts it"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:24: codes: \"5.1.1000\" is "
+	    "not"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:28: rule v: codes are for "
+	    "rcpt_rejected and data_rejected"));
+	ck_assert_ptr_nonnull(strstr(e, "test.conf:38: codes: nothing to "
+	    "count"));
+}
+END_TEST
+
+/* Each entry alone, and the first that matches deciding. */
+START_TEST(test_conf_codes_match)
+{
+	static const struct {
+		const char *list, *reply;
+		bool	    want;
+	} cases[] = {
+		{ "5xx, 454 4.7.1", "550 5.1.1 User unknown", true },
+		{ "5xx, 454 4.7.1", "454 4.7.1 Relay access denied", true },
+		{ "5xx, 454 4.7.1", "450 4.7.1 Greylisted", false },
+		{ "5xx, 454 4.7.1", "450 4.2.0 try again later", false },
+		{ "5xx, 454 4.7.1", "5.7.1 header says no", true },
+		{ "5xx, 454 4.7.1", "4.7.1 try later", false },
+		{ "5xx", "550 go away", true },
+		{ "5xx", "User unknown in local recipient table", false },
+		{ "5xx", "", false },
+		{ "550", "5.7.1 header says no", false },
+		{ "5.1.1", "550 5.1.1 User unknown", true },
+		{ "5.1.1", "550 User unknown", false },
+		{ "5.1.1", "554 5.7.1 Relay access denied", false },
+		{ "x.1.1", "450 4.1.1 User unknown", true },
+		{ "5.1.x", "550 5.1.10 nullMX", true },
+		{ "55x", "554 5.7.1 no", true },
+		{ "55x", "504 5.5.2 no", false },
+		{ "!5.7.1, 5xx", "554 5.7.1 Access denied", false },
+		{ "!5.7.1, 5xx", "550 5.1.1 User unknown", true },
+		{ "5xx, !5.7.1", "554 5.7.1 Access denied", true },
+		{ "454 4.7.1", "454 4.7.0 other", false },
+		{ "454 4.7.1", "4.7.1 no code", false },
+	};
+	struct pd_codes c = { 0 };
+	struct pd_err	err;
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		ck_assert_int_eq(pd_codes_parse(&c, cases[i].list, &err), 0);
+		ck_assert_msg(pd_codes_match(&c, cases[i].reply) == cases[i].want,
+		    "\"%s\" against \"%s\": want %d", cases[i].list,
+		    cases[i].reply, cases[i].want);
+	}
+	pd_codes_free(&c);
+	ck_assert_ptr_nonnull(pd_codes_default(PD_EV_RCPT_REJECTED));
+	ck_assert_ptr_null(pd_codes_default(PD_EV_DROPPED));
+}
+END_TEST
+
 /*
  * What a reload warns about: the options it cannot apply that changed.
  * The same config text on both sides gives configs that share no
@@ -415,6 +549,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_gives_up_after_twenty);
 	tcase_add_test(tc, test_conf_load_missing_file);
 	tcase_add_test(tc, test_conf_geo_errors);
+	tcase_add_test(tc, test_conf_codes);
+	tcase_add_test(tc, test_conf_codes_match);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -673,8 +673,8 @@ log_event(enum pd_event_type type, const char *addr, int64_t now)
 	struct pd_addr a;
 
 	ck_assert_int_eq(pd_addr_parse(addr, &a), 0);
-	pd_engine_event(&eng, type, &a, "User unknown in local recipient table",
-	    now);
+	pd_engine_event(&eng, type, &a,
+	    "550 5.1.1 User unknown in local recipient table", now);
 }
 
 START_TEST(test_case_b_tarpit_then_block)
@@ -766,9 +766,9 @@ START_TEST(test_own_rejects_are_not_counted_back)
 	/* Another client's own error is counted. */
 	ck_assert_int_eq(pd_addr_parse("192.0.2.10", &a), 0);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "User unknown in local recipient table", T0 + SEC);
+	    "550 5.1.1 User unknown in local recipient table", T0 + SEC);
 	pd_engine_event(&eng, PD_EV_RCPT_REJECTED, &a,
-	    "User unknown in local recipient table", T0 + SEC);
+	    "550 5.1.1 User unknown in local recipient table", T0 + SEC);
 	ck_assert(tu_log_has("rule=errs client=192.0.2.10"));
 	teardown();
 }
@@ -829,6 +829,89 @@ START_TEST(test_tap_sees_each_counted_event)
 	pd_engine_set_tap(&eng, NULL, NULL);
 	pd_engine_event(&eng, PD_EV_LOG_CONNECTION, &a, "", T0 + 4 * SEC);
 	ck_assert_int_eq(t.n, 3);
+	teardown();
+}
+END_TEST
+
+/* event - pd_engine_event for addr with Postfix's reason */
+static void
+event(enum pd_event_type type, const char *addr, const char *reason,
+    int64_t now)
+{
+	struct pd_addr a = { 0 };
+
+	if (addr != NULL)
+		ck_assert_int_eq(pd_addr_parse(addr, &a), 0);
+	pd_engine_event(&eng, type, &a, reason, now);
+}
+
+/* Only the codes a rule counts are counted: its own, or the default. */
+START_TEST(test_maillog_rejects_count_by_their_codes)
+{
+	setup("rule dflt {\n event = rcpt_rejected\n limit = 2 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 dflt\n}\n"
+	    "rule users {\n event = rcpt_rejected\n limit = 0 per 1h\n"
+	    " codes = 5.1.1\n block = 1h\n reply = 554 5.7.1 users\n}\n"
+	    "rule msgs {\n event = data_rejected\n limit = 0 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 msgs\n}\n");
+	/* Temporary rejects other than relaying: not by default. */
+	event(PD_EV_RCPT_REJECTED, "192.0.2.1", "450 4.2.0 try again later",
+	    T0);
+	event(PD_EV_RCPT_REJECTED, "192.0.2.1", "450 4.1.1 unverified address",
+	    T0);
+	event(PD_EV_RCPT_REJECTED, "192.0.2.1", "554 5.7.1 Access denied", T0);
+	event(PD_EV_RCPT_REJECTED, "192.0.2.1",
+	    "454 4.7.1 Relay access denied", T0);
+	ck_assert(!tu_log_has("client=192.0.2.1"));
+	event(PD_EV_RCPT_REJECTED, "192.0.2.1", "550 5.7.1 nope", T0);
+	ck_assert(tu_log_has("rule=dflt client=192.0.2.1 source=maillog "
+	    "count=3"));
+	ck_assert(!tu_log_has("rule=users client=192.0.2.1"));
+	event(PD_EV_RCPT_REJECTED, "192.0.2.2", "550 5.1.1 User unknown", T0);
+	ck_assert(tu_log_has("rule=users client=192.0.2.2"));
+	/* cleanup's rejects have no reply code: 5xx goes by the status. */
+	event(PD_EV_DATA_REJECTED, "192.0.2.3", "4.7.1 try later", T0);
+	ck_assert(!tu_log_has("client=192.0.2.3"));
+	event(PD_EV_DATA_REJECTED, "192.0.2.3", "5.7.1 header says no", T0);
+	ck_assert(tu_log_has("rule=msgs client=192.0.2.3"));
+	teardown();
+}
+END_TEST
+
+/*
+ * The server's deferrals count nothing; the drop for too many errors
+ * that they cause is forgiven for PD_OWN_TTL, and every drop while a
+ * service runs in stress mode.
+ */
+START_TEST(test_server_defers_and_the_drops_they_cause)
+{
+	setup("rule drops {\n event = dropped\n limit = 0 per 1h\n"
+	    " block = 1h\n reply = 554 5.7.1 drops\n}\n");
+	for (int i = 0; i < 20; i++)
+		event(PD_EV_SERVER_DEFER, "192.0.2.1", "451 4.3.5 Server "
+		    "configuration problem", T0);
+	event(PD_EV_DROPPED, "192.0.2.1", "too many errors", T0 + SEC);
+	ck_assert_uint_eq(pd_engine_stats(&eng)->server_defers, 20);
+	ck_assert_uint_eq(pd_engine_stats(&eng)->drops_forgiven, 1);
+	ck_assert(!tu_log_has("rule=drops"));
+	/* Any other drop is the client's; so is one long after. */
+	event(PD_EV_DROPPED, "192.0.2.1", "lost connection", T0 + 2 * SEC);
+	ck_assert(tu_log_has("rule=drops client=192.0.2.1"));
+	event(PD_EV_SERVER_DEFER, "192.0.2.2", "450 4.7.1 Greylisted", T0);
+	event(PD_EV_DROPPED, "192.0.2.2", "too many errors", T0 + PD_OWN_TTL);
+	ck_assert(tu_log_has("rule=drops client=192.0.2.2"));
+	event(PD_EV_DROPPED, "192.0.2.3", "too many errors", T0);
+	ck_assert(tu_log_has("rule=drops client=192.0.2.3"));
+	/* A service at its process limit: no drop counts for 1000s. */
+	event(PD_EV_SERVER_DEFER, NULL, "", T0 + HOUR);
+	event(PD_EV_DROPPED, "192.0.2.4", "lost connection", T0 + HOUR);
+	event(PD_EV_DROPPED, "192.0.2.4", "timeout",
+	    T0 + HOUR + PD_ENGINE_STRESS - 1);
+	ck_assert(!tu_log_has("client=192.0.2.4"));
+	event(PD_EV_DROPPED, "192.0.2.4", "timeout",
+	    T0 + HOUR + PD_ENGINE_STRESS);
+	ck_assert(tu_log_has("rule=drops client=192.0.2.4"));
+	ck_assert_uint_eq(pd_engine_stats(&eng)->drops_forgiven, 3);
 	teardown();
 }
 END_TEST
@@ -1153,6 +1236,8 @@ engine_suite(void)
 	tcase_add_test(tc, test_case_b_segment_and_allow_list);
 	tcase_add_test(tc, test_case_e_block_and_reblock);
 	tcase_add_test(tc, test_own_rejects_are_not_counted_back);
+	tcase_add_test(tc, test_maillog_rejects_count_by_their_codes);
+	tcase_add_test(tc, test_server_defers_and_the_drops_they_cause);
 	tcase_add_test(tc, test_own_reply_texts_known_after_restart);
 	tcase_add_test(tc, test_tap_sees_each_counted_event);
 	suite_add_tcase(s, tc);

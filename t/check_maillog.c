@@ -58,6 +58,7 @@ struct line_case {
 	const char		*reason;
 	const char		*after;
 	int			 counts[6];	/* rcpt, data, auth: ok/all */
+	enum pd_maillog_blame	 blame;		/* left out: the client's */
 };
 
 /* check_line - parse c->line at NOW_CORPUS, UTC, and compare every field */
@@ -94,6 +95,8 @@ check_line(const struct line_case *c)
 	    c->reason);
 	ck_assert_msg(strcmp(ml.after, c->after) == 0,
 	    "%s: after: got \"%s\", want \"%s\"", name, ml.after, c->after);
+	ck_assert_msg(ml.blame == c->blame, "%s: blame: got %d, want %d",
+	    name, ml.blame, c->blame);
 	got[0] = ml.rcpt_ok;
 	got[1] = ml.rcpt_all;
 	got[2] = ml.data_ok;
@@ -119,35 +122,35 @@ static const struct line_case corpus_cases[] = {
 	    "unknown[127.0.0.1]:59202",
 	    PD_ML_CONNECT, "127.0.0.1", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:76 */
 	{ "connect from another loopback address",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32026]: connect from "
 	    "unknown[127.0.0.5]:56689",
 	    PD_ML_CONNECT, "127.0.0.5", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:88 */
 	{ "connect: postfix/submission/smtpd",
 	    "Nov 23 10:38:54 mx postfix/submission/smtpd[32030]: "
 	    "connect from unknown[127.0.0.1]:60200",
 	    PD_ML_CONNECT, "127.0.0.1", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:91 */
 	{ "connect: postfix-out/smtpd (multi-instance)",
 	    "Nov 23 10:38:54 mx postfix-out/smtpd[32031]: connect from "
 	    "unknown[127.0.0.1]:44314",
 	    PD_ML_CONNECT, "127.0.0.1", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:70 */
 	{ "connect: postfix/milter/smtpd",
 	    "Nov 23 10:38:53 mx postfix/milter/smtpd[32027]: connect "
 	    "from unknown[127.0.0.1]:51994",
 	    PD_ML_CONNECT, "127.0.0.1", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:9 */
 	{ "disconnect: every command ok, a/a logged as a",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -155,7 +158,7 @@ static const struct line_case corpus_cases[] = {
 	    "mail=1 rcpt=1 data=1 quit=1 commands=6/7",
 	    PD_ML_DISCONNECT, "198.51.100.7", "",
 	    "", "",
-	    { 1, 1, 1, 1, -1, -1 } },
+	    { 1, 1, 1, 1, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:19 */
 	{ "disconnect: ipv6 client with a name",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -163,7 +166,7 @@ static const struct line_case corpus_cases[] = {
 	    "mail=1 rcpt=1 data=1 quit=1 commands=6/7",
 	    PD_ML_DISCONNECT, "2001:db8::25", "",
 	    "", "",
-	    { 1, 1, 1, 1, -1, -1 } },
+	    { 1, 1, 1, 1, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:26 */
 	{ "disconnect: one of three rcpt accepted",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -171,7 +174,7 @@ static const struct line_case corpus_cases[] = {
 	    "rcpt=1/3 data=1 quit=1 commands=6/9",
 	    PD_ML_DISCONNECT, "192.0.2.10", "",
 	    "", "",
-	    { 1, 3, 1, 1, -1, -1 } },
+	    { 1, 3, 1, 1, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:32 */
 	{ "disconnect: ipv6, no data command",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -179,7 +182,7 @@ static const struct line_case corpus_cases[] = {
 	    "rcpt=0/2 quit=1 commands=4/7",
 	    PD_ML_DISCONNECT, "2001:db8:0:1::7", "",
 	    "", "",
-	    { 0, 2, -1, -1, -1, -1 } },
+	    { 0, 2, -1, -1, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:47 */
 	{ "disconnect: three messages, rset",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -187,7 +190,7 @@ static const struct line_case corpus_cases[] = {
 	    "rcpt=2/5 data=2 rset=1 quit=1 commands=11/15",
 	    PD_ML_DISCONNECT, "203.0.113.9", "",
 	    "", "",
-	    { 2, 5, 2, 2, -1, -1 } },
+	    { 2, 5, 2, 2, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:59 */
 	{ "disconnect: data rejected",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: disconnect from "
@@ -195,7 +198,7 @@ static const struct line_case corpus_cases[] = {
 	    "rcpt=1 data=0/1 quit=1 commands=5/7",
 	    PD_ML_DISCONNECT, "192.0.2.77", "",
 	    "", "",
-	    { 1, 1, 0, 1, -1, -1 } },
+	    { 1, 1, 0, 1, -1, -1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:100 */
 	{ "disconnect: auth=0/1",
 	    "Nov 23 10:39:00 mx postfix/submission/smtpd[32030]: "
@@ -203,21 +206,21 @@ static const struct line_case corpus_cases[] = {
 	    "xclient=0/1 auth=0/1 quit=1 commands=3/5",
 	    PD_ML_DISCONNECT, "192.0.2.60", "",
 	    "", "",
-	    { -1, -1, -1, -1, 0, 1 } },
+	    { -1, -1, -1, -1, 0, 1 }, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:78 */
 	{ "disconnect: commands=0/0",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32026]: disconnect from "
 	    "unknown[127.0.0.5]:56689 commands=0/0",
 	    PD_ML_DISCONNECT, "127.0.0.5", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:106 */
 	{ "disconnect: quit only",
 	    "Nov 23 10:39:00 mx postfix/smtpd[32026]: disconnect from "
 	    "unknown[127.0.0.6]:39213 quit=1 commands=1",
 	    PD_ML_DISCONNECT, "127.0.0.6", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:90 */
 	{ "disconnect: unknown=0/2 is no rcpt",
 	    "Nov 23 10:38:54 mx postfix/submission/smtpd[32030]: "
@@ -225,7 +228,7 @@ static const struct line_case corpus_cases[] = {
 	    "xclient=0/1 unknown=0/2 commands=2/5",
 	    PD_ML_DISCONNECT, "192.0.2.40", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:21 */
 	{ "rcpt reject: NOQUEUE, user unknown",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -235,8 +238,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<alice@test.example> "
 	    "proto=ESMTP helo=<dict.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.10", "550",
-	    "User unknown in local recipient table", "RCPT",
-	    NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:23 */
 	{ "rcpt reject: with a queue id",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: A022AA723B6: "
@@ -246,8 +249,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<bob@test.example> "
 	    "proto=ESMTP helo=<dict.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.10", "550",
-	    "User unknown in local recipient table", "RCPT",
-	    NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:30 */
 	{ "rcpt reject: ipv6 client",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -257,8 +260,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<carol@test.example> "
 	    "proto=ESMTP helo=<v6.example.org>",
 	    PD_ML_RCPT_REJECT, "2001:db8:0:1::7", "550",
-	    "User unknown in local recipient table", "RCPT",
-	    NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:39 */
 	{ "rcpt reject: XCLIENT PORT=4711",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -268,8 +271,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<erin@test.example> "
 	    "proto=ESMTP helo=<multi.example.org>",
 	    PD_ML_RCPT_REJECT, "203.0.113.9", "550",
-	    "User unknown in local recipient table", "RCPT",
-	    NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:49 */
 	{ "rcpt reject: relay access denied, no name",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -278,8 +281,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<someone@elsewhere.example> "
 	    "proto=ESMTP helo=<relay.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.20", "454",
-	    "Relay access denied", "RCPT",
-	    NO_COUNTS },
+	    "454 4.7.1 Relay access denied", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:50 */
 	{ "rcpt reject: 450 from an access table",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -289,8 +292,8 @@ static const struct line_case corpus_cases[] = {
 	    "to=<tempfail@test.example> proto=ESMTP "
 	    "helo=<relay.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.20", "450",
-	    "try again later", "RCPT",
-	    NO_COUNTS },
+	    "450 4.2.0 try again later", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:53 */
 	{ "rcpt reject: client host rejected",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: NOQUEUE: reject: "
@@ -299,8 +302,8 @@ static const struct line_case corpus_cases[] = {
 	    "away; from=<sender@example.org> to=<user@test.example> "
 	    "proto=ESMTP helo=<bad.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.66", "554",
-	    "go away", "RCPT",
-	    NO_COUNTS },
+	    "554 5.7.1 go away", "RCPT",
+	    NO_COUNTS, PD_ML_OTHER },
 	/* maillog-postfix-3.7.txt:71 */
 	{ "rcpt reject: milter-reject at RCPT",
 	    "Nov 23 10:38:53 mx postfix/milter/smtpd[32027]: NOQUEUE: "
@@ -310,8 +313,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<miltered@test.example> "
 	    "proto=ESMTP helo=<spammy.example.com>",
 	    PD_ML_RCPT_REJECT, "198.51.100.23", "550",
-	    "recipient refused by test milter", "RCPT",
-	    NO_COUNTS },
+	    "550 5.7.1 recipient refused by test milter", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:58 */
 	{ "data reject: at DATA",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: A6BDCA723B6: "
@@ -321,8 +324,8 @@ static const struct line_case corpus_cases[] = {
 	    "to=<user@test.example> proto=ESMTP "
 	    "helo=<nodata.example.org>",
 	    PD_ML_DATA_REJECT, "192.0.2.77", "554",
-	    "no data from you", "DATA",
-	    NO_COUNTS },
+	    "554 5.7.1 no data from you", "DATA",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:62 */
 	{ "data reject: at END-OF-MESSAGE",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: A7335A723B6: "
@@ -332,8 +335,8 @@ static const struct line_case corpus_cases[] = {
 	    "to=<user@test.example> proto=ESMTP "
 	    "helo=<nomsg.example.org>",
 	    PD_ML_DATA_REJECT, "192.0.2.88", "554",
-	    "no message from you", "END-OF-MESSAGE",
-	    NO_COUNTS },
+	    "554 5.7.1 no message from you", "END-OF-MESSAGE",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:68 */
 	{ "data reject: improper pipelining",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: A7D37A723B6: "
@@ -342,8 +345,8 @@ static const struct line_case corpus_cases[] = {
 	    "command pipelining; from=<p@example.org> "
 	    "to=<user@test.example> proto=SMTP helo=<pipe.example.org>",
 	    PD_ML_DATA_REJECT, "192.0.2.99", "503",
-	    "Improper use of SMTP command pipelining", "DATA",
-	    NO_COUNTS },
+	    "503 5.5.0 Improper use of SMTP command pipelining", "DATA",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:74 */
 	{ "data reject: cleanup milter-reject, no code",
 	    "Nov 23 10:38:53 mx postfix/cleanup[32024]: BA18CA723B7: "
@@ -353,50 +356,50 @@ static const struct line_case corpus_cases[] = {
 	    "to=<user@test.example> proto=ESMTP "
 	    "helo=<spammy.example.com>",
 	    PD_ML_DATA_REJECT, "198.51.100.23", "",
-	    "message refused by test milter", "END-OF-MESSAGE",
-	    NO_COUNTS },
+	    "5.7.1 message refused by test milter", "END-OF-MESSAGE",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:77 */
 	{ "drop: lost connection after CONNECT",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32026]: lost connection "
 	    "after CONNECT from unknown[127.0.0.5]:56689",
 	    PD_ML_DROP, "127.0.0.5", "",
 	    "lost connection", "CONNECT",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:81 */
 	{ "drop: lost connection after RCPT",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: lost connection "
 	    "after RCPT from gone.example.net[192.0.2.30]:59274",
 	    PD_ML_DROP, "192.0.2.30", "",
 	    "lost connection", "RCPT",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:85 */
 	{ "drop: lost connection in DATA, bytes",
 	    "Nov 23 10:38:54 mx postfix/smtpd[32026]: lost connection "
 	    "after DATA (37 bytes) from unknown[2001:db8::31]:59284",
 	    PD_ML_DROP, "2001:db8::31", "",
 	    "lost connection", "DATA",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:89 */
 	{ "drop: too many errors",
 	    "Nov 23 10:38:54 mx postfix/submission/smtpd[32030]: too "
 	    "many errors after UNKNOWN from unknown[192.0.2.40]:60200",
 	    PD_ML_DROP, "192.0.2.40", "",
 	    "too many errors", "UNKNOWN",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:92 */
 	{ "drop: timeout after EHLO",
 	    "Nov 23 10:38:56 mx postfix-out/smtpd[32031]: timeout "
 	    "after EHLO from unknown[192.0.2.50]:44314",
 	    PD_ML_DROP, "192.0.2.50", "",
 	    "timeout", "EHLO",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:96 */
 	{ "drop: timeout in DATA, bytes",
 	    "Nov 23 10:38:59 mx postfix-out/smtpd[32031]: timeout "
 	    "after DATA (17 bytes) from unknown[192.0.2.51]:34582",
 	    PD_ML_DROP, "192.0.2.51", "",
 	    "timeout", "DATA",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:108 */
 	{ "auth fail: LOGIN, username unavailable",
 	    "Nov 23 10:39:00 mx postfix/submission/smtpd[32030]: "
@@ -405,7 +408,7 @@ static const struct line_case corpus_cases[] = {
 	    "sasl_username=(unavailable)",
 	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
 	    "UGFzc3dvcmQ6", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:109 */
 	{ "auth fail: LOGIN, username given",
 	    "Nov 23 10:39:00 mx postfix/submission/smtpd[32030]: "
@@ -413,7 +416,7 @@ static const struct line_case corpus_cases[] = {
 	    "authentication failed: UGFzc3dvcmQ6, sasl_username=admin",
 	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
 	    "UGFzc3dvcmQ6", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:110 */
 	{ "auth fail: PLAIN, authentication failure",
 	    "Nov 23 10:39:00 mx postfix/submission/smtpd[32030]: "
@@ -422,7 +425,7 @@ static const struct line_case corpus_cases[] = {
 	    "sasl_username=user@test.example",
 	    PD_ML_AUTH_FAIL, "198.51.100.7", "",
 	    "authentication failure", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:111 */
 	{ "auth fail: ipv6, reason unavailable",
 	    "Nov 23 10:39:00 mx postfix/submission/smtpd[32030]: "
@@ -431,7 +434,7 @@ static const struct line_case corpus_cases[] = {
 	    "sasl_username=(unavailable)",
 	    PD_ML_AUTH_FAIL, "2001:db8::25", "",
 	    "(reason unavailable)", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:5 */
 	{ "none: master started",
 	    "Nov 23 10:38:53 mx postfix/master[32017]: daemon started "
@@ -439,21 +442,21 @@ static const struct line_case corpus_cases[] = {
 	    "/tmp/policyd-capture-bkuw99zp/conf",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:7 */
 	{ "none: smtpd client= line",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: 91666A723B6: "
 	    "client=mail.example.net[198.51.100.7]:59202",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:8 */
 	{ "none: cleanup message-id",
 	    "Nov 23 10:38:53 mx postfix/cleanup[32024]: 91666A723B6: "
 	    "message-id=<660ef3340c18a.31893@harness.test>",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:10 */
 	{ "none: qmgr",
 	    "Nov 23 10:38:53 mx postfix/qmgr[32019]: 91666A723B6: "
@@ -461,7 +464,7 @@ static const struct line_case corpus_cases[] = {
 	    "active)",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:11 */
 	{ "none: discard delivery",
 	    "Nov 23 10:38:53 mx postfix/discard[32025]: 91666A723B6: "
@@ -470,7 +473,7 @@ static const struct line_case corpus_cases[] = {
 	    "(test.example)",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:66 */
 	{ "none: improper command pipelining",
 	    "Nov 23 10:38:53 mx postfix/smtpd[32021]: improper command "
@@ -478,24 +481,64 @@ static const struct line_case corpus_cases[] = {
 	    "RCPT TO:<user@test.example>\\r\\nDATA\\r\\n",
 	    PD_ML_NONE, NULL, "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-postfix-3.7.txt:103 */
-	{ "none: header_checks reject",
+	{ "data reject: header_checks reject, logged by cleanup",
 	    "Nov 23 10:39:00 mx postfix/cleanup[32024]: 4DCEFA723BA: "
 	    "reject: header Subject: please reject me from "
 	    "unknown[192.0.2.61]:39450; from=<sender@example.org> "
 	    "to=<user@test.example> proto=ESMTP "
 	    "helo=<content.example.org>: 5.7.1 header says no",
-	    PD_ML_NONE, NULL, "",
-	    "", "",
-	    NO_COUNTS },
+	    PD_ML_DATA_REJECT, "192.0.2.61", "",
+	    "5.7.1 header says no", "END-OF-MESSAGE",
+	    NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:120 */
+	{ "rcpt reject: policy service down, Postfix's default action",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: NOQUEUE: reject: "
+	    "RCPT from unknown[198.51.100.30]:44082: 451 4.3.5 "
+	    "<r19@test.example>: Recipient address rejected: Server "
+	    "configuration problem; from=<sender@example.org> "
+	    "to=<r19@test.example> proto=ESMTP helo=<mx.example.net>",
+	    PD_ML_RCPT_REJECT, "198.51.100.30", "451",
+	    "451 4.3.5 Server configuration problem", "RCPT",
+	    NO_COUNTS, PD_ML_SERVER },
+	/* maillog-postfix-3.7.txt:119 */
+	{ "none: the policy service does not answer",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: warning: problem "
+	    "talking to server 127.0.0.1:45107: Connection refused",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:121 */
+	{ "drop: too many errors after RCPT (all of them the server's)",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: too many errors "
+	    "after RCPT from unknown[198.51.100.30]:44082",
+	    PD_ML_DROP, "198.51.100.30", "", "too many errors", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
+	/* maillog-postfix-3.7.txt:123 */
+	{ "rcpt reject: greylisting by check_recipient_access",
+	    "Nov 23 10:39:01 mx postfix/smtpd[21763]: NOQUEUE: reject: "
+	    "RCPT from unknown[203.0.113.40]:42744: 450 4.7.1 "
+	    "<user@test.example>: Recipient address rejected: Greylisted, "
+	    "see https://grey.test.example/; from=<sender@example.org> "
+	    "to=<user@test.example> proto=ESMTP helo=<mx.example.net>",
+	    PD_ML_RCPT_REJECT, "203.0.113.40", "450",
+	    "450 4.7.1 Greylisted, see https://grey.test.example/", "RCPT",
+	    NO_COUNTS, PD_ML_GREYLIST },
+	/* maillog-postfix-3.7.txt:124 */
+	{ "data reject: header_checks, the subject the client's",
+	    "Nov 23 10:39:01 mx postfix/cleanup[23276]: 6561EA72628: "
+	    "reject: header Subject: reject me from "
+	    "unknown[192.0.2.50]:42866; from=<sender@example.org> "
+	    "to=<list@test.example> proto=ESMTP helo=<mx.example.net>: "
+	    "5.7.1 header says no",
+	    PD_ML_DATA_REJECT, "192.0.2.50", "", "5.7.1 header says no",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:4 */
 	{ "rfc3339: connect",
 	    "2026-11-23T11:38:53.015838+01:00 mx postfix/smtpd[32021]: "
 	    "connect from unknown[127.0.0.1]:59202",
 	    PD_ML_CONNECT, "127.0.0.1", "",
 	    "", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:19 */
 	{ "rfc3339: rcpt reject",
 	    "2026-11-23T11:38:53.134623+01:00 mx postfix/smtpd[32021]: "
@@ -505,8 +548,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<alice@test.example> "
 	    "proto=ESMTP helo=<dict.example.org>",
 	    PD_ML_RCPT_REJECT, "192.0.2.10", "550",
-	    "User unknown in local recipient table", "RCPT",
-	    NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:72 */
 	{ "rfc3339: cleanup milter-reject",
 	    "2026-11-23T11:38:53.554330+01:00 mx "
@@ -516,8 +559,8 @@ static const struct line_case corpus_cases[] = {
 	    "from=<sender@example.org> to=<user@test.example> "
 	    "proto=ESMTP helo=<spammy.example.com>",
 	    PD_ML_DATA_REJECT, "198.51.100.23", "",
-	    "message refused by test milter", "END-OF-MESSAGE",
-	    NO_COUNTS },
+	    "5.7.1 message refused by test milter", "END-OF-MESSAGE",
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:83 */
 	{ "rfc3339: lost connection in DATA",
 	    "2026-11-23T11:38:54.641439+01:00 mx postfix/smtpd[32026]: "
@@ -525,7 +568,7 @@ static const struct line_case corpus_cases[] = {
 	    "unknown[2001:db8::31]:59284",
 	    PD_ML_DROP, "2001:db8::31", "",
 	    "lost connection", "DATA",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:98 */
 	{ "rfc3339: disconnect auth=0/1",
 	    "2026-11-23T11:39:00.760224+01:00 mx "
@@ -534,7 +577,7 @@ static const struct line_case corpus_cases[] = {
 	    "quit=1 commands=3/5",
 	    PD_ML_DISCONNECT, "192.0.2.60", "",
 	    "", "",
-	    { -1, -1, -1, -1, 0, 1 } },
+	    { -1, -1, -1, -1, 0, 1 }, PD_ML_CLIENT },
 	/* maillog-rfc3339.txt:109 */
 	{ "rfc3339: auth fail",
 	    "2026-11-23T11:39:00.839414+01:00 mx "
@@ -544,7 +587,7 @@ static const struct line_case corpus_cases[] = {
 	    "sasl_username=(unavailable)",
 	    PD_ML_AUTH_FAIL, "2001:db8::25", "",
 	    "(reason unavailable)", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 };
 
 START_TEST(test_maillog_corpus_line_gives_fields)
@@ -562,23 +605,23 @@ static const struct line_case variant_cases[] = {
 	{ "syslogd pads the day with a blank",
 	    "Nov  3 09:36:51 mx postfix/smtpd[17611]: connect from "
 	    "unknown[192.0.2.1]",
-	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS },
+	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "Z stamp, ipv6 client with a name, no port",
 	    "2026-11-23T09:36:51Z mx postfix/smtpd[17611]: connect from "
 	    "host.example[2001:db8::1]",
-	    PD_ML_CONNECT, "2001:db8::1", "", "", "", NO_COUNTS },
+	    PD_ML_CONNECT, "2001:db8::1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "ipv4-mapped ipv6 is the ipv4 client",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: connect from "
 	    "unknown[::ffff:192.0.2.1]:4711",
-	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS },
+	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "program without a pid",
 	    "Nov 23 09:36:51 mx postfix/smtpd: connect from "
 	    "unknown[192.0.2.1]:4711",
-	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS },
+	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "smtps service name",
 	    "Nov 23 09:36:51 mx postfix/smtps/smtpd[17611]: connect from "
 	    "unknown[192.0.2.1]:4711",
-	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS },
+	    PD_ML_CONNECT, "192.0.2.1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "rcpt reject before 3.5: no port",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]: 550 5.1.1 <x@test.example>: "
@@ -586,7 +629,7 @@ static const struct line_case variant_cases[] = {
 	    "table; from=<a@example.org> to=<x@test.example> proto=ESMTP "
 	    "helo=<h.example>",
 	    PD_ML_RCPT_REJECT, "192.0.2.1", "550",
-	    "User unknown in local recipient table", "RCPT", NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT", NO_COUNTS, PD_ML_CLIENT },
 	{ "long queue id starting with a letter",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: cKq8X45Qvtz9vxW: "
 	    "reject: RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
@@ -594,15 +637,15 @@ static const struct line_case variant_cases[] = {
 	    "local recipient table; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
 	    PD_ML_RCPT_REJECT, "192.0.2.1", "550",
-	    "User unknown in local recipient table", "RCPT", NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT", NO_COUNTS, PD_ML_CLIENT },
 	{ "rbl reject: no <rcpt>, the reason ends at the first ';'",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 554 5.7.1 Service "
 	    "unavailable; Client host [192.0.2.1] blocked using "
 	    "zen.spamhaus.org; from=<a@example.org> to=<x@test.example> "
 	    "proto=ESMTP helo=<h.example>",
-	    PD_ML_RCPT_REJECT, "192.0.2.1", "554", "Service unavailable",
-	    "RCPT", NO_COUNTS },
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "554", "554 5.7.1 Service unavailable",
+	    "RCPT", NO_COUNTS, PD_ML_OTHER },
 	{ "reverse hostname reject: a name but no <...>",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 450 4.7.1 Client host "
@@ -610,24 +653,24 @@ static const struct line_case variant_cases[] = {
 	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
 	    "helo=<h.example>",
 	    PD_ML_RCPT_REJECT, "192.0.2.1", "450",
-	    "cannot find your reverse hostname, [192.0.2.1]", "RCPT",
-	    NO_COUNTS },
+	    "450 4.7.1 cannot find your reverse hostname, [192.0.2.1]", "RCPT",
+	    NO_COUNTS, PD_ML_OTHER },
 	{ "sender restriction fires at RCPT (smtpd_delay_reject)",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 553 5.7.1 "
 	    "<a@example.org>: Sender address rejected: not logged in; "
 	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
 	    "helo=<h.example>",
-	    PD_ML_RCPT_REJECT, "192.0.2.1", "553", "not logged in", "RCPT",
-	    NO_COUNTS },
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "553", "553 5.7.1 not logged in", "RCPT",
+	    NO_COUNTS, PD_ML_OTHER },
 	{ "a client address in the sender is not the client",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
 	    "<x@test.example>: Recipient address rejected: User unknown; "
 	    "from=<\"x from unknown[198.51.100.6]:25: 550 \"@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
-	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "User unknown", "RCPT",
-	    NO_COUNTS },
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "550 5.1.1 User unknown", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "a ';' in a quoted recipient does not cut the reason",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
@@ -635,145 +678,271 @@ static const struct line_case variant_cases[] = {
 	    "unknown in local recipient table; from=<a@example.org> "
 	    "to=<\"a;b\"@test.example> proto=ESMTP helo=<h.example>",
 	    PD_ML_RCPT_REJECT, "192.0.2.1", "550",
-	    "User unknown in local recipient table", "RCPT", NO_COUNTS },
+	    "550 5.1.1 User unknown in local recipient table", "RCPT", NO_COUNTS, PD_ML_CLIENT },
 	{ "control bytes in the reason become '?'",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
 	    "<x@test.example>: Recipient address rejected: bad\tthing"
 	    "\x01\x7f\xff here; from=<a@example.org>",
-	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "bad?thing??? here",
-	    "RCPT", NO_COUNTS },
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "550 5.1.1 bad?thing??? here",
+	    "RCPT", NO_COUNTS, PD_ML_CLIENT },
 	{ "reject text without an enhanced status code",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "RCPT from unknown[192.0.2.1]:4711: 550 <x@test.example>: "
 	    "Recipient address rejected: go away; from=<a@example.org>",
-	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "go away", "RCPT",
-	    NO_COUNTS },
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "550", "550 go away", "RCPT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "reject at BDAT (CHUNKING)",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: reject: "
 	    "BDAT from unknown[192.0.2.1]:4711: 554 5.7.1 <BDAT>: Data "
 	    "command rejected: no chunks; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
-	    PD_ML_DATA_REJECT, "192.0.2.1", "554", "no chunks", "BDAT",
-	    NO_COUNTS },
+	    PD_ML_DATA_REJECT, "192.0.2.1", "554", "554 5.7.1 no chunks", "BDAT",
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "smtpd milter-reject at DATA",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: "
 	    "milter-reject: DATA from unknown[192.0.2.1]:4711: 451 4.7.1 "
 	    "Service unavailable - try again later; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
 	    PD_ML_DATA_REJECT, "192.0.2.1", "451",
-	    "Service unavailable - try again later", "DATA", NO_COUNTS },
+	    "451 4.7.1 Service unavailable - try again later", "DATA", NO_COUNTS, PD_ML_SERVER },
 	{ "cleanup milter-reject with a temporary code",
 	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
 	    "milter-reject: END-OF-MESSAGE from mx.example.net[192.0.2.1]: "
 	    "4.7.1 Try again later; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
-	    PD_ML_DATA_REJECT, "192.0.2.1", "", "Try again later",
-	    "END-OF-MESSAGE", NO_COUNTS },
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "4.7.1 Try again later",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
 	{ "SASL failure before 3.7.8: no sasl_username, no port",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: warning: "
 	    "unknown[192.0.2.5]: SASL LOGIN authentication failed: "
 	    "UGFzc3dvcmQ6",
 	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "UGFzc3dvcmQ6", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "SASL PLAIN failure before 3.7.8",
 	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
 	    "unknown[192.0.2.5]: SASL PLAIN authentication failed: "
 	    "authentication failure",
 	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "authentication failure", "",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "lost connection after BDAT with bytes",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: lost connection "
 	    "after BDAT (1234 bytes) from unknown[192.0.2.1]:4711",
 	    PD_ML_DROP, "192.0.2.1", "", "lost connection", "BDAT",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "timeout after END-OF-MESSAGE",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: timeout after "
 	    "END-OF-MESSAGE from unknown[192.0.2.1]:4711",
 	    PD_ML_DROP, "192.0.2.1", "", "timeout", "END-OF-MESSAGE",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "lost connection after STARTTLS",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: lost connection "
 	    "after STARTTLS from unknown[192.0.2.1]:4711",
 	    PD_ML_DROP, "192.0.2.1", "", "lost connection", "STARTTLS",
-	    NO_COUNTS },
+	    NO_COUNTS, PD_ML_CLIENT },
 	{ "disconnect: huge, malformed and partial counts",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: disconnect from "
 	    "unknown[192.0.2.1]:4711 ehlo=1 rcpt=1234567890/1 data=2/ "
 	    "auth=3/4x commands=1/9",
-	    PD_ML_DISCONNECT, "192.0.2.1", "", "", "", NO_COUNTS },
+	    PD_ML_DISCONNECT, "192.0.2.1", "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "disconnect: auth ok",
 	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: "
 	    "disconnect from unknown[192.0.2.1]:4711 ehlo=1 auth=1 mail=1 "
 	    "rcpt=0/1 data=0/1 quit=1 commands=4/6",
-	    PD_ML_DISCONNECT, "192.0.2.1", "", "", "", { 0, 1, 0, 1, 1, 1 } },
+	    PD_ML_DISCONNECT, "192.0.2.1", "", "", "", { 0, 1, 0, 1, 1, 1 }, PD_ML_CLIENT },
+	/* The server's doing, in Postfix 3.7's words (see maillog.c). */
+	{ "rcpt reject: a table lookup fails (smtpd_check.c)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 451 4.3.0 "
+	    "<x@test.example>: Temporary lookup failure; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "451",
+	    "451 4.3.0 Temporary lookup failure", "RCPT", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "rcpt reject: a failing milter (milter8.c)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: "
+	    "milter-reject: RCPT from unknown[192.0.2.1]:4711: 451 4.7.1 "
+	    "Service unavailable - try again later; from=<a@example.org> "
+	    "to=<x@test.example> proto=ESMTP helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "451",
+	    "451 4.7.1 Service unavailable - try again later", "RCPT",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "rcpt reject: a custom default_action of a policy service",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 450 4.7.1 "
+	    "<x@test.example>: Recipient address rejected: Server "
+	    "configuration problem; from=<a@example.org>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "450",
+	    "450 4.7.1 Server configuration problem", "RCPT", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "rcpt reject: postgrey's greylisting",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 450 4.2.0 "
+	    "<x@test.example>: Recipient address rejected: Greylisted, "
+	    "see http://postgrey.schweikert.ch/help/test.example.html; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "450",
+	    "450 4.2.0 Greylisted, see "
+	    "http://postgrey.schweikert.ch/help/test.example.html", "RCPT",
+	    NO_COUNTS, PD_ML_GREYLIST },
+	{ "rcpt reject: a permanent reject that names greylisting",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
+	    "<greylist@test.example>: Recipient address rejected: User "
+	    "unknown, greylist or not; from=<a@example.org>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "550",
+	    "550 5.1.1 User unknown, greylist or not", "RCPT", NO_COUNTS,
+	    PD_ML_CLIENT },
+	{ "rcpt reject: relay denied by reject_unauth_destination",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
+	    "RCPT from unknown[192.0.2.1]:4711: 554 5.7.1 "
+	    "<x@elsewhere.example>: Relay access denied; "
+	    "from=<a@example.org> to=<x@elsewhere.example> proto=ESMTP "
+	    "helo=<h.example>",
+	    PD_ML_RCPT_REJECT, "192.0.2.1", "554",
+	    "554 5.7.1 Relay access denied", "RCPT", NO_COUNTS,
+	    PD_ML_CLIENT },
+	{ "data reject: the server's storage (4.3.1)",
+	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: reject: "
+	    "DATA from unknown[192.0.2.1]:4711: 452 4.3.1 Insufficient "
+	    "system storage; from=<a@example.org> to=<x@test.example> "
+	    "proto=ESMTP helo=<h.example>",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "452",
+	    "452 4.3.1 Insufficient system storage", "DATA", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "data reject: body_checks",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: body buy now from mx.example.net[192.0.2.1]:4711; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>: 5.7.1 no spam",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "5.7.1 no spam",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "data reject: a header naming the client itself",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header Subject: x from unknown[192.0.2.1]:25; y from "
+	    "unknown[192.0.2.1]:4711; from=<a: 4.3.0 b@example.org> "
+	    "proto=ESMTP helo=<h.example>: 5.7.1 header says no",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "5.7.1 header says no",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "data reject: header_checks REJECT with a 4.x.x code",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header X-Spam: yes from unknown[192.0.2.1]:4711; "
+	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
+	    "helo=<h.example>: 4.7.1 try later",
+	    PD_ML_DATA_REJECT, "192.0.2.1", "", "4.7.1 try later",
+	    "END-OF-MESSAGE", NO_COUNTS, PD_ML_CLIENT },
+	{ "auth fail: saslauthd down (Cyrus SASL_FAIL)",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL LOGIN authentication failed: "
+	    "generic failure, sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "generic failure", "",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "auth fail: Cyrus SASL_UNAVAIL",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL PLAIN authentication failed: "
+	    "remote authentication server unavailable, sasl_username=bob",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
+	    "remote authentication server unavailable", "", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "auth fail: Cyrus finds no mechanism",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL CRAM-MD5 authentication failed: "
+	    "no mechanism available, sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "", "no mechanism available", "",
+	    NO_COUNTS, PD_ML_SERVER },
+	{ "auth fail: Dovecot's auth server gone",
+	    "Nov 23 09:36:51 mx postfix/submission/smtpd[17611]: warning: "
+	    "unknown[192.0.2.5]:4711: SASL PLAIN authentication failed: "
+	    "Connection lost to authentication server, "
+	    "sasl_username=(unavailable)",
+	    PD_ML_AUTH_FAIL, "192.0.2.5", "",
+	    "Connection lost to authentication server", "", NO_COUNTS,
+	    PD_ML_SERVER },
+	{ "busy: a service at its process limit (master_avail.c)",
+	    "Nov 23 09:36:51 mx postfix/master[17600]: warning: service "
+	    "\"smtp\" (25) has reached its process limit \"100\": new "
+	    "clients may experience noticeable delays",
+	    PD_ML_BUSY, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	{ "master's other warnings are none",
+	    "Nov 23 09:36:51 mx postfix/master[17600]: warning: to avoid "
+	    "this condition, increase the process count in master.cf or "
+	    "reduce the service time per client",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	/* Lines that parse but are not counted. */
 	{ "postscreen CONNECT is not smtpd",
 	    "Nov 23 09:36:51 mx postfix/postscreen[17600]: CONNECT from "
 	    "[192.0.2.1]:4711 to [192.0.2.25]:25",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "postscreen reject is not smtpd",
 	    "Nov 23 09:36:51 mx postfix/postscreen[17600]: NOQUEUE: "
 	    "reject: RCPT from [192.0.2.1]:4711: 550 5.7.1 Service "
 	    "unavailable; client [192.0.2.1] blocked using "
 	    "zen.spamhaus.org; from=<a@example.org>, to=<x@test.example>, "
 	    "proto=ESMTP, helo=<h.example>",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "a bare smtpd is OpenSMTPD",
 	    "Nov 23 09:36:51 mx smtpd[17600]: connect from "
 	    "unknown[192.0.2.1]:4711",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "OpenSMTPD's own format",
 	    "Nov 23 09:36:51 mx smtpd[17600]: 7641df9771b4ed00 smtp "
 	    "connected address=192.0.2.1 host=h.example",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "reject_warning is not a reject",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: "
 	    "reject_warning: RCPT from unknown[192.0.2.1]:4711: 550 5.1.1 "
 	    "<x@test.example>: Recipient address rejected: User unknown; "
 	    "from=<a@example.org>",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "reject at MAIL is not counted",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "MAIL from unknown[192.0.2.1]:4711: 553 5.1.8 <a@example>: "
 	    "Sender address rejected: Domain not found; "
 	    "from=<a@example> proto=ESMTP helo=<h.example>",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "reject at CONNECT is not counted",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: NOQUEUE: reject: "
 	    "CONNECT from unknown[192.0.2.1]:4711: 554 5.7.1 "
 	    "<unknown[192.0.2.1]:4711>: Client host rejected: go away; "
 	    "proto=SMTP",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "hold is not a reject",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: hold: "
 	    "RCPT from unknown[192.0.2.1]:4711: <x@test.example>: "
 	    "Recipient address triggers HOLD action; from=<a@example.org>",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "proxy-reject names no client",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: 4A1B2C3D4E: "
 	    "proxy-reject: END-OF-MESSAGE: 554 5.7.1 spam; "
 	    "from=<a@example.org> to=<x@test.example> proto=ESMTP "
 	    "helo=<h.example>",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "SASL aborted by the client is not a failure",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: warning: "
 	    "unknown[192.0.2.5]:4711: SASL LOGIN authentication aborted",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "header reject with a forged client in the subject",
 	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
 	    "reject: header Subject: hi from unknown[198.51.100.6]:25; "
 	    "from=<a@b> from unknown[192.0.2.1]:4711; from=<a@example.org> "
 	    "to=<x@test.example> proto=ESMTP helo=<h.example>: 5.7.1 no",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
+	{ "header reject of a message from pickup naming a client",
+	    "Nov 23 09:36:51 mx postfix/cleanup[17612]: 4A1B2C3D4E: "
+	    "reject: header Subject: x from unknown[198.51.100.6]:25; "
+	    "from=<a@b> from local; from=<a@example.org> "
+	    "to=<x@test.example>: 5.7.1 no",
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "unknown[unknown] has no address",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: lost connection "
 	    "after CONNECT from unknown[unknown]",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 	{ "other warnings",
 	    "Nov 23 09:36:51 mx postfix/smtpd[17611]: warning: hostname "
 	    "h.example does not resolve to address 192.0.2.1",
-	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS },
+	    PD_ML_NONE, NULL, "", "", "", NO_COUNTS, PD_ML_CLIENT },
 };
 
 START_TEST(test_maillog_variant_line_gives_fields)
@@ -1063,7 +1232,8 @@ START_TEST(test_maillog_ten_kb_lines_are_bounded)
 	    "Recipient address rejected: ", 'r', LONG, "; from=<a@b>");
 	ck_assert_int_eq(parse(buf, n, NOW_CORPUS, 0, &ml), 0);
 	ck_assert_int_eq(ml.kind, PD_ML_RCPT_REJECT);
-	memset(want, 'r', sizeof(want) - 1);
+	memcpy(want, "550 5.1.1 ", 10);
+	memset(want + 10, 'r', sizeof(want) - 11);
 	want[sizeof(want) - 1] = '\0';
 	ck_assert_str_eq(ml.reason, want);
 
@@ -1120,23 +1290,23 @@ static const struct {
 	int		 lines;
 	int		 kinds[PD_ML_MAX];
 } tally_cases[] = {
-	{ TRAD_FILE, 106, {
-		[PD_ML_NONE] = 40,
-		[PD_ML_CONNECT] = 20,
-		[PD_ML_RCPT_REJECT] = 12,
+	{ TRAD_FILE, 114, {
+		[PD_ML_NONE] = 41,
+		[PD_ML_CONNECT] = 21,
+		[PD_ML_RCPT_REJECT] = 14,
 		[PD_ML_AUTH_FAIL] = 4,
-		[PD_ML_DATA_REJECT] = 4,
-		[PD_ML_DROP] = 6,
-		[PD_ML_DISCONNECT] = 20,
+		[PD_ML_DATA_REJECT] = 6,
+		[PD_ML_DROP] = 7,
+		[PD_ML_DISCONNECT] = 21,
 	} },
-	{ RFC3339_FILE, 106, {
-		[PD_ML_NONE] = 40,
-		[PD_ML_CONNECT] = 20,
-		[PD_ML_RCPT_REJECT] = 12,
+	{ RFC3339_FILE, 114, {
+		[PD_ML_NONE] = 41,
+		[PD_ML_CONNECT] = 21,
+		[PD_ML_RCPT_REJECT] = 14,
 		[PD_ML_AUTH_FAIL] = 4,
-		[PD_ML_DATA_REJECT] = 4,
-		[PD_ML_DROP] = 6,
-		[PD_ML_DISCONNECT] = 20,
+		[PD_ML_DATA_REJECT] = 6,
+		[PD_ML_DROP] = 7,
+		[PD_ML_DISCONNECT] = 21,
 	} },
 };
 
@@ -1299,6 +1469,20 @@ START_TEST(test_maillog_kind_names_and_events)
 		{ PD_ML_DATA_REJECT, "data_reject", true, PD_EV_DATA_REJECTED },
 		{ PD_ML_DROP, "drop", true, PD_EV_DROPPED },
 		{ PD_ML_DISCONNECT, "disconnect", false, 0 },
+		{ PD_ML_BUSY, "busy", true, PD_EV_SERVER_DEFER },
+	};
+	static const struct {
+		enum pd_maillog_kind	 kind;
+		enum pd_maillog_blame	 blame;
+		bool			 counted;
+		enum pd_event_type	 event;
+	} blamed[] = {
+		{ PD_ML_RCPT_REJECT, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_RCPT_REJECT, PD_ML_GREYLIST, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_RCPT_REJECT, PD_ML_OTHER, false, 0 },
+		{ PD_ML_DATA_REJECT, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_AUTH_FAIL, PD_ML_SERVER, true, PD_EV_SERVER_DEFER },
+		{ PD_ML_AUTH_FAIL, PD_ML_CLIENT, true, PD_EV_AUTH_FAILED },
 	};
 	struct pd_maillog_line ml;
 	enum pd_event_type ev;
@@ -1316,6 +1500,17 @@ START_TEST(test_maillog_kind_names_and_events)
 			ck_assert_msg(ev == want[i].event, "%s: event: got %s, "
 			    "want %s", want[i].name, pd_event_name(ev),
 			    pd_event_name(want[i].event));
+	}
+	for (i = 0; i < nitems(blamed); i++) {
+		memset(&ml, 0, sizeof(ml));
+		ml.kind = blamed[i].kind;
+		ml.blame = blamed[i].blame;
+		ck_assert_msg(pd_maillog_event(&ml, &ev) == blamed[i].counted,
+		    "blamed %d: counted: want %d", i, blamed[i].counted);
+		if (blamed[i].counted)
+			ck_assert_msg(ev == blamed[i].event, "blamed %d: event: "
+			    "got %s, want %s", i, pd_event_name(ev),
+			    pd_event_name(blamed[i].event));
 	}
 	ck_assert_str_eq(pd_maillog_kind_name(PD_ML_MAX), "?");
 	ck_assert_str_eq(pd_maillog_kind_name((enum pd_maillog_kind)-1), "?");

@@ -35,7 +35,7 @@ run(struct pd_replay_stats *st)
 	static const char *const rejects[][2] = {
 		{ "550 5.1.1", "say \"no\" here" },
 		{ "550 5.1.1", "User unknown in local recipient table" },
-		{ "450 4.2.0", "try again later" },
+		{ "551 5.1.6", "has moved" },
 		{ "550 5.1.1", "User unknown in local recipient table" },
 		{ "554 5.7.1", "go away" },
 		{ "552 5.2.2", "mailbox full" },
@@ -100,8 +100,8 @@ START_TEST(test_replay_prints_causes)
 	/* Six reasons, five named, most first, then the rest; quotes as '. */
 	ck_assert_str_eq(line_after(text, "rule=errs client=192.0.2.9"),
 	    "    caused by: 2 x \"User unknown in local recipient table\" "
-	    "(550), 1 x \"say 'no' here\" (550), 1 x \"try again later\" "
-	    "(450), 1 x \"go away\" (554), 1 x \"mailbox full\" (552), "
+	    "(550), 1 x \"say 'no' here\" (550), 1 x \"has moved\" "
+	    "(551), 1 x \"go away\" (554), 1 x \"mailbox full\" (552), "
 	    "1 x (other reasons)");
 	/* Drops by what happened and after what. */
 	ck_assert_str_eq(line_after(text, "rule=drops client=192.0.2.30"),

@@ -224,6 +224,7 @@ rule_free(struct pd_rule *r)
 {
 	free(r->name);
 	geo_cond_free(&r->geo);
+	pd_codes_free(&r->codes);
 	pd_tmpl_clear(&r->reply);
 }
 

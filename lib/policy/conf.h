@@ -77,6 +77,8 @@ struct pd_rule {
 	unsigned	   helo;   /* condition: findings, bit mask
 						   of 1 << enum pd_helo_finding */
 	struct pd_geo_cond geo;	   /* condition: country, asn */
+	struct pd_codes	   codes;  /* rejects: which count (the
+					   event's default when not set) */
 	long long	   limit;  /* events per window; -1: a check */
 	int64_t		   window; /* ms */
 	enum pd_rule_kind  kind;

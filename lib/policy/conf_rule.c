@@ -216,6 +216,15 @@ rule_asn(void *blk, const char *val, struct pd_err *err)
 	return conf_geo_cond(&r->geo, true, val, err);
 }
 
+/* rule_codes - "codes = 5xx, 454 4.7.1, !5.7.1": which rejects count */
+static int
+rule_codes(void *blk, const char *val, struct pd_err *err)
+{
+	struct pd_rule *r = blk;
+
+	return pd_codes_parse(&r->codes, val, err);
+}
+
 static const struct blockkey rule_keys[] = {
 	{ "event", rule_event },
 	{ "key", rule_key_type },
@@ -230,6 +239,7 @@ static const struct blockkey rule_keys[] = {
 	{ "score", rule_score },
 	{ "country", rule_country },
 	{ "asn", rule_asn },
+	{ "codes", rule_codes },
 };
 
 const struct blocktype conf_rule_block = { "rule", rule_keys,
@@ -273,6 +283,40 @@ close_rule_answer(struct parser *ps, struct pd_rule *r)
 }
 
 /*
+ * close_rule_codes - codes are for the rejects, which count their
+ * event's default list unless told; no rule counts the server's own
+ * deferrals
+ */
+static void
+close_rule_codes(struct parser *ps, struct pd_rule *r)
+{
+	const char   *def;
+	struct pd_err err;
+
+	if (!r->has_event) {
+		if (r->codes.n)
+			conf_perr(ps, ps->block_line,
+			    "rule %s: codes need an event to count", r->name);
+		return;
+	}
+	if (r->event == PD_EV_SERVER_DEFER)
+		conf_perr(ps, ps->block_line,
+		    "rule %s: server_defer is the server's doing, not the "
+		    "client's: no rule counts it",
+		    r->name);
+	if ((def = pd_codes_default(r->event)) == NULL) {
+		if (r->codes.n)
+			conf_perr(ps, ps->block_line,
+			    "rule %s: codes are for rcpt_rejected and "
+			    "data_rejected",
+			    r->name);
+		return;
+	}
+	if (r->codes.n == 0 && pd_codes_parse(&r->codes, def, &err) < 0)
+		conf_perr(ps, ps->block_line, "rule %s: %s", r->name, err.msg);
+}
+
+/*
  * conf_close_rule - check what one key alone cannot: the keys of a
  * rule must make sense together.  Each check turns away a rule that
  * would do something other than what its author meant.
@@ -297,6 +341,7 @@ conf_close_rule(struct parser *ps, struct pd_rule *r)
 	if (r->limit >= 0 && !r->has_event)
 		conf_perr(ps, l, "rule %s: a limit needs an event to count",
 		    r->name);
+	close_rule_codes(ps, r);
 	/*
 	 * A maillog event is counted after the fact, with no request to
 	 * answer or score and no HELO name; all the log line gives is the

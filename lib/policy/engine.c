@@ -292,6 +292,35 @@ event_rule(struct pd_engine *e, struct pd_facts *x, size_t i)
 	engine_emit(e, x, &v, NULL);
 }
 
+/*
+ * server_defer - the server put the client off: its failure, not the
+ * client's error.  No client: a service at its process limit.
+ */
+static void
+server_defer(struct pd_engine *e, const struct pd_addr *client, int64_t now)
+{
+	e->stats.server_defers++;
+	if (client->family == 0)
+		e->busy_until = now + PD_ENGINE_STRESS;
+	else
+		pd_own_note_defer(&e->own, client, now);
+}
+
+/*
+ * drop_forgiven - the server dropped the client for its own reasons: in
+ * stress mode, or for errors that were the server's deferrals (Postfix
+ * counts them as the session's errors, too)
+ */
+static bool
+drop_forgiven(const struct pd_engine *e, const struct pd_addr *client,
+    const char *reason, int64_t now)
+{
+	if (now < e->busy_until)
+		return true;
+	return reason != NULL && strcmp(reason, "too many errors") == 0 &&
+	    pd_own_deferred(&e->own, client, now);
+}
+
 void
 pd_engine_event(struct pd_engine *e, enum pd_event_type type,
     const struct pd_addr *client, const char *reason, int64_t now)
@@ -299,10 +328,15 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 	const struct pd_conf *conf = e->conf;
 	struct pd_req	      none = { 0 };
 	struct pd_facts	      x = { .req = &none };
+	const struct pd_rule *r;
 
+	e->stats.log_events++;
+	if (type == PD_EV_SERVER_DEFER) {
+		server_defer(e, client, now);
+		return;
+	}
 	pd_facts_event(&x, &none, client, now);
 	engine_facts(e, &x);
-	e->stats.log_events++;
 	/* Trusted clients are exempt from what the maillog says, too. */
 	if (pd_match_access(conf, &x, false) != NULL)
 		return;
@@ -311,9 +345,16 @@ pd_engine_event(struct pd_engine *e, enum pd_event_type type,
 		e->stats.own_rejects++;
 		return;
 	}
-	for (size_t i = 0; i < conf->nrules; i++)
-		if (conf->rules[i].event == type && conf->rules[i].limit >= 0)
+	if (type == PD_EV_DROPPED && drop_forgiven(e, client, reason, now)) {
+		e->stats.drops_forgiven++;
+		return;
+	}
+	for (size_t i = 0; i < conf->nrules; i++) {
+		r = &conf->rules[i];
+		if (r->event == type && r->limit >= 0 &&
+		    (r->codes.n == 0 || pd_codes_match(&r->codes, reason)))
 			event_rule(e, &x, i);
+	}
 }
 
 void

@@ -59,8 +59,10 @@ struct pd_engine_stats {
 	uint64_t warned;
 	uint64_t store_full;
 	uint64_t log_events;
-	uint64_t own_rejects;  /* maillog rejects that were ours */
-	uint64_t geoip_errors; /* lookups that failed */
+	uint64_t own_rejects;	 /* maillog rejects that were ours */
+	uint64_t server_defers;	 /* the server's own deferrals, busy */
+	uint64_t drops_forgiven; /* drops that were the server's doing */
+	uint64_t geoip_errors;	 /* lookups that failed */
 };
 
 /* Decisions per rule (or list, "manual", "score"), by name. */
@@ -103,7 +105,16 @@ struct pd_engine {
 	const struct pd_geo	  *geo;		      /* borrowed; NULL: none */
 	uint32_t		   geo_gen;	/* counts pd_engine_set_geo() */
 	int64_t			   wall_offset; /* wall clock minus "now" */
+	int64_t busy_until; /* a service at its process limit: drops
+			       until then are the server's */
 };
+
+/*
+ * How long the master runs a busy service in stress mode after it hit
+ * its process limit (master_avail.c), with its timeouts shortened and
+ * its error limit cut to one.
+ */
+#define PD_ENGINE_STRESS (1000 * 1000)
 
 /* Where an address is, as far as the databases know. */
 struct pd_engine_where {
@@ -162,9 +173,14 @@ void pd_engine_malformed(struct pd_engine *, int64_t now,
  * pd_engine_event - count an event the maillog reported for client at
  * now.  A block or listing rule that passes its limit blocks the key,
  * and says so to the sink; rate and tarpit rules act on the key's next
- * requests.  Allow-listed clients are not counted, and neither is a
- * reject whose reason (the text Postfix logged, "" when none) is a reply
- * policyd itself gave that client in the last PD_OWN_TTL.
+ * requests.  reason is what Postfix logged (maillog.h): for rejects the
+ * reply with its codes, "550 5.1.1 User unknown", which the rule's
+ * codes must match.  Allow-listed clients are not counted, and neither
+ * is a reject that is a reply policyd itself gave that client in the
+ * last PD_OWN_TTL.  PD_EV_SERVER_DEFER counts nothing: it is remembered,
+ * and a drop for too many errors within PD_OWN_TTL after the server
+ * deferred that client, or any drop within PD_ENGINE_STRESS after a
+ * service was at its process limit (client of family 0), is forgiven.
  */
 void pd_engine_event(struct pd_engine *, enum pd_event_type,
     const struct pd_addr *client, const char *reason, int64_t now);

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct pd_err;
+
 enum pd_event_type {
 	PD_EV_CONNECTION, /* first request of an SMTP session */
 	PD_EV_HELO,	  /* first request of a session with a HELO name */
@@ -27,6 +29,14 @@ enum pd_event_type {
 	PD_EV_AUTH_FAILED,    /* SASL authentication failed */
 	PD_EV_DATA_REJECTED,  /* reject or milter-reject at DATA or after */
 	PD_EV_DROPPED,	      /* lost connection, too many errors, timeout */
+	/*
+	 * The server deferred the client for reasons of its own: a policy
+	 * service, table, milter or SASL backend that failed, storage
+	 * running out, greylisting, or the master at its process limit
+	 * (then with no client).  Never the client's error: no rule may
+	 * count it; the engine forgives the drops that follow it.
+	 */
+	PD_EV_SERVER_DEFER,
 	PD_EV_MAX
 };
 
@@ -51,5 +61,47 @@ const char *pd_event_name(enum pd_event_type);
 /* pd_event_lookup - event type by name, or -1 */
 int	    pd_event_lookup(const char *);
 int	    pd_key_lookup(const char *);
+
+/*
+ * Which rejects a rule counts, by the reply codes Postfix logged: a
+ * list such as "5xx, 454 4.7.1, !5.7.1".  Each entry is a reply code
+ * ("550", "5xx"), an enhanced status code ("5.1.1", "5.7.x", "x.1.1")
+ * or both ("454 4.7.1"), and "!" in front turns it into an exclusion.
+ * The first entry that matches decides; a reject that none matches is
+ * not counted.  cleanup's rejects carry no reply code, only the status:
+ * "5xx" matches them by its first digit, "550" does not.
+ */
+struct pd_code_pat {
+	bool not ;
+	char code[4];	/* "550", "5xx"; "" for any */
+	int  status[3]; /* class, subject, detail; -1 for x */
+	bool has_status;
+};
+
+struct pd_codes {
+	struct pd_code_pat *v; /* owned */
+	size_t		    n;
+};
+
+#define PD_CODES_MAX 32
+
+/*
+ * pd_codes_parse - the list text into c (cleared first); -1 with err
+ * for an entry that is none of the forms, a code and status of
+ * different classes, or a list that counts nothing.
+ */
+int  pd_codes_parse(struct pd_codes *c, const char *text, struct pd_err *err);
+void pd_codes_free(struct pd_codes *);
+/*
+ * pd_codes_match - reply ("550 5.1.1 User unknown", "5.7.1 text", as
+ * maillog.c gives it) is one c counts.  A reply with no code at all is
+ * never counted.
+ */
+bool pd_codes_match(const struct pd_codes *c, const char *reply);
+/*
+ * pd_codes_default - the list a rule of event t counts when it sets
+ * none, or NULL: t is not a reject and takes no codes.
+ */
+const char *pd_codes_default(enum pd_event_type t);
 
 #endif

@@ -1,25 +1,34 @@
 /*
  * maillog - parse the Postfix lines policyd counts.
  *
- * A line is "STAMP HOST PROGRAM[PID]: MESSAGE".  Only two programs
- * matter: smtpd, whatever its syslog_name ("postfix/smtpd",
- * "postfix/submission/smtpd", "postfix-out/smtpd"), and cleanup, which
- * logs the milter reject at end of message.  postscreen is not smtpd:
+ * A line is "STAMP HOST PROGRAM[PID]: MESSAGE".  Three programs matter:
+ * smtpd, whatever its syslog_name ("postfix/smtpd",
+ * "postfix/submission/smtpd", "postfix-out/smtpd"); cleanup, which logs
+ * the milter reject at end of message and the header and body check
+ * rejects; and master, which says when a service is at its process
+ * limit.  postscreen is not smtpd:
  * its CONNECT lines precede smtpd's own "connect from" for the clients it
  * passes, and its rejects are its own verdicts on clients that never
  * reached smtpd, so all its lines are NONE.
  *
  * The formats are Postfix 3.7's (smtpd.c, smtpd_check.c log_whatsup(),
- * smtpd_sasl_glue.c, cleanup_milter.c).  Each message is matched by
+ * smtpd_sasl_glue.c, cleanup_milter.c, cleanup_message.c
+ * cleanup_act_log(), master_avail.c).  Each message is matched by
  * literal prefixes at fixed positions, and the client is always taken
  * from the position Postfix puts it in, before any text a client
  * controls: a client that writes "from unknown[192.0.2.1]" into its
  * subject must not get that address counted.
  *
+ * Only the client's own errors are its events.  A reject or failure
+ * that is the server's (its policy service, a table, a milter or the
+ * SASL backend failing, storage running out, greylisting) is blamed on
+ * the server; the engine counts none of those for the client.
+ *
  * Every read is bounded by the line's end; the line needs no NUL.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -37,6 +46,7 @@ enum program {
 	PROG_OTHER,
 	PROG_SMTPD,
 	PROG_CLEANUP,
+	PROG_MASTER,
 };
 
 /* ends_with - the n bytes at p end in lit */
@@ -87,6 +97,8 @@ header(struct pd_span *s, enum program *prog)
 			*prog = PROG_SMTPD;
 		else if (ends_with(name, n, "/cleanup"))
 			*prog = PROG_CLEANUP;
+		else if (ends_with(name, n, "/master"))
+			*prog = PROG_MASTER;
 	}
 	return 0;
 }
@@ -178,13 +190,34 @@ static const char *const reject_names[] = {
 	"SASL login name rejected: ",
 };
 
+/* A reply's text, after the codes and the name of what was rejected. */
+struct reply {
+	const char *text, *end; /* up to the first ';' */
+	int	    name;	/* index into reject_names, or -1 */
+};
+
+/* set_reply_reason - "550 5.1.1 TEXT": the codes there are, the text */
+static void
+set_reply_reason(struct pd_maillog_line *out, const struct reply *r)
+{
+	size_t n;
+
+	n = (size_t)snprintf(out->reason, sizeof(out->reason), "%s%s%s%s",
+	    out->code, *out->code ? " " : "", out->status,
+	    *out->status ? " " : "");
+	pd_str_sanitize(out->reason + n, sizeof(out->reason) - n, r->text,
+	    (size_t)(r->end - r->text));
+}
+
 /*
  * reply - "550 5.1.1 <x>: Recipient address rejected: TEXT; from=<..."
- * into code and reason.  cleanup's milter-reject omits the three-digit
- * code ("5.7.1 TEXT; ..."); code stays "" then.
+ * into code, status, reason and r.  cleanup's rejects omit the
+ * three-digit code ("5.7.1 TEXT; ..."); code stays "" then, and the
+ * status must be there.
  */
 static bool
-reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
+reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out,
+    struct reply *r)
 {
 	struct pd_span t;
 	const char    *p, *semi;
@@ -205,9 +238,12 @@ reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
 		pd_span_eat_char(&t, '2')) &&
 	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
 	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
-	    pd_span_eat_char(&t, ' '))
+	    pd_span_eat_char(&t, ' ') &&
+	    (size_t)(t.p - 1 - s->p) < sizeof(out->status)) {
+		memcpy(out->status, s->p, (size_t)(t.p - 1 - s->p));
+		out->status[t.p - 1 - s->p] = '\0';
 		s->p = t.p;
-	else if (!want_code)
+	} else if (!want_code)
 		return false;
 	/*
 	 * "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: ", skipped
@@ -217,13 +253,89 @@ reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out)
 		s->p = p + 3;
 	if ((semi = memchr(s->p, ';', pd_span_len(s))) == NULL)
 		semi = s->e;
+	r->name = -1;
 	for (i = 0; i < sizeof(reject_names) / sizeof(reject_names[0]); i++)
 		if (pd_span_starts(s->p, semi, reject_names[i])) {
 			s->p += strlen(reject_names[i]);
+			r->name = (int)i;
 			break;
 		}
-	set_reason(out, s->p, semi);
+	r->text = s->p;
+	r->end = semi;
+	set_reply_reason(out, r);
 	return true;
+}
+
+/* contains_nocase - [p, e) holds lit (lower case), in any case */
+static bool
+contains_nocase(const char *p, const char *e, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	for (; (size_t)(e - p) >= n; p++) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if ((p[i] | 0x20) != lit[i])
+				break;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The texts of the server's own temporary failures, whatever their
+ * code: smtpd_check.c (a table or the queue file system failing, the
+ * default action of a policy service that does not answer), smtpd.c
+ * and milter8.c (a milter that fails or answers tempfail).
+ */
+static const char *const server_texts[] = {
+	"Server configuration problem",
+	"Server configuration error",
+	"Temporary lookup failure",
+	"Temporary lookup error",
+	"Insufficient system storage",
+	"Server local data error",
+	"Mail system error",
+	"Service unavailable - try again later",
+};
+
+/*
+ * reject_blame - a permanent reject is the client's; a temporary one
+ * with a mail system status (4.3.x) or one of the texts above is the
+ * server's, and one that says greylisting is greylisting.
+ */
+static enum pd_maillog_blame
+reject_blame(const struct pd_maillog_line *out, const struct reply *r)
+{
+	if (out->code[0] != '4' &&
+	    !(out->code[0] == '\0' && out->status[0] == '4'))
+		return PD_ML_CLIENT;
+	if (strncmp(out->status, "4.3.", 4) == 0)
+		return PD_ML_SERVER;
+	for (size_t i = 0; i < sizeof(server_texts) / sizeof(server_texts[0]);
+	     i++)
+		if (pd_span_starts(r->text, r->end, server_texts[i]))
+			return PD_ML_SERVER;
+	if (contains_nocase(r->text, r->end, "greylist") ||
+	    contains_nocase(r->text, r->end, "graylist"))
+		return PD_ML_GREYLIST;
+	return PD_ML_CLIENT;
+}
+
+/*
+ * rcpt_refused - a reject at RCPT is of the recipient itself: a
+ * recipient restriction ("Recipient address rejected: User unknown"),
+ * relaying ("Relay access denied") or a milter.  The client, sender and
+ * HELO restrictions that fire at RCPT (smtpd_delay_reject), and DNS
+ * blocklists, reject something else.
+ */
+static bool
+rcpt_refused(const struct reply *r, bool milter)
+{
+	return milter || r->name == 0 ||
+	    pd_span_starts(r->text, r->end, "Relay access denied");
 }
 
 /*
@@ -244,20 +356,29 @@ smtpd_reject(struct pd_span *s, struct pd_maillog_line *out)
 		{ "END-OF-MESSAGE from ", PD_ML_DATA_REJECT },
 		{ "BDAT from ", PD_ML_DATA_REJECT },
 	};
-	size_t i;
+	struct reply r;
+	bool	     milter = false;
+	size_t	     i;
 
-	if (!pd_span_eat(s, "reject: ") && !pd_span_eat(s, "milter-reject: "))
-		return;
+	if (!pd_span_eat(s, "reject: ")) {
+		if (!pd_span_eat(s, "milter-reject: "))
+			return;
+		milter = true;
+	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
 		if (pd_span_eat(s, stages[i].stage))
 			break;
 	if (i == sizeof(stages) / sizeof(stages[0]))
 		return;
 	if (!client(s, true, &out->client) || !pd_span_eat(s, ": ") ||
-	    !reply(s, true, out))
+	    !reply(s, true, out, &r))
 		return;
 	set_after(out, stages[i].stage, strlen(stages[i].stage) - 6);
 	out->kind = stages[i].kind;
+	out->blame = reject_blame(out, &r);
+	if (out->kind == PD_ML_RCPT_REJECT && out->blame == PD_ML_CLIENT &&
+	    !rcpt_refused(&r, milter))
+		out->blame = PD_ML_OTHER;
 }
 
 /*
@@ -333,10 +454,32 @@ disconnect_counts(struct pd_span *s, struct pd_maillog_line *out)
 }
 
 /*
+ * The reasons a SASL backend gives when it, not the password, failed:
+ * Cyrus SASL's sasl_errstring() for the results Postfix takes as
+ * temporary (xsasl_cyrus_server.c: SASL_FAIL, SASL_NOMEM, SASL_TRYAGAIN,
+ * SASL_UNAVAIL; "generic failure" is saslauthd not answering) and for
+ * no usable mechanism (SASL_NOMECH), and the texts of Postfix's Dovecot
+ * client (xsasl_dovecot_server.c).
+ */
+static const char *const sasl_server_texts[] = {
+	"generic failure",
+	"no memory available",
+	"memory shortage failure",
+	"transient failure",
+	"remote authentication server unavailable",
+	"no mechanism available",
+	"Connection lost to authentication server",
+	"Can't connect to authentication server",
+	"Authentication backend error",
+};
+
+/*
  * auth_fail - "warning: CLIENT: SASL LOGIN authentication failed:
  * REASON, sasl_username=USER" (", sasl_username=" since 3.7.8; older
  * versions end with the reason).  "authentication aborted" is the client
- * giving up, not a wrong password: not counted.
+ * giving up, not a wrong password: not counted.  XXX Dovecot's own
+ * temporary failures reach Postfix 3.7 as a plain FAIL, logged as
+ * "(reason unavailable)" like a wrong password.
  */
 static void
 auth_fail(struct pd_span *s, struct pd_maillog_line *out)
@@ -354,6 +497,10 @@ auth_fail(struct pd_span *s, struct pd_maillog_line *out)
 		end = s->e;
 	set_reason(out, s->p, end);
 	out->kind = PD_ML_AUTH_FAIL;
+	for (size_t i = 0;
+	     i < sizeof(sasl_server_texts) / sizeof(sasl_server_texts[0]); i++)
+		if (pd_span_starts(s->p, end, sasl_server_texts[i]))
+			out->blame = PD_ML_SERVER;
 }
 
 /* queue_id - "NOQUEUE: " or "4Kq8X45Qvtz9vxW: " (short or long ids) */
@@ -392,24 +539,136 @@ smtpd_line(struct pd_span *s, struct pd_maillog_line *out)
 	}
 }
 
+/* host_name - [p, e) starts with a host name and then '[' */
+static bool
+host_name(const char *p, const char *e)
+{
+	const char *q;
+
+	for (q = p; q < e && q - p <= HOST_MAX; q++) {
+		if (*q == '[')
+			return q > p;
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			pd_span_is_digit(*q) || *q == '.' || *q == '-' ||
+			*q == '_'))
+			return false;
+	}
+	return false;
+}
+
+/*
+ * content_client - the client of a header or body check reject: "TEXT
+ * from NAME[ADDR]:PORT; from=<...> ...".  TEXT is the message's (up to
+ * 200 bytes), and the sender and recipient after it are the client's
+ * too, so any of them may hold a " from NAME[ADDR];" of its own.  The
+ * real one is always there, so every candidate must name the same
+ * address: a client can hide itself that way, but never get another
+ * counted.  A message that came in by no SMTP client ("from local;"
+ * from pickup, "from unknown;" when cleanup has no origin) names its
+ * sender's candidates only: none counts.  Returns where the last
+ * candidate ends, or NULL.
+ */
+static const char *
+content_client(const struct pd_span *s, struct pd_maillog_line *out)
+{
+	struct pd_span f = *s, t;
+	struct pd_addr a;
+	const char    *p, *last = NULL;
+
+	while ((p = pd_span_find(&f, " from ")) != NULL) {
+		f.p = p + 1;
+		t.p = p + 6;
+		t.e = s->e;
+		if (pd_span_starts(t.p, t.e, "local;") ||
+		    pd_span_starts(t.p, t.e, "unknown;"))
+			return NULL;
+		if (!host_name(t.p, t.e) || !client(&t, true, &a) ||
+		    !pd_span_eat_char(&t, ';'))
+			continue;
+		if (last != NULL && memcmp(&a, &out->client, sizeof(a)) != 0)
+			return NULL;
+		out->client = a;
+		last = t.p;
+	}
+	return last;
+}
+
+/*
+ * content_reject - after "QUEUEID: reject: ": "header TEXT from
+ * CLIENT; from=<...> to=<...> proto=ESMTP helo=<...>: 5.7.1 REPLY",
+ * and the same for body (cleanup_act_log()).  The reply comes last:
+ * its status is the last ": D.D.D " of the line.
+ */
+static void
+content_reject(struct pd_span *s, struct pd_maillog_line *out)
+{
+	static const char *const classes[] = { "header ", "body ", "content " };
+	struct pd_span		 t;
+	struct reply		 r;
+	const char		*p, *st = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (pd_span_eat(s, classes[i]))
+			break;
+	if (i == sizeof(classes) / sizeof(classes[0]) ||
+	    (s->p = content_client(s, out)) == NULL)
+		return;
+	t = *s;
+	while ((p = pd_span_find(&t, ": ")) != NULL) {
+		t.p = p + 2;
+		if (t.p < t.e && (*t.p == '4' || *t.p == '5') &&
+		    t.p + 1 < t.e && t.p[1] == '.')
+			st = t.p;
+	}
+	if (st == NULL)
+		return;
+	t.p = st;
+	if (!reply(&t, false, out, &r))
+		return;
+	set_after(out, "END-OF-MESSAGE", 14);
+	out->kind = PD_ML_DATA_REJECT;
+	out->blame = reject_blame(out, &r);
+}
+
 /*
  * cleanup_line - "QUEUEID: milter-reject: END-OF-MESSAGE from
  * NAME[ADDR]: 5.7.1 TEXT; from=<...>" (cleanup_milter_apply(): no port,
- * no three-digit code).  cleanup's header and body check rejects are not
- * counted: they log the client after the header text, which the client
- * wrote ("reject: header Subject: x from unknown[192.0.2.1]; from=<"),
- * so no position in the line is safe to take it from.
+ * no three-digit code), and the header and body check rejects.
  */
 static void
 cleanup_line(struct pd_span *s, struct pd_maillog_line *out)
 {
-	if (!queue_id(s) ||
-	    !pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
+	struct reply r;
+
+	if (!queue_id(s))
+		return;
+	if (pd_span_eat(s, "reject: ")) {
+		content_reject(s, out);
+		return;
+	}
+	if (!pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
 	    !client(s, false, &out->client) || !pd_span_eat(s, ": ") ||
-	    !reply(s, false, out))
+	    !reply(s, false, out, &r))
 		return;
 	set_after(out, "END-OF-MESSAGE", 14);
 	out->kind = PD_ML_DATA_REJECT;
+	out->blame = reject_blame(out, &r);
+}
+
+/*
+ * master_line - "warning: service "smtp" (25) has reached its process
+ * limit "100": new clients may experience noticeable delays".  Logged
+ * at most every 1000s while a public service is busy, which runs its
+ * new processes in stress mode (shorter timeouts, fewer errors allowed)
+ * for 1000s after (master_avail.c).
+ */
+static void
+master_line(struct pd_span *s, struct pd_maillog_line *out)
+{
+	if (pd_span_eat(s, "warning: service \"") &&
+	    pd_span_find(s, " has reached its process limit \"") != NULL)
+		out->kind = PD_ML_BUSY;
 }
 
 int
@@ -439,6 +698,8 @@ pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
 		smtpd_line(&s, out);
 	else if (prog == PROG_CLEANUP)
 		cleanup_line(&s, out);
+	else if (prog == PROG_MASTER)
+		master_line(&s, out);
 	/* A half-matched line leaves no half-filled fields behind. */
 	if (out->kind == PD_ML_NONE) {
 		int64_t t = out->time;
@@ -460,6 +721,7 @@ static const char *const kind_names[PD_ML_MAX] = {
 	[PD_ML_DATA_REJECT] = "data_reject",
 	[PD_ML_DROP] = "drop",
 	[PD_ML_DISCONNECT] = "disconnect",
+	[PD_ML_BUSY] = "busy",
 };
 
 const char *
@@ -473,23 +735,35 @@ pd_maillog_kind_name(enum pd_maillog_kind k)
 bool
 pd_maillog_event(const struct pd_maillog_line *ml, enum pd_event_type *type)
 {
+	static const enum pd_event_type client_events[PD_ML_MAX] = {
+		[PD_ML_CONNECT] = PD_EV_LOG_CONNECTION,
+		[PD_ML_RCPT_REJECT] = PD_EV_RCPT_REJECTED,
+		[PD_ML_AUTH_FAIL] = PD_EV_AUTH_FAILED,
+		[PD_ML_DATA_REJECT] = PD_EV_DATA_REJECTED,
+		[PD_ML_DROP] = PD_EV_DROPPED,
+	};
+
 	switch (ml->kind) {
-	case PD_ML_CONNECT:
-		*type = PD_EV_LOG_CONNECTION;
-		return true;
-	case PD_ML_RCPT_REJECT:
-		*type = PD_EV_RCPT_REJECTED;
-		return true;
-	case PD_ML_AUTH_FAIL:
-		*type = PD_EV_AUTH_FAILED;
-		return true;
-	case PD_ML_DATA_REJECT:
-		*type = PD_EV_DATA_REJECTED;
-		return true;
-	case PD_ML_DROP:
-		*type = PD_EV_DROPPED;
+	case PD_ML_NONE:
+	case PD_ML_DISCONNECT:
+	case PD_ML_MAX:
+		return false;
+	case PD_ML_BUSY:
+		*type = PD_EV_SERVER_DEFER;
 		return true;
 	default:
-		return false;
+		break;
 	}
+	switch (ml->blame) {
+	case PD_ML_CLIENT:
+		*type = client_events[ml->kind];
+		return true;
+	case PD_ML_SERVER:
+	case PD_ML_GREYLIST:
+		*type = PD_EV_SERVER_DEFER;
+		return true;
+	case PD_ML_OTHER:
+		break;
+	}
+	return false;
 }

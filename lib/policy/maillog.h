@@ -24,29 +24,43 @@ enum pd_maillog_kind {
 	PD_ML_DATA_REJECT, /* (milter-)reject: DATA, END-OF-MESSAGE */
 	PD_ML_DROP,	   /* lost connection, timeout, too many errors */
 	PD_ML_DISCONNECT,  /* disconnect from NAME[ADDR] ... summary */
+	PD_ML_BUSY,	   /* master: a service at its process limit */
 	PD_ML_MAX
 };
 
+/* Whose doing a reject or failure is. */
+enum pd_maillog_blame {
+	PD_ML_CLIENT,	/* the client's own: counted */
+	PD_ML_SERVER,	/* the server's temporary failure (4.3.x, a policy
+			   service, table, milter or SASL backend down) */
+	PD_ML_GREYLIST, /* greylisting: every new client gets it */
+	PD_ML_OTHER,	/* at RCPT, a reject of the client, sender or
+			   HELO, not of the recipient */
+};
+
 struct pd_maillog_line {
-	enum pd_maillog_kind kind;
-	int64_t		     time;    /* ms since the epoch, UTC */
-	struct pd_addr	     client;  /* family 0 for NONE */
-	char		     code[4]; /* "550" for rejects, else "" */
+	enum pd_maillog_kind  kind;
+	int64_t		      time;   /* ms since the epoch, UTC */
+	struct pd_addr	      client; /* family 0 for NONE and BUSY */
+	enum pd_maillog_blame blame;
+	char		      code[4];	  /* "550" for rejects, else "" */
+	char		      status[12]; /* "5.1.1" for rejects, else "" */
 	/*
 	 * Sanitised (control bytes and non-ASCII are '?'), truncated:
-	 * rejects: the reply text without "<rcpt>: Recipient address
-	 * rejected: ", up to the first ';' ("User unknown in local
-	 * recipient table"); AUTH_FAIL: the SASL reason ("authentication
-	 * failure"); DROP: "lost connection", "timeout" or "too many
-	 * errors".  "" when none.
+	 * rejects: the reply as logged, its codes and its text without
+	 * "<rcpt>: Recipient address rejected: ", up to the first ';'
+	 * ("550 5.1.1 User unknown in local recipient table"; cleanup
+	 * logs no reply code: "5.7.1 header says no"); AUTH_FAIL: the
+	 * SASL reason ("authentication failure"); DROP: "lost
+	 * connection", "timeout" or "too many errors".  "" when none.
 	 */
-	char		     reason[128];
+	char		      reason[128];
 	/* DISCONNECT: the ok/all pairs of the summary, -1 when absent */
-	int		     rcpt_ok, rcpt_all;
-	int		     data_ok, data_all;
-	int		     auth_ok, auth_all;
+	int		      rcpt_ok, rcpt_all;
+	int		      data_ok, data_all;
+	int		      auth_ok, auth_all;
 	/* DROP: the stage ("RCPT", "DATA", "CONNECT"); rejects: likewise */
-	char		     after[16];
+	char		      after[16];
 };
 
 /*
@@ -74,7 +88,9 @@ const char *pd_maillog_kind_name(enum pd_maillog_kind);
 
 /*
  * pd_maillog_event - the engine's event for a parsed line: false for
- * kinds the engine does not count (NONE, DISCONNECT).
+ * kinds the engine does not count (NONE, DISCONNECT) and for rejects at
+ * RCPT of anything but the recipient.  What is the server's doing
+ * (blame SERVER or GREYLIST, and BUSY) is PD_EV_SERVER_DEFER.
  */
 bool pd_maillog_event(const struct pd_maillog_line *, enum pd_event_type *);
 

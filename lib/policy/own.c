@@ -16,33 +16,51 @@
 int
 pd_own_init(struct pd_own *o)
 {
-	o->next = 0;
+	o->next = o->next_defer = 0;
 	o->v = calloc(PD_OWN_MAX, sizeof(*o->v));
-	return o->v ? 0 : -1;
+	o->defers = calloc(PD_OWN_MAX, sizeof(*o->defers));
+	if (o->v == NULL || o->defers == NULL) {
+		pd_own_clear(o);
+		return -1;
+	}
+	return 0;
 }
 
 void
 pd_own_clear(struct pd_own *o)
 {
 	free(o->v);
-	o->v = NULL;
+	free(o->defers);
+	o->v = o->defers = NULL;
 }
 
-/* own_reply_text - "451 4.7.1 text" or "REJECT text": what Postfix logs */
+/* skip_status - past an enhanced status code "4.7.1 ", if s has one */
+static const char *
+skip_status(const char *s)
+{
+	size_t n = strspn(s, "0123456789.");
+
+	return n > 0 && memchr(s, '.', n) != NULL && s[n] == ' ' ? s + n + 1 :
+								   s;
+}
+
+/*
+ * own_reply_text - the text of "451 4.7.1 text" or "REJECT 5.7.1 text",
+ * as configured, and of "451 4.7.1 text" or "5.7.1 text", as the
+ * maillog gives a reject
+ */
 static const char *
 own_reply_text(const char *s)
 {
 	static const char *words[] = { "REJECT ", "DEFER ", "DEFER_IF_PERMIT ",
 		"DEFER_IF_REJECT ", NULL };
 
-	if (strspn(s, "0123456789") == 3 && s[3] == ' ') {
+	if (strspn(s, "0123456789") == 3 && s[3] == ' ')
 		s += 4;
-		if (strspn(s, "0123456789.") > 0 && strchr(s, ' '))
-			s = strchr(s, ' ') + 1;
-	}
+	s = skip_status(s);
 	for (size_t i = 0; words[i]; i++)
 		if (strncasecmp(s, words[i], strlen(words[i])) == 0)
-			return s + strlen(words[i]);
+			return skip_status(s + strlen(words[i]));
 	return s;
 }
 
@@ -113,13 +131,38 @@ pd_own_reply(const struct pd_own *o, const struct pd_conf *conf,
 
 	if (reason == NULL || *reason == '\0')
 		return false;
-	if (own_text(conf, reason))
+	if (own_text(conf, own_reply_text(reason)))
 		return true;
 	if (o->v == NULL)
 		return false;
 	h = own_hash(client, reason);
 	for (size_t i = 0; i < PD_OWN_MAX; i++)
 		if (o->v[i].hash == h && now - o->v[i].when < PD_OWN_TTL)
+			return true;
+	return false;
+}
+
+void
+pd_own_note_defer(struct pd_own *o, const struct pd_addr *client, int64_t now)
+{
+	if (o->defers == NULL)
+		return;
+	o->defers[o->next_defer].hash = own_hash(client, "");
+	o->defers[o->next_defer].when = now;
+	o->next_defer = (o->next_defer + 1) % PD_OWN_MAX;
+}
+
+bool
+pd_own_deferred(const struct pd_own *o, const struct pd_addr *client,
+    int64_t now)
+{
+	uint64_t h = own_hash(client, "");
+
+	if (o->defers == NULL)
+		return false;
+	for (size_t i = 0; i < PD_OWN_MAX; i++)
+		if (o->defers[i].hash == h &&
+		    now - o->defers[i].when < PD_OWN_TTL)
 			return true;
 	return false;
 }

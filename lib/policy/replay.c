@@ -42,6 +42,22 @@ struct replay {
 	size_t			      tapped_rule;
 };
 
+/* reply_text - a reject's reason without its codes, shown after it */
+static const char *
+reply_text(const struct pd_maillog_line *ml)
+{
+	const char *p = ml->reason;
+	size_t	    n;
+
+	if ((n = strlen(ml->code)) > 0 && strncmp(p, ml->code, n) == 0 &&
+	    p[n] == ' ')
+		p += n + 1;
+	if ((n = strlen(ml->status)) > 0 && strncmp(p, ml->status, n) == 0 &&
+	    p[n] == ' ')
+		p += n + 1;
+	return p;
+}
+
 /* line_reason - the id of what the line being counted says */
 static unsigned
 line_reason(struct replay *rp)
@@ -63,7 +79,8 @@ line_reason(struct replay *rp)
 		break;
 	default:
 		snprintf(text, sizeof(text), "%s",
-		    *ml->reason ? ml->reason : pd_maillog_kind_name(ml->kind));
+		    *ml->reason ? reply_text(ml) :
+				  pd_maillog_kind_name(ml->kind));
 		break;
 	}
 	return pd_causes_reason(&rp->causes, text, ml->code);

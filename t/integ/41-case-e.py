@@ -62,7 +62,7 @@ def main():
     t = h.TAP()
     pf = h.Postfix(restrictions={
         'recipient': ['{policy}'],
-        'data': ['check_client_access inline:{%s=REJECT no data}'
+        'data': ['check_client_access inline:{ { %s = REJECT no data } }'
                  % DATA_ADDR]}, policy_port=h.free_port())
     pd = pdtest.Policyd(CONF, port=pf.policy_port,
                         extra_args=['-o', 'maillog=' + pf.maillog_path])

@@ -60,7 +60,21 @@ def check_causes_add_up(t, text, what):
 
 
 RCPT_REJECT = re.compile(r'^(\w{3}) +(\d+) (\S+) .*reject: RCPT from '
-                         r'[^\[]*\[([^\]]+)\]:\d+: (\d{3}) ')
+                         r'[^\[]*\[([^\]]+)\]:\d+: (\d{3}) (\d\.\d+\.\d+) ')
+# What policyd.conf(5) says a rejected recipient is, by default: Postfix
+# refused the recipient itself (not the client, its HELO or its sender),
+# with a 5xx reply or 454 4.7.1 (relay access), and the server was not
+# at fault (4.3.x) and did not greylist.
+REFUSED = re.compile(r'Recipient address rejected:|Relay access denied|'
+                     r'milter-reject: RCPT')
+
+
+def counted(line, code, status):
+    if not REFUSED.search(line) or re.search(r'(?i)gr[ae]ylist', line):
+        return False
+    if status.startswith('4.3.'):
+        return False
+    return code.startswith('5') or (code, status) == ('454', '4.7.1')
 REAL_CONF = """
 rule errs {
 	event = rcpt_rejected
@@ -101,8 +115,8 @@ def real_maillog(t, d):
     with open(data) as f:
         for line in f:
             m = RCPT_REJECT.match(line)
-            if m:
-                mon, day, hms, addr, code = m.groups()
+            if m and counted(line, m.group(5), m.group(6)):
+                mon, day, hms, addr, code, _ = m.groups()
                 stamp = '%02d-%02d' % (MONTHS.index(mon) + 1, int(day))
                 rejects[key_of(addr)].append((line, code, stamp, hms))
     t.ok(len(rejects) >= 5, 'real maillog: %d clients with RCPT rejects'
@@ -126,8 +140,6 @@ def real_maillog(t, d):
                        if reason and ' %s;' % reason in line and c == code)
             t.is_(have, n, 'errs %s: %d x "%s" (%s), as the lines say'
                   % (key, n, reason, code))
-    t.ok(any(len({r for _, r, _ in v}) > 1 for v in got.values()),
-         'some decision has more than one reason')
     # Near misses: 80% of the limit or more, never passed, and more than
     # one line (so errs, with its limit of 1, has none).
     want_near = []
