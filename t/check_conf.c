@@ -2,6 +2,7 @@
  * check_conf - policyd.conf parsing; the bad-file corpus in t/conf is
  * run through "policyd -t" by t/run.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,6 +528,116 @@ START_TEST(test_conf_keep_running)
 }
 END_TEST
 
+/*
+ * The shipped etc/policyd.conf: each reply that refuses mail is the
+ * field reports' text (SPEC 2, 6), word for word, then the reference
+ * (SPEC 15), so that a bounce leads to "policydctl explain".
+ */
+static const struct {
+	const char *rule;
+	const char *text; /* before " (${ref})" */
+} shipped_replies[] = {
+	{ "connections", "451 4.7.1 Too many connections received this hour "
+			 "from ${client_address}" },
+	{ "helo_our_address", "554 5.7.1 bogus helo ${helo_name}" },
+	{ "helo_ip_literal", "554 5.7.1 bogus helo" },
+	{ "helo_our_domain", "554 5.7.1 bogus helo matches rcpt" },
+	{ "helo_special_use", "554 5.7.1 Go away, bad guy (.${tld})" },
+	{ "helo_non_fqdn", "504 5.5.2 need fully-qualified hostname" },
+	{ "helo_invalid", "501 5.5.2 Invalid name" },
+	{ "helo_unknown", "450 4.7.1 Host not found" },
+	{ "dict_block", "451 4.7.1 Too many invalid recipients from "
+			"${client_address}, try again later" },
+	{ "dict_segment", "451 4.7.1 Too many invalid recipients from ${key}, "
+			  "try again later" },
+	{ "rcpt_flood", "554 5.7.1 Your IP is sending excessive rejected "
+			"recipients. Please contact support." },
+	{ "auth_flood", "554 5.7.1 Your IP is generating excessive "
+			"authentication failures. Please contact support." },
+	{ "conn_flood", "554 5.7.1 Your IP address is flooding our SMTP "
+			"server with abusive requests, please contact "
+			"support." },
+	{ "data_flood", "554 5.7.1 Your IP is sending excessive rejected "
+			"messages. Please contact support." },
+};
+
+static struct pd_conf *
+shipped_conf(void)
+{
+	char		path[512];
+	struct pd_conf *c;
+
+	snprintf(path, sizeof(path), "%s/etc/policyd.conf",
+	    getenv("PD_TOP") ? getenv("PD_TOP") : ".");
+	c = pd_conf_load(path, NULL, 0, NULL, NULL);
+	ck_assert_msg(c != NULL, "%s does not load", path);
+	return c;
+}
+
+/* ends_with_ref - text is want, then " (${ref})" */
+static bool
+ends_with_ref(const char *text, const char *want)
+{
+	size_t n = strlen(want);
+
+	return strncmp(text, want, n) == 0 && strcmp(text + n, " (${ref})") == 0;
+}
+
+START_TEST(test_conf_shipped_replies_carry_the_ref)
+{
+	struct pd_conf *c = shipped_conf();
+	size_t		found = 0;
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct pd_rule *r = &c->rules[i];
+		size_t		      j;
+
+		if (r->reply.src == NULL)
+			continue;
+		for (j = 0; j < sizeof(shipped_replies) /
+			     sizeof(shipped_replies[0]);
+		     j++)
+			if (strcmp(shipped_replies[j].rule, r->name) == 0)
+				break;
+		ck_assert_msg(j < sizeof(shipped_replies) /
+			    sizeof(shipped_replies[0]),
+		    "rule %s: a reply the test does not know: %s", r->name,
+		    r->reply.src);
+		ck_assert_msg(ends_with_ref(r->reply.src,
+				  shipped_replies[j].text),
+		    "rule %s: got \"%s\", want \"%s (${ref})\"", r->name,
+		    r->reply.src, shipped_replies[j].text);
+		found++;
+	}
+	ck_assert_uint_eq(found,
+	    sizeof(shipped_replies) / sizeof(shipped_replies[0]));
+	ck_assert_msg(ends_with_ref(c->block_reply_text, "451 4.7.1 ${reason}"),
+	    "block_reply: %s", c->block_reply_text);
+	ck_assert_msg(strstr(c->score_defer_reply_text, " (${ref})") != NULL,
+	    "score_defer_reply: %s", c->score_defer_reply_text);
+	ck_assert_msg(strstr(c->score_reject_reply_text, " (${ref})") != NULL,
+	    "score_reject_reply: %s", c->score_reject_reply_text);
+	pd_conf_free(c);
+}
+END_TEST
+
+/* Bulk senders skip the connection limit, and nothing else (case A). */
+START_TEST(test_conf_shipped_bulk_profile)
+{
+	struct pd_conf		*c = shipped_conf();
+	const struct pd_profile *p = NULL;
+
+	for (size_t i = 0; i < c->nprofiles; i++)
+		if (strcmp(c->profiles[i].name, "bulk") == 0)
+			p = &c->profiles[i];
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->nrules, c->nrules - 1);
+	for (size_t i = 0; i < p->nrules; i++)
+		ck_assert_str_ne(c->rules[p->rules[i]].name, "connections");
+	pd_conf_free(c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -543,6 +654,8 @@ conf_suite(void)
 	    (int)(sizeof(restart_cases) / sizeof(restart_cases[0])));
 	tcase_add_test(tc, test_conf_restart_changes_cut);
 	tcase_add_test(tc, test_conf_keep_running);
+	tcase_add_test(tc, test_conf_shipped_replies_carry_the_ref);
+	tcase_add_test(tc, test_conf_shipped_bulk_profile);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_conf_reports_every_error);

@@ -677,6 +677,57 @@ log_event(enum pd_event_type type, const char *addr, int64_t now)
 	    "550 5.1.1 User unknown in local recipient table", now);
 }
 
+/*
+ * Several blocks hold for one client: the one that ends last answers,
+ * whatever the order of the rules, so a client blocked for 48h is told
+ * so, not about a 2-minute block set at the same time; a block in warn
+ * mode answers only when no other does.
+ */
+static const char blocks_conf[] =
+    "rule short {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+    " block = 2m\n reply = 451 4.7.1 short (${ref})\n}\n"
+    "rule trial {\n event = rcpt_rejected\n limit = 1 per 1h\n"
+    " block = 72h\n mode = warn\n reply = 554 5.7.1 trial (${ref})\n}\n"
+    "rule long {\n event = rcpt_rejected\n limit = 2 per 1h\n"
+    " block = 48h\n reply = 554 5.7.1 long (${ref})\n}\n"
+    "rule listed {\n event = connection\n limit = 0 per 1h\n"
+    " release = quiet 1h\n reply = 451 4.7.1 listed (${ref})\n}\n";
+
+START_TEST(test_block_that_ends_last_answers)
+{
+	setup(blocks_conf);
+	/* Listed at the first connection, for an hour. */
+	ck_assert_msg(strstr(ask("198.51.100.7", 1, NULL, T0), "listed") !=
+		NULL,
+	    "%s", reply);
+	log_event(PD_EV_RCPT_REJECTED, "198.51.100.7", T0 + SEC);
+	log_event(PD_EV_RCPT_REJECTED, "198.51.100.7", T0 + 2 * SEC);
+	/* short (2m) and trial (72h, warn) hold; the listing ends later. */
+	ck_assert_msg(strstr(ask("198.51.100.7", 1, NULL, T0 + 3 * SEC),
+			  "listed") != NULL,
+	    "%s", reply);
+	log_event(PD_EV_RCPT_REJECTED, "198.51.100.7", T0 + 4 * SEC);
+	/* long (48h) too: it ends last of the blocks not in warn mode. */
+	ck_assert_msg(strstr(ask("198.51.100.7", 1, NULL, T0 + 5 * SEC),
+			  "action=554 5.7.1 long (PD-") != NULL,
+	    "%s", reply);
+	ck_assert_msg(tu_log_has("action=reject rule=long client=198.51.100.7 "
+			  "helo=mx.example.net state=RCPT count=3 limit=2/1h "
+			  "expires=2026-11-24T00:00:04Z"),
+	    "%s", tu_log_text());
+	/*
+	 * After the 48h trial's 72h block is left, in warn mode: it logs,
+	 * and the new session's listing answers.
+	 */
+	tu_log_reset();
+	ck_assert_msg(strstr(ask("198.51.100.7", 2, NULL, T0 + 49 * HOUR),
+			  "action=451 4.7.1 listed (PD-") != NULL,
+	    "%s", reply);
+	ck_assert(tu_log_has("action=warn would=reject rule=trial "));
+	teardown();
+}
+END_TEST
+
 START_TEST(test_case_b_tarpit_then_block)
 {
 	const char *want[] = { "DUNNO", "SLEEP 5", "SLEEP 10", "SLEEP 15" };
@@ -1233,6 +1284,7 @@ engine_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("maillog");
 	tcase_add_test(tc, test_case_b_tarpit_then_block);
+	tcase_add_test(tc, test_block_that_ends_last_answers);
 	tcase_add_test(tc, test_case_b_segment_and_allow_list);
 	tcase_add_test(tc, test_case_e_block_and_reblock);
 	tcase_add_test(tc, test_own_rejects_are_not_counted_back);

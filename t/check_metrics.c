@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "out.h"
 #include "server.h"
+#include "stats.h"
 #include "testutil.h"
 
 static const char text[] =
@@ -128,6 +129,53 @@ START_TEST(test_prometheus_text)
 }
 END_TEST
 
+/* What an operator's stock dashboards expect, and the maillog's lag. */
+START_TEST(test_process_build_and_maillog)
+{
+	struct pd_proc_stats ps;
+	struct pd_buf	     b;
+	const char	    *t;
+
+	setup();
+	ck_assert_int_eq(pd_proc_stats_read(&ps), 0);
+	ck_assert_uint_gt(ps.rss_bytes, 0);
+	ck_assert_uint_ge(ps.vsize_bytes, ps.rss_bytes);
+	ck_assert_uint_ge(ps.open_fds, 3);
+	m.version = "9.8.7";
+	m.proc = &ps;
+	m.maillog = true;
+	m.maillog_stamp = T0 - 3000;
+	m.maillog_lag = 2500;
+	pd_buf_init(&b, 1 << 20);
+	pd_metrics_text(&m, true, &b);
+	t = pd_buf_str(&b);
+	ck_assert_msg(strstr(t, "# TYPE policyd_build_info gauge\n"
+				"policyd_build_info{version=\"9.8.7\"} 1\n") !=
+		NULL,
+	    "%.1500s", t);
+	ck_assert_ptr_nonnull(strstr(t, "process_start_time_seconds "
+					"1795305600\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE process_cpu_seconds_total "
+					"counter\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE process_resident_memory_bytes "
+					"gauge\nprocess_resident_memory_bytes "));
+	ck_assert_ptr_nonnull(strstr(t, "\nprocess_open_fds "));
+	ck_assert_ptr_nonnull(strstr(t, "\nprocess_max_fds "));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_maillog_following 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_maillog_last_line_timestamp_"
+					"seconds 1795305597\n"));
+	ck_assert_ptr_nonnull(strstr(t, "policyd_maillog_lag_seconds 2\n"));
+	/* Without the process's figures: no process_ lines but the start. */
+	m.proc = NULL;
+	pd_buf_reset(&b);
+	pd_metrics_text(&m, false, &b);
+	ck_assert_ptr_null(strstr(pd_buf_str(&b), "process_open_fds"));
+	ck_assert_ptr_nonnull(strstr(pd_buf_str(&b), "process_start_time_"));
+	pd_buf_clear(&b);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_json_records)
 {
 	struct pd_buf b;
@@ -159,6 +207,7 @@ metrics_suite(void)
 
 	tcase_add_test(tc, test_prometheus_text);
 	tcase_add_test(tc, test_json_records);
+	tcase_add_test(tc, test_process_build_and_maillog);
 	suite_add_tcase(s, tc);
 	return s;
 }

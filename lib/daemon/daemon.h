@@ -41,6 +41,8 @@ struct pd_daemon {
 	bool		 tailing;
 	uint64_t	 log_lines;   /* maillog lines read */
 	uint64_t	 log_matched; /* of them, events */
+	int64_t		 log_stamp;   /* the newest line's stamp, ms */
+	int64_t		 log_lag;     /* how late it was read, ms */
 	uv_timer_t	 tick;
 	int64_t		 next_save; /* wall-clock ms */
 	pid_t		 saver;	    /* child writing a snapshot */

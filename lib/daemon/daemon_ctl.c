@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "stats.h"
 #include "str.h"
 #include "admin.h"
 #include "conf.h"
@@ -28,16 +29,25 @@
 #include "out.h"
 #include "daemon_int.h"
 
+/* daemon_metrics - the figures now; ps is filled and borrowed by m */
 static void
-daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
+daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m,
+    struct pd_proc_stats *ps)
 {
+	bool have_proc = pd_proc_stats_read(ps) == 0;
+
 	*m = (struct pd_metrics){ .engine = &d->engine,
+		.version = PD_VERSION,
+		.proc = have_proc ? ps : NULL,
 		.server = &d->server.stats,
 		.connections = d->server.nconns,
 		.dns = d->dns ? pd_dns_stats(d->dns) : NULL,
 		.dns_timeouts = d->dns_timeouts,
+		.maillog = d->tailing,
 		.maillog_lines = d->log_lines,
 		.maillog_events = d->log_matched,
+		.maillog_stamp = d->log_stamp,
+		.maillog_lag = d->log_lag,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
 		.started = d->started + pd_engine_wall_offset(&d->engine) };
@@ -96,12 +106,13 @@ static int
 control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
     struct pd_buf *body, struct pd_err *err)
 {
-	struct pd_metrics m;
-	struct pd_out	  o;
-	int		  rc = PD_CTL_OK;
+	struct pd_metrics    m;
+	struct pd_proc_stats ps;
+	struct pd_out	     o;
+	int		     rc = PD_CTL_OK;
 
 	if (cmd->op == PD_CTL_STATS && !cmd->json) {
-		daemon_metrics(d, &m);
+		daemon_metrics(d, &m, &ps);
 		pd_metrics_text(&m, cmd->prometheus, body);
 		return PD_CTL_OK;
 	}
@@ -111,7 +122,7 @@ control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
 		cmd_status(d, &o);
 		break;
 	case PD_CTL_STATS:
-		daemon_metrics(d, &m);
+		daemon_metrics(d, &m, &ps);
 		pd_metrics_out(&m, &o);
 		break;
 	case PD_CTL_RELOAD:
@@ -181,10 +192,11 @@ control_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 static void
 http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 {
-	struct pd_daemon *d = arg;
-	struct pd_metrics m;
-	struct pd_buf	  body;
-	const char	 *status = "200 OK", *path = strchr(req, ' ');
+	struct pd_daemon    *d = arg;
+	struct pd_metrics    m;
+	struct pd_proc_stats ps;
+	struct pd_buf	     body;
+	const char	    *status = "200 OK", *path = strchr(req, ' ');
 
 	(void)len;
 	pd_buf_init(&body, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
@@ -192,7 +204,7 @@ http_cb(void *arg, const char *req, size_t len, struct pd_buf *answer)
 		status = "405 Method Not Allowed";
 		pd_buf_puts(&body, "only GET\n");
 	} else if (strncmp(path + 1, "/metrics ", 9) == 0) {
-		daemon_metrics(d, &m);
+		daemon_metrics(d, &m, &ps);
 		pd_metrics_text(&m, true, &body);
 	} else {
 		status = "404 Not Found";

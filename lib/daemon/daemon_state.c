@@ -36,8 +36,12 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 	d->log_lines++;
 	/* The line's stamp is wall-clock time, in the local zone. */
 	localtime_r(&t, &tm);
-	if (pd_maillog_parse(line, len, wall, tm.tm_gmtoff, &ml) < 0 ||
-	    !pd_maillog_event(&ml, &type))
+	if (pd_maillog_parse(line, len, wall, tm.tm_gmtoff, &ml) < 0)
+		return;
+	/* For the metrics: a reader that falls behind shows here. */
+	d->log_stamp = ml.time;
+	d->log_lag = wall > ml.time ? wall - ml.time : 0;
+	if (!pd_maillog_event(&ml, &type))
 		return;
 	d->log_matched++;
 	/* Live, the line is as old as it takes to read it: count it now. */

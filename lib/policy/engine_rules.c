@@ -14,13 +14,21 @@
 #include "proto.h"
 #include "engine_int.h"
 
-/* check_blocks - an active block or listing of a profile rule */
+/*
+ * check_blocks - the active block or listing of a profile rule that ends
+ * last (the first in the file on a tie), so that a client blocked for
+ * 48h and listed for an hour is told about the 48h.  A block in warn
+ * mode answers only when no other holds.  Every listing that holds
+ * starts its quiet period again.
+ */
 static bool
 check_blocks(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
     size_t n, struct verdict *v, struct pd_key *k)
 {
 	const struct pd_conf *conf = e->conf;
 	struct pd_counter    *c;
+	struct pd_key	      kr;
+	bool		      found = false, warn;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_rule *r = &conf->rules[rules[i]];
@@ -29,10 +37,10 @@ check_blocks(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
 		if ((r->kind != PD_RULE_BLOCK && r->kind != PD_RULE_LISTING) ||
 		    e->counters.slots[e->slots[rules[i]]].nblocked == 0)
 			continue;
-		if (!pd_key_make(conf, r, x, k))
+		if (!pd_key_make(conf, r, x, &kr))
 			continue;
-		c = pd_counters_get(&e->counters, e->slots[rules[i]], k->bytes,
-		    k->len);
+		c = pd_counters_get(&e->counters, e->slots[rules[i]], kr.bytes,
+		    kr.len);
 		if (c == NULL || c->since == 0)
 			continue;
 		if (!pd_counter_blocked(c, x->now)) {
@@ -45,16 +53,22 @@ check_blocks(struct pd_engine *e, struct pd_facts *x, const size_t *rules,
 			c->until = x->now + r->hold;
 			c->last = x->now;
 		}
+		warn = r->warn || conf->dry_run;
+		if (found &&
+		    (warn > v->warn ||
+			(warn == v->warn && c->until <= v->expires)))
+			continue;
+		*k = kr;
 		*v = (struct verdict){ .name = r->name,
 			.rule = r,
 			.tmpl = &r->reply,
 			.key = k,
 			.count = c->hits,
 			.expires = c->until,
-			.warn = r->warn || conf->dry_run };
-		return true;
+			.warn = warn };
+		found = true;
 	}
-	return false;
+	return found;
 }
 
 void

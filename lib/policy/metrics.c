@@ -261,27 +261,77 @@ walk_geoip(struct emitter *em, const struct pd_engine *e)
 	    (double)pd_engine_stats(e)->geoip_errors);
 }
 
+/*
+ * walk_process - what every exporter says of its process, under the
+ * names Prometheus's client libraries use, so that stock dashboards and
+ * alerts work unchanged
+ */
 static void
-walk(struct emitter *em, const struct pd_metrics *m)
+walk_process(struct emitter *em, const struct pd_metrics *m)
 {
-	const struct pd_engine *e = m->engine;
-	struct label		l;
+	const struct pd_proc_stats *ps = m->proc;
+	struct label l = { "version", m->version ? m->version : "unknown" };
 
+	em->sample(em, "policyd_build_info", "", "gauge",
+	    "Always 1; the version of policyd that runs.", &l, 1, 1);
 	one(em, "policyd_start_time_seconds", "gauge",
 	    "When policyd started, seconds since the epoch.",
 	    (double)(m->started / 1000));
-	walk_requests(em, e);
-	walk_decisions(em, e);
-	walk_store(em, e);
-	walk_server(em, m);
-	walk_dns(em, m);
+	one(em, "process_start_time_seconds", "gauge",
+	    "Start time of the process since unix epoch in seconds.",
+	    (double)m->started / 1000);
+	if (ps == NULL)
+		return;
+	one(em, "process_cpu_seconds_total", "counter",
+	    "Total user and system CPU time spent in seconds.",
+	    ps->cpu_seconds);
+	one(em, "process_resident_memory_bytes", "gauge",
+	    "Resident memory size in bytes.", (double)ps->rss_bytes);
+	one(em, "process_virtual_memory_bytes", "gauge",
+	    "Virtual memory size in bytes.", (double)ps->vsize_bytes);
+	one(em, "process_open_fds", "gauge", "Number of open file descriptors.",
+	    (double)ps->open_fds);
+	one(em, "process_max_fds", "gauge",
+	    "Maximum number of open file descriptors (0: no limit).",
+	    (double)ps->max_fds);
+}
+
+/* walk_maillog - how far reading the maillog has got */
+static void
+walk_maillog(struct emitter *em, const struct pd_metrics *m)
+{
+	one(em, "policyd_maillog_following", "gauge",
+	    "1 when a maillog is set and followed.", m->maillog ? 1 : 0);
 	one(em, "policyd_maillog_lines_total", "counter",
 	    "Lines read from the maillog.", (double)m->maillog_lines);
 	one(em, "policyd_maillog_events_total", "counter",
 	    "Maillog lines that were events.", (double)m->maillog_events);
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
-	    (double)pd_engine_stats(e)->own_rejects);
+	    (double)pd_engine_stats(m->engine)->own_rejects);
+	one(em, "policyd_maillog_last_line_timestamp_seconds", "gauge",
+	    "The stamp of the newest maillog line read, seconds since the "
+	    "epoch; 0 before the first.",
+	    (double)(m->maillog_stamp / 1000));
+	one(em, "policyd_maillog_lag_seconds", "gauge",
+	    "How long after its stamp the newest maillog line was read "
+	    "(stamps have whole seconds).",
+	    (double)(m->maillog_lag / 1000));
+}
+
+static void
+walk(struct emitter *em, const struct pd_metrics *m)
+{
+	const struct pd_engine *e = m->engine;
+	struct label		l;
+
+	walk_process(em, m);
+	walk_requests(em, e);
+	walk_decisions(em, e);
+	walk_store(em, e);
+	walk_server(em, m);
+	walk_dns(em, m);
+	walk_maillog(em, m);
 	walk_geoip(em, e);
 	l = (struct label){ "result", "ok" };
 	em->sample(em, "policyd_config_reloads_total", "", "counter",

@@ -16,6 +16,7 @@ struct pd_buf;
 struct pd_dns_stats;
 struct pd_engine;
 struct pd_out;
+struct pd_proc_stats;
 struct pd_server_stats;
 
 struct pd_metrics {
@@ -24,8 +25,13 @@ struct pd_metrics {
 	size_t			      connections; /* open now */
 	const struct pd_dns_stats    *dns;	   /* NULL: no resolver */
 	uint64_t		      dns_timeouts;
+	const char		     *version;
+	const struct pd_proc_stats   *proc;    /* NULL: not known */
+	bool			      maillog; /* followed */
 	uint64_t		      maillog_lines;
 	uint64_t		      maillog_events;
+	int64_t			      maillog_stamp; /* newest line's, ms */
+	int64_t			      maillog_lag;   /* ms, when read */
 	uint64_t		      reloads;
 	uint64_t		      reload_failures;
 	int64_t			      started; /* ms */

@@ -34,4 +34,19 @@ struct pd_dns_stats {
 	uint64_t tempfails;
 };
 
+/* The process, as the operating system sees it (Linux's /proc). */
+struct pd_proc_stats {
+	uint64_t rss_bytes;
+	uint64_t vsize_bytes;
+	uint64_t open_fds;
+	uint64_t max_fds; /* the soft RLIMIT_NOFILE */
+	double	 cpu_seconds;
+};
+
+/*
+ * pd_proc_stats_read - this process's figures now; -1 when /proc is
+ * missing (then only max_fds and cpu_seconds are set).
+ */
+int pd_proc_stats_read(struct pd_proc_stats *);
+
 #endif

@@ -32,18 +32,20 @@ max_clients = 2000
 """ % dns_port) + text[start:end]
 
 
+# The shipped replies end with the reference (SPEC 15).
+REF = r'\(PD-[0-9A-F]{6}\)$'
 SEEDS = [
     # (HELO, regex for the RCPT reply when checked in helo restrictions)
     ('[192.0.2.1]', r'554 5\.7\.1 <\[192\.0\.2\.1\]>: Helo command rejected: '
-     r'bogus helo$'),
+     r'bogus helo ' + REF),
     ('192.0.2.25', r'554 5\.7\.1 <192\.0\.2\.25>: Helo command rejected: '
-     r'bogus helo 192\.0\.2\.25$'),
+     r'bogus helo 192\.0\.2\.25 ' + REF),
     ('test.example', r'554 5\.7\.1 <test\.example>: Helo command rejected: '
-     r'bogus helo matches rcpt$'),
+     r'bogus helo matches rcpt ' + REF),
     ('senderdomain.local', r'554 5\.7\.1 <senderdomain\.local>: Helo '
-     r'command rejected: Go away, bad guy \(\.local\)$'),
+     r'command rejected: Go away, bad guy \(\.local\) ' + REF),
     ('mailserver.mydomain.com', r'450 4\.7\.1 <mailserver\.mydomain\.com>: '
-     r'Helo command rejected: Host not found$'),
+     r'Helo command rejected: Host not found ' + REF),
 ]
 
 

@@ -106,10 +106,15 @@ def main():
            r'source=maillog count=2 limit=1/1h', 'the tarpit start is logged')
     t.is_(codes[5:], [451, 451], 'after the fifth error: blocked',
           repr(res))
+    # Both its blocks hold: the segment's (1h) ends after its own (1m)
+    # and answers.
+    t.like(pd.log(), r'action=defer rule=dict_block client=198\.51\.100\.7 '
+           r'source=maillog count=5 limit=4/1h', 'the address is blocked')
     tr = h.smtp_session(pf.port, client_addr='198.51.100.7')
     t.like(tr.text(), r'451 4\.7\.1 <user@test\.example>: Recipient address '
-           r'rejected: Too many invalid recipients from 198\.51\.100\.7, try '
-           r'again later', 'its next session gets the block text')
+           r'rejected: Too many invalid recipients from 198\.51\.100\.0/24, '
+           r'try again later', 'its next session gets the text of the block '
+           'that ends last')
     tr = h.smtp_session(pf.port, client_addr='198.51.100.8')
     t.like(tr.text(), r'451 4\.7\.1 .*Too many invalid recipients from '
            r'198\.51\.100\.0/24', 'a second address of the /24 is blocked '
