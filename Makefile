@@ -49,7 +49,7 @@ POLICY_SRCS = lib/policy/admin.c lib/policy/cause.c lib/policy/conf.c \
 	lib/policy/metrics.c lib/policy/own.c lib/policy/proto.c \
 	lib/policy/replay.c lib/policy/session.c lib/policy/state.c \
 	lib/policy/tmpl.c
-DAEMON_SRCS = lib/daemon/daemon.c lib/daemon/daemon_ctl.c \
+DAEMON_SRCS = lib/daemon/daemon.c lib/daemon/daemon_check.c lib/daemon/daemon_ctl.c \
 	lib/daemon/daemon_request.c lib/daemon/daemon_state.c lib/daemon/dns.c \
 	lib/daemon/listen.c lib/daemon/rpc.c lib/daemon/server.c \
 	lib/daemon/tail.c

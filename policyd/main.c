@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,25 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: policyd [-dft] [-c file] [-o name=value]\n"
+	    "usage: policyd [-dfnNtV] [-c file] [-o name=value]\n"
 	    "       policyd [-c file] [-o name=value] replay maillog\n");
 	exit(2);
+}
+
+/*
+ * journal_stderr - stderr is systemd's journal stream, which sets
+ * $JOURNAL_STREAM to "DEV:INODE" of the stream it gave the service.
+ */
+static bool
+journal_stderr(void)
+{
+	const char	  *js = getenv("JOURNAL_STREAM");
+	struct stat	   st;
+	unsigned long long dev, ino;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 static void
@@ -52,7 +69,7 @@ signal_cb(uv_signal_t *s, int signum)
 
 	if (signum == SIGHUP) {
 		pd_log_info("SIGHUP: reloading %s", d->file);
-		pd_daemon_reload(d, &err); /* logs why, if it fails */
+		pd_daemon_reload(d, NULL, &err); /* logs why, if it fails */
 		return;
 	}
 	pd_log_info("%s: shutting down",
@@ -89,26 +106,60 @@ replay(const char *file, char **overrides, size_t nover, const char *log)
 	return 0;
 }
 
-/* check - "policyd -t": the config, and the databases it names */
+static void
+print_warning_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "policyd: warning: %s\n", msg);
+}
+
+/* check - "policyd -t": the config, the databases and the system */
 static int
 check(const char *file, char **overrides, size_t nover)
 {
 	struct pd_conf *conf;
 	struct pd_geo	geo;
 	struct pd_err	err;
+	int		problems;
 
 	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
 		 NULL)) == NULL)
 		return 1;
+	for (size_t i = 0; i < conf->warnings.n; i++)
+		print_warning_cb(NULL, conf->warnings.v[i]);
+	problems = pd_daemon_check(conf, print_error_cb, NULL);
 	if (pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
 		&err) < 0) {
 		fprintf(stderr, "policyd: %s\n", err.msg);
-		pd_conf_free(conf);
+		problems++;
+	} else {
+		pd_geo_close(&geo);
+	}
+	pd_conf_free(conf);
+	if (problems)
+		return 1;
+	printf("configuration OK\n");
+	return 0;
+}
+
+/* print - "policyd -n" and "-N": the settings, as policyd.conf text */
+static int
+print(const char *file, char **overrides, size_t nover, bool all)
+{
+	struct pd_conf *conf;
+	int		rc;
+
+	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
+		 NULL)) == NULL)
+		return 1;
+	for (size_t i = 0; i < conf->warnings.n; i++)
+		print_warning_cb(NULL, conf->warnings.v[i]);
+	rc = pd_conf_write(conf, all, stdout);
+	pd_conf_free(conf);
+	if (rc < 0) {
+		perror("policyd: stdout");
 		return 1;
 	}
-	pd_geo_close(&geo);
-	pd_conf_free(conf);
-	printf("configuration OK\n");
 	return 0;
 }
 
@@ -142,18 +193,24 @@ daemonise(void)
 int
 main(int argc, char **argv)
 {
-	static struct pd_daemon d;
-	char		       *overrides[MAX_OVERRIDES];
-	const char	       *file = PD_CONF_DEFAULT_FILE;
-	uv_signal_t		sig[3];
-	static const int	signums[3] = { SIGHUP, SIGTERM, SIGINT };
-	bool			foreground = false, test = false, debug = false;
-	struct pd_err		err;
-	size_t			nover = 0;
-	uv_loop_t	       *loop;
-	int			ch, i;
+	static struct pd_daemon	   d;
+	char			  *overrides[MAX_OVERRIDES];
+	const char		  *file = PD_CONF_DEFAULT_FILE;
+	uv_signal_t		   sig[3];
+	static const int	   signums[3] = { SIGHUP, SIGTERM, SIGINT };
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool	      foreground = false, test = false, debug = false, journal;
+	int	      show = 0; /* 'n' or 'N' */
+	struct pd_err err;
+	size_t	      nover = 0;
+	uv_loop_t    *loop;
+	int	      ch, i;
 
-	while ((ch = getopt(argc, argv, "c:dfo:t")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfnNo:tV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -172,6 +229,13 @@ main(int argc, char **argv)
 		case 't':
 			test = true;
 			break;
+		case 'n':
+		case 'N':
+			show = ch;
+			break;
+		case 'V':
+			printf("policyd %s\n", PD_VERSION);
+			return 0;
 		default:
 			usage();
 		}
@@ -181,11 +245,24 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
+	if (test && show)
+		usage();
 	if (test)
 		return check(file, overrides, nover);
+	if (show)
+		return print(file, overrides, nover, show == 'N');
 
-	/* Until it leaves the terminal, whoever started it sees why it stops. */
-	pd_log_open("policyd", LOG_MAIL, true, true);
+	/*
+	 * One line per event: under systemd (whose journal takes stderr)
+	 * and with -f, stderr alone; in the background syslog, and stderr
+	 * too until it leaves the terminal, so whoever started it sees why
+	 * it stops.
+	 */
+	journal = journal_stderr();
+	if (journal)
+		pd_log_open_journal();
+	else
+		pd_log_open("policyd", LOG_MAIL, !foreground, true);
 	pd_log_set_debug(debug);
 	signal(SIGPIPE, SIG_IGN);
 	loop = uv_default_loop();

@@ -151,8 +151,9 @@ talk(const char *sock, const struct pd_buf *req)
 		    sock, errno ? strerror(errno) : "connection closed");
 		rc = PD_CTL_UNREACHABLE;
 	} else {
+		/* What a failed command sends is why: reload's errors. */
 		fwrite(nl + 1, 1, ans.len - (size_t)(nl + 1 - ans.data),
-		    stdout);
+		    rc == PD_CTL_OK ? stdout : stderr);
 		/* The status line: "CODE message". */
 		if (rc != PD_CTL_OK) {
 			msg = memchr(ans.data, ' ', (size_t)(nl - ans.data));

@@ -162,6 +162,47 @@ START_TEST(test_manual_block_most_specific_first)
 }
 END_TEST
 
+START_TEST(test_reblock_never_shortens)
+{
+	struct pd_err err;
+
+	setup();
+	ck_assert_int_eq(run("block|198.51.100.0/24|--for|2d", false, T0, &err),
+	    PD_CTL_OK);
+	/* Shorter: the block that ends later stays, and says so. */
+	ck_assert_int_eq(run("block|198.51.100.0/24|--for|1h|--reason|again",
+	    false, T0 + HOUR, &err), PD_CTL_OK);
+	ck_assert_pstr_eq(out(), "blocked          198.51.100.0/24\n"
+	    "expires          2026-11-24T00:00:00Z\n"
+	    "reason           again\n"
+	    "note             kept the block that ends later; --replace "
+	    "shortens it\n");
+	ck_assert(tu_log_has("control: block 198.51.100.0/24 until "
+	    "2026-11-24T00:00:00Z (kept the longer block) reason=\"again\""));
+	ck_assert_msg(strstr(connect_from("198.51.100.7", 1, T0 + 3 * HOUR),
+	    "451 4.7.1 again (PD-") != NULL, "%s", reply);
+	/* Longer: it grows. */
+	ck_assert_int_eq(run("block|198.51.100.0/24|--for|3d", false, T0, &err),
+	    PD_CTL_OK);
+	ck_assert_msg(strstr(out(), "expires          2026-11-25T00:00:00Z\n")
+	    != NULL, "%s", out());
+	/* --replace: exactly as asked, shorter too. */
+	ck_assert_int_eq(run("block|198.51.100.0/24|--for|1h|--replace", false,
+	    T0, &err), PD_CTL_OK);
+	ck_assert_pstr_eq(out(), "blocked          198.51.100.0/24\n"
+	    "expires          2026-11-22T01:00:00Z\n"
+	    "reason           Blocked by the postmaster\n");
+	ck_assert_pstr_eq(connect_from("198.51.100.7", 2, T0 + 2 * HOUR),
+	    "action=DUNNO\n\n");
+	/* A block that has ended is no longer kept. */
+	ck_assert_int_eq(run("block|198.51.100.0/24|--for|10m", false,
+	    T0 + 3 * HOUR, &err), PD_CTL_OK);
+	ck_assert_msg(strstr(out(), "expires          2026-11-22T03:10:00Z\n")
+	    != NULL, "%s", out());
+	teardown();
+}
+END_TEST
+
 START_TEST(test_show_address_and_segment)
 {
 	struct pd_err err;
@@ -523,6 +564,7 @@ admin_suite(void)
 	tcase_add_test(tc, test_manual_block_reply_and_expiry);
 	tcase_add_test(tc, test_admin_loads_snapshot_of_0_1_0);
 	tcase_add_test(tc, test_manual_block_most_specific_first);
+	tcase_add_test(tc, test_reblock_never_shortens);
 	tcase_add_test(tc, test_show_address_and_segment);
 	tcase_add_test(tc, test_show_json);
 	tcase_add_test(tc, test_unblock_lifts_what_keeps_the_address_out);

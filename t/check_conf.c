@@ -108,6 +108,167 @@ START_TEST(test_conf_continuation_and_lists)
 }
 END_TEST
 
+/* A "#" after a value: an error, but in a reply text a warning. */
+static const struct {
+	const char *name, *text, *want; /* want: NULL parses */
+} comment_cases[] = {
+	{ "after an option",
+	    "listen = inet:127.0.0.1:1   # the port\n",
+	    "test.conf:1: listen: comments go on a line of their own "
+	    "(\"# the port\")\n" },
+	{ "after an event, one error only",
+	    "rule r {\n\tevent = connection   # per client\n"
+	    "\tlimit = 5 per 1m\n\tblock = 1m\n\treply = 451 4.7.1 no\n}\n",
+	    "test.conf:2: event: comments go on a line of their own "
+	    "(\"# per client\")\n" },
+	{ "after a block's opening",
+	    "rule r { # counts\n\tevent = connection\n\tlimit = 5 per 1m\n"
+	    "\tblock = 1m\n\treply = 451 4.7.1 no\n}\n",
+	    "test.conf:1: comments go on a line of their own "
+	    "(\"# counts\")\n" },
+	{ "after a closing brace",
+	    "allow a {\n\tclient = 10.0.0.0/8\n} # end\n",
+	    "test.conf:3: comments go on a line of their own (\"# end\")\n" },
+	{ "a tab before it", "dry_run = yes\t#no\n",
+	    "test.conf:1: dry_run: comments go on a line of their own "
+	    "(\"#no\")\n" },
+	{ "a comment line inside a continued value",
+	    "listen = inet:127.0.0.1:1,\n# the other\n  inet:127.0.0.1:2\n",
+	    NULL },
+	{ "no blank before it", "block_reply = 451 4.7.1 call#5 (${ref})\n",
+	    NULL },
+	{ "in a reply text", "rule r {\n\tevent = connection\n"
+	    "\tlimit = 5 per 1m\n\tblock = 1m\n"
+	    "\treply = 451 4.7.1 Slow down # ask us\n}\n", NULL },
+};
+
+START_TEST(test_conf_trailing_comments)
+{
+	const char *want = comment_cases[_i].want;
+
+	if (want == NULL) {
+		pd_conf_free(tu_conf(comment_cases[_i].text));
+		return;
+	}
+	ck_assert_msg(strcmp(tu_conf_errors(comment_cases[_i].text), want) ==
+	    0, "%s: got %s, want %s", comment_cases[_i].name,
+	    tu_conf_errors(comment_cases[_i].text), want);
+}
+END_TEST
+
+START_TEST(test_conf_reply_comment_warns)
+{
+	struct pd_conf *c = tu_conf("block_reply = 451 4.7.1 ${reason} # ours\n"
+	    "rule r {\n\tevent = connection\n\tlimit = 5 per 1m\n"
+	    "\tblock = 1m\n\treply = 451 4.7.1 Slow down # ask us\n}\n");
+
+	ck_assert_uint_eq(c->warnings.n, 2);
+	ck_assert_str_eq(c->warnings.v[0], "test.conf:1: block_reply: "
+	    "\"# ours\" is part of the reply text that SMTP clients see; "
+	    "comments go on a line of their own");
+	ck_assert_str_eq(c->warnings.v[1], "test.conf:6: reply: \"# ask us\" is "
+	    "part of the reply text that SMTP clients see; comments go on a "
+	    "line of their own");
+	/* It is sent as written: a warning, not a change. */
+	ck_assert_str_eq(c->rules[0].reply.src, "451 4.7.1 Slow down # ask us");
+	pd_conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *text, *want;
+} spec_cases[] = {
+	{ "dns_forward = 127.0.0.1:5601\n",
+	    "test.conf: dns_forward: \"127.0.0.1:5601\" is not ADDRESS or "
+	    "ADDRESS@PORT (an IP address; the port follows \"@\", as in "
+	    "127.0.0.1@5353)\n" },
+	{ "dns_forward = 127.0.0.1@0\n", "dns_forward: \"127.0.0.1@0\"" },
+	{ "dns_forward = resolver.example\n", "is not ADDRESS" },
+	{ "listen = inet:localhost:10040\n",
+	    "test.conf: listen: \"inet:localhost:10040\": " },
+	{ "listen = inet:127.0.0.1\n", "listen: \"inet:127.0.0.1\": expected "
+	    "HOST:PORT" },
+	{ "listen = tcp:127.0.0.1:1\n", "is neither inet:HOST:PORT nor "
+	    "unix:PATH" },
+	{ "metrics_listen = 127.0.0.1:99999\n", "metrics_listen: "
+	    "\"inet:127.0.0.1:99999\": bad port" },
+	{ "control_socket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+	    "control_socket: \"unix:/tmp/aaa" },
+};
+
+START_TEST(test_conf_specs_checked)
+{
+	const char *e = tu_conf_errors(spec_cases[_i].text);
+
+	ck_assert_msg(strstr(e, spec_cases[_i].want) != NULL, "%s: got %s",
+	    spec_cases[_i].text, e);
+}
+END_TEST
+
+/* write_back - pd_conf_write of text, parsed again and written again */
+static void
+write_back(const char *text, bool all, char **first, char **second)
+{
+	struct pd_conf *c = tu_conf(text);
+	size_t		n;
+	FILE	       *fp;
+
+	fp = open_memstream(first, &n);
+	ck_assert_int_eq(pd_conf_write(c, all, fp), 0);
+	fclose(fp);
+	pd_conf_free(c);
+	c = tu_conf(*first);
+	fp = open_memstream(second, &n);
+	ck_assert_int_eq(pd_conf_write(c, all, fp), 0);
+	fclose(fp);
+	pd_conf_free(c);
+}
+
+START_TEST(test_conf_write)
+{
+	const char *text = "# ours\n"
+			   "request_timeout = 10s\n"
+			   "user = policyd\n"
+			   "local_domains = example.org,\n"
+			   "\texample.net\n"
+			   "idle_timeout = 600s\n" /* the default, written so */
+			   "rule r {\n"
+			   "  event = connection\n"
+			   "  limit = 5 per 1m\n"
+			   "  block = 1m\n"
+			   "  reply = 451 4.7.1 no ${client_address}\n"
+			   "}\n";
+	char	   *first, *second;
+
+	write_back(text, false, &first, &second);
+	ck_assert_str_eq(first, "user = policyd\n"
+				"request_timeout = 10s\n"
+				"local_domains = example.org, example.net\n"
+				"\n"
+				"rule r {\n"
+				"\tevent = connection\n"
+				"\tlimit = 5 per 1m\n"
+				"\tblock = 1m\n"
+				"\treply = 451 4.7.1 no ${client_address}\n"
+				"}\n");
+	ck_assert_str_eq(second, first);
+	free(first);
+	free(second);
+	/* All: every option, in the table's order, the empty ones too. */
+	write_back(text, true, &first, &second);
+	ck_assert_ptr_nonnull(strstr(first, "listen = inet:127.0.0.1:10040\n"
+					    "unix_mode = 0666\n"
+					    "user = policyd\n"));
+	ck_assert_ptr_nonnull(strstr(first, "\nidle_timeout = 10m\n"));
+	ck_assert_ptr_nonnull(strstr(first, "\ndry_run = no\n"));
+	ck_assert_ptr_nonnull(strstr(first, "\nstate_file =\n"));
+	ck_assert_str_eq(second, first);
+	free(first);
+	free(second);
+}
+END_TEST
+
 START_TEST(test_conf_reports_every_error)
 {
 	const char *e = tu_conf_errors(
@@ -648,6 +809,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_defaults);
 	tcase_add_test(tc, test_conf_rule_fields);
 	tcase_add_test(tc, test_conf_continuation_and_lists);
+	tcase_add_test(tc, test_conf_reply_comment_warns);
+	tcase_add_test(tc, test_conf_write);
 	tcase_add_test(tc, test_conf_overrides);
 	tcase_add_test(tc, test_conf_geo_conditions);
 	tcase_add_loop_test(tc, test_conf_restart_changes, 0,
@@ -659,6 +822,10 @@ conf_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_conf_reports_every_error);
+	tcase_add_loop_test(tc, test_conf_trailing_comments, 0,
+	    sizeof(comment_cases) / sizeof(comment_cases[0]));
+	tcase_add_loop_test(tc, test_conf_specs_checked, 0,
+	    sizeof(spec_cases) / sizeof(spec_cases[0]));
 	tcase_add_test(tc, test_conf_gives_up_after_twenty);
 	tcase_add_test(tc, test_conf_load_missing_file);
 	tcase_add_test(tc, test_conf_geo_errors);

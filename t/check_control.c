@@ -131,7 +131,7 @@ block_many(size_t n, const char *reason)
 		    0xa000 | (unsigned)(i >> 16), (unsigned)(i & 0xffff));
 		ck_assert_int_eq(pd_cidr_parse(text, &net, &err), 0);
 		ck_assert_msg(pd_engine_block(&tc.d.engine, &net, now,
-		    now + 3600 * 1000, reason, &err) == 0, "block %zu: %s", i,
+		    now + 3600 * 1000, reason, false, &err) == 0, "block %zu: %s", i,
 		    err.msg);
 	}
 }

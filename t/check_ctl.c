@@ -58,6 +58,21 @@ START_TEST(test_parse_commands)
 	ck_assert_int_eq(parse("unblock|192.0.2.0/24", &c, &err), 0);
 	ck_assert_int_eq(parse("reset|192.0.2.1", &c, &err), 0);
 	ck_assert_int_eq(parse("reload", &c, &err), 0);
+	/* The widest networks taken without --force, and wider with it. */
+	ck_assert_int_eq(parse("block|10.1.0.0/16|--for|1h", &c, &err), 0);
+	ck_assert(!c.force && !c.replace);
+	ck_assert_int_eq(parse("block|2001:db8::/32|--for|1h", &c, &err), 0);
+	ck_assert_int_eq(parse("unblock|10.1.0.0/16", &c, &err), 0);
+	ck_assert_int_eq(parse("block|0.0.0.0/0|--for|1h|--force", &c, &err),
+	    0);
+	ck_assert(c.force);
+	ck_assert_int_eq(parse("unblock|::/0|--force", &c, &err), 0);
+	ck_assert_int_eq(parse("block|192.0.2.1|--replace|--for|1h", &c, &err),
+	    0);
+	ck_assert(c.replace && !c.force);
+	/* show, list and reset change nothing that --force guards. */
+	ck_assert_int_eq(parse("show|0.0.0.0/0", &c, &err), 0);
+	ck_assert_int_eq(parse("reset|10.0.0.0/8", &c, &err), 0);
 }
 END_TEST
 
@@ -82,6 +97,18 @@ static const struct {
 	{ "explain|PD-1234567", "not a reference id" },
 	{ "explain|XX-123456", "not a reference id" },
 	{ "explain", "explain: give a reference id" },
+	{ "block|0.0.0.0/0|--for|1h", "block 0.0.0.0/0: a network wider than "
+	    "/16 refuses mail from a large part of the Internet; give --force "
+	    "if that is meant" },
+	{ "block|10.0.0.0/15|--for|1h", "wider than /16" },
+	{ "block|2001:db8::/31|--for|1h", "block 2001:db8::/31: a network "
+	    "wider than /32" },
+	{ "unblock|0.0.0.0/0", "unblock 0.0.0.0/0: a network wider than /16 "
+	    "lifts the blocks of many clients at once; give --force" },
+	{ "unblock|::/0", "wider than /32" },
+	{ "reset|192.0.2.1|--force", "unknown option --force" },
+	{ "unblock|192.0.2.1|--replace", "unknown option --replace" },
+	{ "block|192.0.2.1|--for|1h|--force=yes", "unknown option --force" },
 };
 
 START_TEST(test_parse_errors)

@@ -715,7 +715,7 @@ START_TEST(test_daemon_reload_while_pending)
 	client_open(&c, "late3.mail.net", NULL);
 	run_until(is_pending, NULL, "the request to wait for DNS");
 	write_conf("", "Reloaded");
-	ck_assert_msg(pd_daemon_reload(&td.d, &err) == 0, "%s", err.msg);
+	ck_assert_msg(pd_daemon_reload(&td.d, NULL, &err) == 0, "%s", err.msg);
 	client_wait(&c, 1);
 	ck_assert_str_eq(c.in, "action=450 4.7.1 Reloaded: late3.mail.net\n\n");
 	client_close(&c);

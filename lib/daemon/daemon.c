@@ -22,6 +22,7 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -30,11 +31,25 @@
 
 #define TICK_MS 1000
 
+/*
+ * conf_error_cb - a config error goes to the log and, for a reload
+ * that policydctl asked for, into its answer (arg, when not NULL)
+ */
 static void
 conf_error_cb(void *arg, const char *msg)
 {
-	(void)arg;
+	struct pd_buf *errors = arg;
+
 	pd_log_err("%s", msg);
+	if (errors != NULL)
+		pd_buf_printf(errors, "%s\n", msg);
+}
+
+static void
+conf_warnings(const struct pd_conf *c)
+{
+	for (size_t i = 0; i < c->warnings.n; i++)
+		pd_log_warnx("%s", c->warnings.v[i]);
 }
 
 /* ensure_dns - a resolver, once some rule needs one */
@@ -131,6 +146,7 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	    pd_conf_load(file, overrides, noverrides, conf_error_cb, NULL);
 	if (d->conf == NULL)
 		return -1;
+	conf_warnings(d->conf);
 	if (pd_geo_open(&d->geo, d->conf->geoip_country_db,
 		d->conf->geoip_asn_db, &err) < 0) {
 		pd_log_err("%s", err.msg);
@@ -144,6 +160,12 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 	pd_engine_set_geo(&d->engine, &d->geo);
 	pd_engine_set_sink(&d->engine, daemon_decision_cb, d);
 	pd_engine_set_wall_offset(&d->engine, pd_clock_wall_offset());
+	/*
+	 * The control socket first: a second policyd with the same one
+	 * stops here, before it reads the state or the maillog.
+	 */
+	if (daemon_start_control(d) < 0)
+		return -1;
 	if (ensure_dns(d) < 0)
 		return -1;
 	daemon_load_state(d);
@@ -162,8 +184,6 @@ pd_daemon_start(struct pd_daemon *d, uv_loop_t *loop, const char *file,
 			return -1;
 		}
 	}
-	if (daemon_start_control(d) < 0)
-		return -1;
 	uv_timer_init(loop, &d->tick);
 	d->tick.data = d;
 	uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
@@ -191,7 +211,7 @@ pd_daemon_drop_privileges(struct pd_daemon *d, struct pd_err *err)
 }
 
 int
-pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
+pd_daemon_reload(struct pd_daemon *d, struct pd_buf *errors, struct pd_err *err)
 {
 	struct pd_conf *nc;
 	struct pd_geo	ng;
@@ -199,22 +219,24 @@ pd_daemon_reload(struct pd_daemon *d, struct pd_err *err)
 	size_t		n;
 
 	nc = pd_conf_load(d->file, d->overrides, d->noverrides, conf_error_cb,
-	    NULL);
+	    errors);
 	if (nc == NULL) {
 		pd_log_err("reload: %s has errors; keeping the running "
 			   "configuration",
 		    d->file);
 		d->reload_failures++;
 		return pd_err_set(err,
-		    "%s has errors (they are in the log, and "
-		    "policyd -t lists them); the running configuration is kept",
+		    "%s has errors; the running configuration is kept",
 		    d->file);
 	}
+	conf_warnings(nc);
 	/* A bad download must not take the data in use away. */
 	if (pd_geo_open(&ng, nc->geoip_country_db, nc->geoip_asn_db, err) < 0) {
 		pd_log_err("reload: %s; keeping the running configuration and "
 			   "databases",
 		    err->msg);
+		if (errors != NULL)
+			pd_buf_printf(errors, "%s\n", err->msg);
 		pd_conf_free(nc);
 		d->reload_failures++;
 		return -1;

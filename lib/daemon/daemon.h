@@ -21,9 +21,11 @@
 #include "rpc.h"
 #include "server.h"
 #include "tail.h"
+#include "conf.h"
 
 #define PD_VERSION "0.1.0"
 
+struct pd_buf;
 struct pd_conf;
 
 struct pd_daemon {
@@ -63,15 +65,26 @@ struct pd_daemon {
  */
 int  pd_daemon_start(struct pd_daemon *, uv_loop_t *, const char *file,
      char **overrides, size_t noverrides);
+/*
+ * pd_daemon_check - for policyd -t, what start and the running daemon
+ * need of the system beyond a config that parses: the user and its
+ * group, the sockets' directories, and the files it reads and writes
+ * once it runs as the user, checked as that user.  Each problem goes to
+ * cb as one line that says why; returns how many there were.
+ */
+int  pd_daemon_check(const struct pd_conf *, pd_conf_error_cb cb, void *arg);
 /* pd_daemon_drop_privileges - become conf->user, if set and root */
 int  pd_daemon_drop_privileges(struct pd_daemon *, struct pd_err *);
 /*
  * pd_daemon_reload - read the config and open its GeoIP databases
  * again.  A config with errors, or a database that does not open, is
  * logged and ignored: the old config and databases keep serving, and
- * err says why.  0 when the new ones are in use.
+ * err says why.  Each error ("file:line: ...") is also added to errors
+ * as a line, when not NULL, for policydctl.  0 when the new ones are in
+ * use.
  */
-int  pd_daemon_reload(struct pd_daemon *, struct pd_err *);
+int  pd_daemon_reload(struct pd_daemon *, struct pd_buf *errors,
+     struct pd_err *);
 /*
  * pd_daemon_save - write the state snapshot now (in this process, as at
  * shutdown), or in a child process when background is set, so that a

@@ -101,6 +101,31 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	geo_out(o, "geoip_asn_db", d->geo.asn);
 }
 
+/*
+ * control_reload - a reload that fails prints its errors, one
+ * "file:line: ..." a line, which policydctl shows on stderr
+ */
+static int
+control_reload(struct pd_daemon *d, struct pd_out *o, struct pd_buf *body,
+    struct pd_err *err)
+{
+	struct pd_buf errors;
+	int	      rc = PD_CTL_OK;
+
+	pd_buf_init(&errors, PD_CTL_ANSWER_MAX - PD_CTL_HEAD_MAX);
+	if (pd_daemon_reload(d, &errors, err) < 0) {
+		pd_buf_reset(body);
+		pd_buf_append(body, pd_buf_str(&errors), errors.len);
+		rc = PD_CTL_FAILED;
+	} else {
+		pd_out_str(o, "reloaded", d->file);
+		pd_out_int(o, "rules", (long long)d->conf->nrules);
+		pd_out_finish(o);
+	}
+	pd_buf_clear(&errors);
+	return rc;
+}
+
 /* control_run - one policydctl command; returns its exit code */
 static int
 control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
@@ -126,18 +151,15 @@ control_run(struct pd_daemon *d, const struct pd_ctl_cmd *cmd,
 		pd_metrics_out(&m, &o);
 		break;
 	case PD_CTL_RELOAD:
-		if (pd_daemon_reload(d, err) < 0) {
-			rc = PD_CTL_FAILED;
-		} else {
-			pd_out_str(&o, "reloaded", d->file);
-			pd_out_int(&o, "rules", (long long)d->conf->nrules);
-		}
-		break;
+		return control_reload(d, &o, body, err);
 	default:
 		rc = pd_admin_run(&d->engine, cmd, pd_clock_now(), &o, err);
 		break;
 	}
 	pd_out_finish(&o);
+	/* A failed command says why in its status line, and prints nothing. */
+	if (rc != PD_CTL_OK)
+		pd_buf_reset(body);
 	return rc;
 }
 
@@ -274,7 +296,11 @@ daemon_start_control(struct pd_daemon *d)
 		d->control =
 		    pd_rpc_listen(d->loop, spec, &ctl, control_cb, d, &err);
 		if (d->control == NULL) {
-			pd_log_err("control_socket %s", err.msg);
+			pd_log_err("control_socket %s%s", err.msg,
+			    strstr(err.msg, "listens on it") ?
+				" (is policyd running already? policydctl "
+				"status asks it)" :
+				"");
 			return -1;
 		}
 	}

@@ -1,10 +1,11 @@
 /*
  * daemon_int - what the daemon's files share, and nothing else includes.
  *
- * The daemon is one module in four files, split by job as postscreen
+ * The daemon is one module in five files, split by job as postscreen
  * is: daemon.c (start, reload, stop), daemon_request.c (requests and
- * their DNS waits), daemon_state.c (snapshots and the maillog) and
- * daemon_ctl.c (the control socket and HTTP).  Calls between them are
+ * their DNS waits), daemon_state.c (snapshots and the maillog),
+ * daemon_ctl.c (the control socket and HTTP) and daemon_check.c (what
+ * policyd -t asks of the system).  Calls between them are
  * expected; they all work on one struct pd_daemon.
  */
 #ifndef PD_DAEMON_INT_H

@@ -227,18 +227,22 @@ cmd_block(struct pd_engine *e, const struct pd_ctl_cmd *cmd, int64_t now,
     struct pd_out *o, struct pd_err *err)
 {
 	char net[PD_CIDR_STRLEN], until[32];
+	int  kept;
 
-	if (pd_engine_block(e, &cmd->net, now, now + cmd->duration, cmd->reason,
-		err) < 0)
+	if ((kept = pd_engine_block(e, &cmd->net, now, now + cmd->duration,
+		 cmd->reason, cmd->replace, err)) < 0)
 		return PD_CTL_FAILED;
 	pd_cidr_format(&cmd->net, net, sizeof(net));
 	pd_str_fmt_time(until, sizeof(until),
-	    now + cmd->duration + pd_engine_wall_offset(e));
-	pd_log_info("control: block %s until %s reason=\"%s\"", net, until,
-	    cmd->reason);
+	    pd_engine_block_until(e, &cmd->net) + pd_engine_wall_offset(e));
+	pd_log_info("control: block %s until %s%s reason=\"%s\"", net, until,
+	    kept ? " (kept the longer block)" : "", cmd->reason);
 	pd_out_str(o, "blocked", net);
 	pd_out_str(o, "expires", until);
 	pd_out_str(o, "reason", cmd->reason);
+	if (kept)
+		pd_out_str(o, "note",
+		    "kept the block that ends later; --replace shortens it");
 	return PD_CTL_OK;
 }
 

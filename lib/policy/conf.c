@@ -274,6 +274,8 @@ pd_conf_free(struct pd_conf *c)
 		access_free(&c->access[i]);
 	for (size_t i = 0; i < c->nprofiles; i++)
 		profile_free(&c->profiles[i]);
+	pd_strlist_free(&c->warnings);
+	pd_strlist_free(&c->block_lines);
 	free(c->rules);
 	free(c->access);
 	free(c->profiles);
@@ -481,6 +483,97 @@ pd_conf_keep_running(struct pd_conf *new, const struct pd_conf *old,
 		    copy_value(&options[i], new, old) < 0)
 			rc = -1;
 	return rc;
+}
+
+/* write_value - option o of c as the file would give it */
+static int
+write_value(FILE *fp, const struct conf_option *o, const struct pd_conf *c)
+{
+	const void *p = (const char *)c + o->off;
+	char	    d[32];
+
+	switch (o->type) {
+	case OPT_BOOL:
+		return fprintf(fp, "%s", *(const bool *)p ? "yes" : "no");
+	case OPT_INT:
+		return fprintf(fp, "%lld", *(const long long *)p);
+	case OPT_OCTAL:
+		return fprintf(fp, "%04llo", *(const long long *)p);
+	case OPT_DURATION:
+		pd_str_fmt_duration(d, sizeof(d), *(const int64_t *)p);
+		return fprintf(fp, "%s", d);
+	case OPT_STRING:
+		return fprintf(fp, "%s", *(char *const *)p);
+	case OPT_LIST: {
+		const struct pd_strlist *l = p;
+
+		for (size_t i = 0; i < l->n; i++)
+			if (fprintf(fp, "%s%s", i ? ", " : "", l->v[i]) < 0)
+				return -1;
+		return 0;
+	}
+	}
+	assert(!"write_value: bad option type");
+	return -1;
+}
+
+/* is_empty - option o of c is an empty string or list */
+static bool
+is_empty(const struct conf_option *o, const struct pd_conf *c)
+{
+	const void *p = (const char *)c + o->off;
+
+	if (o->type == OPT_STRING)
+		return **(char *const *)p == '\0';
+	return o->type == OPT_LIST && ((const struct pd_strlist *)p)->n == 0;
+}
+
+/* is_default - c holds option o's default */
+static bool
+is_default(const struct conf_option *o, const struct pd_conf *c)
+{
+	struct pd_conf def;
+	struct pd_err  err;
+	bool	       same;
+
+	/* Parsed from its text, as pd_conf_parse gives the default. */
+	memset(&def, 0, sizeof(def));
+	if (conf_option_set(&def, o, o->def, &err) < 0)
+		return false;
+	same = same_value(o, &def, c);
+	if (o->type == OPT_STRING)
+		free(*(char **)((char *)&def + o->off));
+	else if (o->type == OPT_LIST)
+		pd_strlist_free((struct pd_strlist *)((char *)&def + o->off));
+	return same;
+}
+
+int
+pd_conf_write(const struct pd_conf *c, bool all, FILE *fp)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct conf_option *o = &options[i];
+
+		if (!all && is_default(o, c))
+			continue;
+		if (fprintf(fp, "%s =%s", o->name, is_empty(o, c) ? "" : " ") <
+			0 ||
+		    write_value(fp, o, c) < 0 || fputc('\n', fp) == EOF)
+			return -1;
+		any = true;
+	}
+	for (size_t i = 0; i < c->block_lines.n; i++) {
+		const char *l = c->block_lines.v[i];
+		/* A blank line before each block, as people write them. */
+		bool	    opens = *l != '\t' && strcmp(l, "}") != 0;
+
+		if (fprintf(fp, "%s%s\n", opens && any ? "\n" : "", l) < 0)
+			return -1;
+		any = true;
+	}
+	return fflush(fp) == EOF ? -1 : 0;
 }
 
 const char *

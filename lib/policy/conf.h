@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "event.h"
@@ -165,6 +166,11 @@ struct pd_conf {
 	size_t		   naccess;
 	struct pd_profile *profiles;
 	size_t		   nprofiles;
+
+	/* "file:line: ..." of what parses but is likely not meant. */
+	struct pd_strlist warnings;
+	/* The blocks' lines as read, for pd_conf_write. */
+	struct pd_strlist block_lines;
 };
 
 /* Called once per error with "file:line: message". */
@@ -182,6 +188,14 @@ struct pd_conf *pd_conf_load(const char *file, char *const *overrides,
 struct pd_conf *pd_conf_parse(const char *name, const char *text,
     char *const *overrides, size_t noverrides, pd_conf_error_cb cb, void *arg);
 void		pd_conf_free(struct pd_conf *);
+
+/*
+ * pd_conf_write - the config as policyd.conf text that parses back to
+ * the same settings: the global options (all, or only those that differ
+ * from their defaults, as "postconf -n" prints them), then every block.
+ * -1 when fp fails.
+ */
+int pd_conf_write(const struct pd_conf *, bool all, FILE *fp);
 
 /* pd_conf_needs_maillog - some rule counts events from the maillog */
 bool pd_conf_needs_maillog(const struct pd_conf *);

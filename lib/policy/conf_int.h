@@ -48,6 +48,13 @@ struct parser {
 void conf_perr(struct parser *ps, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * conf_pwarn - keep "file:line: what" in ps->conf->warnings: allowed,
+ * but likely not what was meant (policyd -t and the log show them).
+ */
+void conf_pwarn(struct parser *ps, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* conf.c: a row of the option table, found by name (NULL if none). */
 struct conf_option;
 

@@ -23,8 +23,9 @@ const char pd_ctl_usage[] =
     "  stats [--prometheus]\n"
     "  show ADDR|CIDR\n"
     "  list [blocks|listings]\n"
-    "  block ADDR|CIDR --for DURATION [--reason TEXT]\n"
-    "  unblock ADDR|CIDR\n"
+    "  block ADDR|CIDR --for DURATION [--reason TEXT] [--replace] "
+    "[--force]\n"
+    "  unblock ADDR|CIDR [--force]\n"
     "  reset ADDR|CIDR\n"
     "  reload\n"
     "  explain REF\n";
@@ -82,6 +83,16 @@ option(struct pd_ctl_cmd *c, int argc, char *const argv[], int *i,
 		c->prometheus = true;
 		return 0;
 	}
+	if (n == 7 && strncmp(a, "--force", n) == 0 && eq == NULL &&
+	    (c->op == PD_CTL_BLOCK || c->op == PD_CTL_UNBLOCK)) {
+		c->force = true;
+		return 0;
+	}
+	if (n == 9 && strncmp(a, "--replace", n) == 0 && eq == NULL &&
+	    c->op == PD_CTL_BLOCK) {
+		c->replace = true;
+		return 0;
+	}
 	if (c->op != PD_CTL_BLOCK ||
 	    !((n == 5 && strncmp(a, "--for", 5) == 0) ||
 		(n == 8 && strncmp(a, "--reason", 8) == 0)))
@@ -131,6 +142,26 @@ positional(struct pd_ctl_cmd *c, const char *a, struct pd_err *err)
 	}
 }
 
+/* wide - a block or unblock of a wide network needs --force */
+static int
+wide(const struct pd_ctl_cmd *c, const char *cmd, struct pd_err *err)
+{
+	int  min = c->net.addr.family == 6 ? PD_CTL_WIDE_V6 : PD_CTL_WIDE_V4;
+	char net[PD_CIDR_STRLEN];
+
+	if ((c->op != PD_CTL_BLOCK && c->op != PD_CTL_UNBLOCK) || c->force ||
+	    c->net.bits >= min)
+		return 0;
+	pd_cidr_format(&c->net, net, sizeof(net));
+	return pd_err_set(err,
+	    "%s %s: a network wider than /%d %s; give --force if that is "
+	    "meant",
+	    cmd, net, min,
+	    c->op == PD_CTL_BLOCK ? "refuses mail from a large part of the "
+				    "Internet" :
+				    "lifts the blocks of many clients at once");
+}
+
 int
 pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *c,
     struct pd_err *err)
@@ -170,7 +201,7 @@ pd_ctl_parse(int argc, char *const argv[], struct pd_ctl_cmd *c,
 		return pd_err_set(err,
 		    "block: give its length with --for, "
 		    "e.g. --for 2h");
-	return 0;
+	return wide(c, argv[0], err);
 }
 
 int

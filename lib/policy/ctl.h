@@ -68,9 +68,19 @@ struct pd_ctl_cmd {
 	struct pd_cidr	 net;	   /* show, block, unblock, reset */
 	int64_t		 duration; /* block --for, ms */
 	char		 reason[PD_CTL_REASON_MAX + 1];
-	enum pd_ctl_what what; /* list */
-	uint32_t	 ref;  /* explain */
+	enum pd_ctl_what what;	  /* list */
+	uint32_t	 ref;	  /* explain */
+	bool		 force;	  /* block, unblock: a wide network */
+	bool		 replace; /* block: may shorten a block */
 };
+
+/*
+ * The widest networks block and unblock take without --force: a /8 by
+ * a slip of the finger (or 0.0.0.0/0) would refuse the world's mail, or
+ * lift every block at once.
+ */
+#define PD_CTL_WIDE_V4 16
+#define PD_CTL_WIDE_V6 32
 
 /* The usage lines policydctl prints. */
 extern const char pd_ctl_usage[];

@@ -193,13 +193,18 @@ void pd_engine_ref(uint32_t id, char *buf, size_t len);
 
 /*
  * pd_engine_block - an operator's block of net until until, with a
- * reason that the reply (block_reply) and policydctl show.  Replaces a
- * manual block of the same net.  -1 with err when out of room.
+ * reason that the reply (block_reply) and policydctl show.  A manual
+ * block of the same net takes the new reason, and the new end when it
+ * is later, or when replace is set.  0 when the block ends at until, 1
+ * when an existing block that ends later was kept as it was (but for
+ * its reason), -1 with err when out of room.
  */
-int  pd_engine_block(struct pd_engine *, const struct pd_cidr *net, int64_t now,
-     int64_t until, const char *reason, struct pd_err *);
+int pd_engine_block(struct pd_engine *, const struct pd_cidr *net, int64_t now,
+    int64_t until, const char *reason, bool replace, struct pd_err *);
+/* pd_engine_block_until - when the manual block of net ends, or 0 */
+int64_t pd_engine_block_until(struct pd_engine *, const struct pd_cidr *net);
 /* pd_engine_reindex - after counters were loaded: find manual blocks */
-void pd_engine_reindex(struct pd_engine *);
+void	pd_engine_reindex(struct pd_engine *);
 
 /* What the rest of policyd reads of an engine. */
 const struct pd_engine_stats	*pd_engine_stats(const struct pd_engine *);

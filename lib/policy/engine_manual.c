@@ -54,8 +54,10 @@ engine_check_manual(struct pd_engine *e, struct pd_facts *x, struct verdict *v,
 
 int
 pd_engine_block(struct pd_engine *e, const struct pd_cidr *net, int64_t now,
-    int64_t until, const char *reason, struct pd_err *err)
+    int64_t until, const char *reason, bool replace, struct pd_err *err)
 {
+	int kept = 0;
+
 	struct pd_counter *c;
 	struct pd_key	   k;
 
@@ -68,14 +70,29 @@ pd_engine_block(struct pd_engine *e, const struct pd_cidr *net, int64_t now,
 		pd_counters_remove(&e->counters, c);
 		return pd_err_set(err, "out of memory");
 	}
-	if (c->since)
+	/* Blocking again lengthens a block; only replace shortens it. */
+	if (c->since && c->until > until && pd_counter_blocked(c, now) &&
+	    !replace)
+		kept = 1;
+	else if (c->since)
 		c->until = until;
 	else
 		pd_counters_block(&e->counters, c, now, until,
 		    PD_COUNTER_MANUAL);
 	c->last = now;
 	manual_mark(e, net->addr.family, net->bits);
-	return 0;
+	return kept;
+}
+
+int64_t
+pd_engine_block_until(struct pd_engine *e, const struct pd_cidr *net)
+{
+	struct pd_counter *c;
+	struct pd_key	   k;
+
+	pd_key_manual(&k, &net->addr, net->bits);
+	c = pd_counters_get(&e->counters, e->manual, k.bytes, k.len);
+	return c && c->since ? c->until : 0;
 }
 
 void

@@ -309,6 +309,13 @@ walk_maillog(struct emitter *em, const struct pd_metrics *m)
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
 	    (double)pd_engine_stats(m->engine)->own_rejects);
+	one(em, "policyd_maillog_server_defers_total", "counter",
+	    "Maillog lines where the server, not the client, failed or "
+	    "greylisted: not counted.",
+	    (double)pd_engine_stats(m->engine)->server_defers);
+	one(em, "policyd_maillog_drops_forgiven_total", "counter",
+	    "Dropped connections that were the server's doing: not counted.",
+	    (double)pd_engine_stats(m->engine)->drops_forgiven);
 	one(em, "policyd_maillog_last_line_timestamp_seconds", "gauge",
 	    "The stamp of the newest maillog line read, seconds since the "
 	    "epoch; 0 before the first.",

@@ -14,6 +14,7 @@
 static struct {
 	bool	       syslog;
 	bool	       stderr;
+	bool	       journal; /* stderr with <N> priority prefixes */
 	bool	       debug;
 	pd_log_sink_cb sink;
 	void	      *arg;
@@ -24,8 +25,17 @@ pd_log_open(const char *ident, int facility, bool to_syslog, bool to_stderr)
 {
 	lg.syslog = to_syslog;
 	lg.stderr = to_stderr;
+	lg.journal = false;
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+pd_log_open_journal(void)
+{
+	lg.syslog = false;
+	lg.stderr = true;
+	lg.journal = true;
 }
 
 void
@@ -59,7 +69,10 @@ log_emit(enum pd_log_level level, int errnum, const char *fmt, va_list ap)
 	}
 	if (lg.syslog)
 		syslog(prio[level], "%s%s", tag[level], line);
-	if (lg.stderr)
+	/* The journal names the program; "<3>" gives it the priority. */
+	if (lg.stderr && lg.journal)
+		fprintf(stderr, "<%d>%s%s\n", prio[level], tag[level], line);
+	else if (lg.stderr)
 		fprintf(stderr, "policyd: %s%s\n", tag[level], line);
 }
 

@@ -23,6 +23,11 @@ typedef void (*pd_log_sink_cb)(void *arg, enum pd_log_level, const char *line);
 
 /* pd_log_open - log to syslog with ident/facility, and to stderr if asked */
 void pd_log_open(const char *ident, int facility, bool syslog, bool stderr);
+/*
+ * pd_log_open_journal - stderr alone, each line with the "<N>" prefix
+ * by which systemd's journal takes its priority (sd-daemon(3))
+ */
+void pd_log_open_journal(void);
 /* pd_log_set_sink - send every line to fn instead (NULL restores) */
 void pd_log_set_sink(pd_log_sink_cb fn, void *arg);
 void pd_log_set_debug(bool);

@@ -192,6 +192,22 @@ pd_strlist_split(struct pd_strlist *l, const char *s)
 	}
 }
 
+int
+pd_strlist_add(struct pd_strlist *l, const char *s)
+{
+	char **v, *copy;
+
+	if ((copy = strdup(s)) == NULL)
+		return -1;
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+		free(copy);
+		return -1;
+	}
+	l->v = v;
+	v[l->n++] = copy;
+	return 0;
+}
+
 void
 pd_strlist_free(struct pd_strlist *l)
 {

@@ -67,6 +67,9 @@ struct pd_strlist {
  */
 int pd_strlist_split(struct pd_strlist *l, const char *s);
 
+/* pd_strlist_add - append a copy of s; -1 when out of memory, l as it was */
+int pd_strlist_add(struct pd_strlist *l, const char *s);
+
 /* pd_strlist_free - free every string and the array; l becomes empty */
 void pd_strlist_free(struct pd_strlist *l);
 

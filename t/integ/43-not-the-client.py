@@ -143,6 +143,11 @@ def run(t, pf, pd):
     pd.wait_stat(EVENTS, events(pf, mark))
     t.unlike(pd.log(), r'client=198\.51\.100\.', 'no rule fired for the '
              'client or its /24', pd.log())
+    t.ok(pd.stat('policyd_maillog_server_defers_total') >= 20,
+         'the metrics count the 20 deferrals as the server\'s',
+         repr(pd.stat('policyd_maillog_server_defers_total')))
+    t.ok(pd.stat('policyd_maillog_drops_forgiven_total') >= 1,
+         'and the drop they caused as forgiven')
     for addr in (DOWN, '198.51.100.31'):
         res, _ = session(pf.port, addr, ['list@test.example'])
         t.ok(res and res[0][0] == 250 and res[0][1] < 0.5, '%s is neither '

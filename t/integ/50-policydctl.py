@@ -6,6 +6,7 @@ control socket and HTTP, bad commands, the socket's group, and a daemon
 that survives garbage on the control socket."""
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -136,9 +137,33 @@ def main():
     t.is_((rc, err.strip()), (1, 'policydctl: nothing blocks 203.0.113.9'),
           'unblocking again: exit 1 and why')
 
+    # Guard rails: the whole Internet needs --force, either way.
+    for args, what in ((['block', '0.0.0.0/0', '--for', '1h'], 'refuses'),
+                       (['block', '2001:db8::/31', '--for', '1h'], 'refuses'),
+                       (['unblock', '0.0.0.0/0'], 'lifts')):
+        rc, out, err = ctl(pd, *args)
+        t.is_(rc, 2, 'policydctl %s without --force exits 2'
+              % ' '.join(args), err)
+        t.like(err, r'a network wider than /(16|32) %s .*give --force' % what,
+               'and says why', err)
+    t.is_(ctl(pd, 'list', 'blocks')[1].count('rule=manual'), 0,
+          'and nothing is blocked')
+    rc, out, err = ctl(pd, 'block', '10.0.0.0/8', '--for', '1h', '--force')
+    t.is_(rc, 0, 'block 10.0.0.0/8 --force exits 0', err)
+    rc, out, err = ctl(pd, 'unblock', '10.0.0.0/8', '--force')
+    t.is_(rc, 0, 'and unblock 10.0.0.0/8 --force lifts it', err)
+
     rc, out, err = ctl(pd, 'block', '198.51.100.0/24', '--for', '1h',
                        '--reason', REASON)
     t.is_(rc, 0, 'a manual block exits 0', err)
+    until = re.search(r'expires\s+(\S+)', out)
+    until = until and until.group(1)
+    rc, out, err = ctl(pd, 'block', '198.51.100.0/24', '--for', '10m',
+                       '--reason', REASON)
+    t.is_((rc, re.search(r'expires\s+(\S+)', out).group(1)), (0, until),
+          'blocking again for less keeps the longer block', out + err)
+    t.like(out, r'note\s+kept the block that ends later; --replace '
+           r'shortens it', 'and says so', out)
     tr = h.smtp_session(pf.port, client_addr='198.51.100.7')
     t.like(tr.text(), r'451 4\.7\.1 <user@test\.example>: Recipient address '
            r'rejected: %s \(PD-[0-9A-F]{6}\)' % REASON,
@@ -223,11 +248,24 @@ def main():
     t.ok(pd.wait_log(r'control: bad command', since=mark),
          'bad commands are logged', pd.log(mark))
 
-    pd.write_conf(CONF % mport + 'rule broken {\n')
+    # A broken file: its errors with file:line, on stderr, and exit 1.
+    broken = CONF % mport + ('rule broken {\n\tevent = connection   # c\n'
+                             '\tlimit = 5 per 1m\n\tblock = 1m\n'
+                             '\treply = 451 4.7.1 no\n}\nmax_key = 1\n')
+    lines = broken.split('\n')
+    pd.write_conf(broken)
     rc, out, err = ctl(pd, 'reload')
     t.is_(rc, 1, 'reload of a broken config exits 1', out + err)
-    t.like(err, r'has errors .*the running configuration is kept',
+    t.like(err, r'(?m)^%s:%d: event: comments go on a line of their own '
+           r'\("# c"\)$' % (re.escape(pd.conf_path),
+                             lines.index('\tevent = connection   # c') + 1),
+           'policydctl reload prints the first error with file:line', err)
+    t.like(err, r'(?m)^%s:%d: unknown option "max_key"$'
+           % (re.escape(pd.conf_path), lines.index('max_key = 1') + 1),
+           'and the next one', err)
+    t.like(err, r'has errors; the running configuration is kept',
            'and says the running one is kept', err)
+    t.is_(out, '', 'and nothing on stdout', out)
     pd.write_conf(CONF % mport)
     rc, out, err = ctl(pd, 'reload')
     t.is_(rc, 0, 'reload of a good config exits 0', err)

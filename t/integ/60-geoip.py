@@ -221,8 +221,9 @@ def main():
           'connections pass)')
 
     # 3. What is unknown is left out of the log line.
+    # A /8 is wider than policydctl takes without --force.
     rc, out, err = ctl(pd, 'block', '10.0.0.0/8', '--for', '1h', '--reason',
-                       'test block')
+                       'test block', '--force')
     t.is_(rc, 0, 'a manual block of 10.0.0.0/8', err)
     rc, out, err = ctl(pd, 'block', '203.0.113.128/25', '--for', '1h',
                        '--reason', 'test block')
