@@ -107,6 +107,9 @@ check(const char *file, char **overrides, size_t nover)
 		return 1;
 	}
 	pd_geo_close(&geo);
+	/* Not an error: systemd or the package may make it before start. */
+	if (pd_daemon_check_state_dir(conf, &err) < 0)
+		fprintf(stderr, "policyd: warning: %s\n", err.msg);
 	pd_conf_free(conf);
 	printf("configuration OK\n");
 	return 0;

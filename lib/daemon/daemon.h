@@ -42,8 +42,12 @@ struct pd_daemon {
 	uint64_t	 log_lines;   /* maillog lines read */
 	uint64_t	 log_matched; /* of them, events */
 	uv_timer_t	 tick;
-	int64_t		 next_save; /* wall-clock ms */
-	pid_t		 saver;	    /* child writing a snapshot */
+	int64_t		 next_save;   /* wall-clock ms */
+	pid_t		 saver;	      /* child writing a snapshot */
+	int64_t		 saver_began; /* when its snapshot was taken, ms */
+	uint64_t	 saves;	      /* snapshots written */
+	uint64_t	 save_failures;
+	int64_t		 saved_at; /* the last written one was taken, ms */
 	bool		 stopping;
 	struct pd_rpc	*control; /* policydctl's socket */
 	struct pd_rpc	*http;	  /* metrics_listen */
@@ -76,6 +80,12 @@ int  pd_daemon_reload(struct pd_daemon *, struct pd_err *);
  * large store never stalls replies.
  */
 int  pd_daemon_save(struct pd_daemon *, bool background);
+/*
+ * pd_daemon_check_state_dir - can the user policyd runs as (conf->user
+ * when started as root, else this process's) write state_file's
+ * directory?  -1 and why, when it cannot: every save would fail.
+ */
+int  pd_daemon_check_state_dir(const struct pd_conf *, struct pd_err *);
 /* pd_daemon_stop - stop listening, close every connection, save state */
 void pd_daemon_stop(struct pd_daemon *);
 /* pd_daemon_free - release what start allocated, after the loop ran dry */

@@ -3,11 +3,16 @@
  * a forked child so that replies never wait for it, and the maillog
  * position kept beside it; and the maillog lines as they are read.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -108,10 +113,30 @@ save_maillog_pos(struct pd_daemon *d)
 		return 0;
 	pd_tail_position(&d->tail, &pos);
 	if (pd_tail_pos_save(pf, &pos, &err) < 0) {
-		pd_log_err("state: %s", err.msg);
+		pd_log_warnx("state: %s", err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * saved - count a save that ended: taken is when its snapshot was
+ * taken.  A failure is a warning, not an error: policyd goes on
+ * serving, but what it learns is lost at the next restart.
+ */
+static void
+saved(struct pd_daemon *d, bool ok, int64_t taken)
+{
+	if (ok) {
+		d->saves++;
+		d->saved_at = taken;
+		return;
+	}
+	d->save_failures++;
+	pd_log_warnx("state: saving %s failed (%" PRIu64 " failures since "
+		     "start); the previous snapshot is kept, and blocks and "
+		     "counters learnt since are lost at a restart",
+	    d->conf->state_file, d->save_failures);
 }
 
 /* daemon_reap_saver - collect the snapshot child, blocking if asked */
@@ -123,17 +148,16 @@ daemon_reap_saver(struct pd_daemon *d, bool wait)
 	if (d->saver <= 0 ||
 	    waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
 		return;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		pd_log_err("state: saving %s failed; the previous snapshot is "
-			   "kept",
-		    d->conf->state_file);
+	saved(d, WIFEXITED(status) && WEXITSTATUS(status) == 0, d->saver_began);
 	d->saver = 0;
 }
 
 int
 pd_daemon_save(struct pd_daemon *d, bool background)
 {
-	const char   *path = d->conf->state_file;
+	const char *path = d->conf->state_file;
+	int64_t	    now = pd_clock_now(),
+		wall = now + pd_engine_wall_offset(&d->engine);
 	struct pd_err err;
 	int	      rc;
 
@@ -145,26 +169,30 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		if ((d->saver = fork()) < 0) {
 			d->saver = 0;
 			pd_log_warn("state: cannot fork to save");
+			saved(d, false, wall);
 			return -1;
 		}
-		if (d->saver > 0)
+		if (d->saver > 0) {
+			d->saver_began = wall;
 			return 0;
+		}
 		/* Child: a copy-on-write view of the store, frozen now. */
-		rc = pd_state_save(pd_engine_counters(&d->engine), path,
-		    pd_clock_now(), pd_engine_wall_offset(&d->engine), &err);
+		rc = pd_state_save(pd_engine_counters(&d->engine), path, now,
+		    pd_engine_wall_offset(&d->engine), &err);
 		if (rc < 0)
-			pd_log_err("state: %s", err.msg);
+			pd_log_warnx("state: %s", err.msg);
 		else
 			rc = save_maillog_pos(d);
 		_exit(rc < 0);
 	}
 	daemon_reap_saver(d, true);
-	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(),
+	if (pd_state_save(pd_engine_counters(&d->engine), path, now,
 		pd_engine_wall_offset(&d->engine), &err) < 0) {
-		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
+		pd_log_warnx("state: %s", err.msg);
+		saved(d, false, wall);
 		return -1;
 	}
-	save_maillog_pos(d);
+	saved(d, save_maillog_pos(d) == 0, wall);
 	pd_log_info("state: saved %zu counters to %s",
 	    pd_counters_size(pd_engine_counters(&d->engine)), path);
 	return 0;
@@ -203,4 +231,77 @@ daemon_load_state(struct pd_daemon *d)
 		    err.msg, aside);
 	else
 		pd_log_err("state: %s; starting with empty counters", err.msg);
+}
+
+/* may_write - can uid, in gid and groups, create files in st's dir? */
+static bool
+may_write(const struct stat *st, uid_t uid, const gid_t *groups, int ngroups)
+{
+	if (uid == 0)
+		return true;
+	if (st->st_uid == uid)
+		return (st->st_mode & 0300) == 0300;
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & 0030) == 0030;
+	return (st->st_mode & 0003) == 0003;
+}
+
+/*
+ * user_may_write - the check for conf->user, as the daemon will be
+ * after it drops root: its uid and all its groups.  ACLs are not
+ * looked at; a directory they open shows as not writable.
+ */
+static int
+user_may_write(const char *dir, const struct stat *st, const char *user,
+    struct pd_err *err)
+{
+	gid_t	       groups[256];
+	int	       n = 256;
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return pd_err_set(err, "user %s: %s", user,
+		    errno ? strerror(errno) : "no such user");
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		n = 256; /* more groups than we look at: the first ones */
+	if (!may_write(st, pw->pw_uid, groups, n))
+		return pd_err_set(err,
+		    "state_file's directory %s is not writable by user %s "
+		    "(owner %ld, group %ld, mode %04o): every save will fail",
+		    dir, user, (long)st->st_uid, (long)st->st_gid,
+		    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+int
+pd_daemon_check_state_dir(const struct pd_conf *conf, struct pd_err *err)
+{
+	char	    path[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+
+	if (*conf->state_file == '\0')
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s", conf->state_file) >=
+	    sizeof(path))
+		return pd_err_set(err, "state_file %s: path too long",
+		    conf->state_file);
+	/* dirname() may return a static string or write into path. */
+	snprintf(dir, sizeof(dir), "%s", dirname(path));
+	if (stat(dir, &st) < 0)
+		return pd_err_set(err, "state_file's directory %s: %s", dir,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pd_err_set(err,
+		    "state_file's directory %s: not a "
+		    "directory",
+		    dir);
+	if (*conf->user != '\0' && geteuid() == 0)
+		return user_may_write(dir, &st, conf->user, err);
+	if (access(dir, W_OK | X_OK) < 0)
+		return pd_err_set(err,
+		    "state_file's directory %s: %s: every save will fail", dir,
+		    strerror(errno));
+	return 0;
 }
