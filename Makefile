@@ -1,7 +1,7 @@
 # policyd - Postfix policy delegation server.
 #
 #   make run		build, then run policyd in the foreground with
-#			etc/policyd.conf on 127.0.0.1:10040
+#			etc/policyd.conf on 127.0.0.1:12540
 #   make check		build and run every test (unit, config, e2e)
 #   make check-asan	the same built with AddressSanitizer and UBSan
 #   make valgrind	unit tests and an e2e run under valgrind
@@ -223,15 +223,22 @@ bench: deps
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 
+# The directories policyd writes are not made here, as root would own
+# them: the unit's StateDirectory= and RuntimeDirectory= make them, or,
+# without systemd, "systemd-tmpfiles --create policyd.conf" after
+# "systemd-sysusers policyd.conf" made the user (README, Set up).
 install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
-		$(DESTDIR)$(localstatedir)/lib/policyd \
-		$(DESTDIR)$(prefix)/lib/systemd/system
+		$(DESTDIR)$(prefix)/lib/systemd/system \
+		$(DESTDIR)$(prefix)/lib/sysusers.d \
+		$(DESTDIR)$(prefix)/lib/tmpfiles.d
 	$(INSTALL) -m 755 $(BUILD)/bin/policyd $(DESTDIR)$(sbindir)/policyd
 	$(INSTALL) -m 755 $(BUILD)/bin/policydctl $(DESTDIR)$(sbindir)/policydctl
 	$(INSTALL) -m 644 etc/policyd.conf $(DESTDIR)$(sysconfdir)/policyd/policyd.conf
 	$(INSTALL) -m 644 etc/policyd.service $(DESTDIR)$(prefix)/lib/systemd/system/policyd.service
+	$(INSTALL) -m 644 etc/policyd.sysusers $(DESTDIR)$(prefix)/lib/sysusers.d/policyd.conf
+	$(INSTALL) -m 644 etc/policyd.tmpfiles $(DESTDIR)$(prefix)/lib/tmpfiles.d/policyd.conf
 	$(INSTALL) -m 644 man/policyd.8 $(DESTDIR)$(mandir)/man8/policyd.8
 	$(INSTALL) -m 644 man/policydctl.8 $(DESTDIR)$(mandir)/man8/policydctl.8
 	$(INSTALL) -m 644 man/policyd.conf.5 $(DESTDIR)$(mandir)/man5/policyd.conf.5
@@ -282,7 +289,7 @@ distcheck: dist
 	echo "distcheck: $(DIST).tar.gz builds"
 
 clean:
-	rm -rf build build-asan run policyd-*.tar.gz
+	rm -rf build build-asan build-deb-test run policyd-*.tar.gz
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
 	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \
