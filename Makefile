@@ -1,7 +1,7 @@
 # policyd - Postfix policy delegation server.
 #
 #   make run		build, then run policyd in the foreground with
-#			etc/policyd.conf on 127.0.0.1:10040
+#			etc/policyd.conf on 127.0.0.1:12540
 #   make check		build and run every test (unit, config, e2e)
 #   make check-asan	the same built with AddressSanitizer and UBSan
 #   make valgrind	unit tests and an e2e run under valgrind
@@ -17,7 +17,14 @@
 
 BUILD ?= build
 SAN ?=
+# configure records CPPFLAGS, CFLAGS and LDFLAGS in config.mk (Debian's
+# dpkg-buildflags reach the build that way); make VAR=... overrides.
 CFLAGS ?= -O2 -g
+
+# Warnings fail the project's own test builds (make check and the
+# rest), not a build by a packager or a user with a newer compiler.
+WERROR_GOALS = check check-asan valgrind all-tests bench distcheck
+WERROR ?= $(if $(filter $(WERROR_GOALS),$(MAKECMDGOALS)),-Werror)
 
 # Goals that need no configure: on a fresh clone they do not run it.
 NOCONF_GOALS = lint lint-man lint-format lint-layers format dist distcheck \
@@ -27,7 +34,7 @@ ifneq ($(USE_CONFIG),)
 -include config.mk
 endif
 
-PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -Ilib/util -Ilib/policy \
 	-Ilib/daemon $(UV_CFLAGS) $(UNBOUND_CFLAGS) $(MAXMINDDB_CFLAGS) \
 	$(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP
@@ -125,7 +132,14 @@ deps:
 deps-check:
 	@build-aux/deps check
 
-$(BUILD)/%.o: %.c config.mk
+# Objects are rebuilt when the flags change (a -Werror test build after
+# a plain one, other CFLAGS), not only when a source does.
+$(BUILD)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(PD_CFLAGS) $(PD_LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(PD_CFLAGS) $(PD_LDFLAGS)' >$@
+
+$(BUILD)/%.o: %.c config.mk $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(PD_CFLAGS) -c $< -o $@
 
@@ -134,13 +148,13 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $(LIB_OBJS)
 
 # The default config file follows --sysconfdir.
-$(BUILD)/policyd/main.o: policyd/main.c config.mk
+$(BUILD)/policyd/main.o: policyd/main.c config.mk $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(PD_CFLAGS) \
 		-DPD_CONF_DEFAULT_FILE='"$(sysconfdir)/policyd/policyd.conf"' \
 		-c $< -o $@
 
-$(BUILD)/policyd/policydctl.o: policyd/policydctl.c config.mk
+$(BUILD)/policyd/policydctl.o: policyd/policydctl.c config.mk $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(PD_CFLAGS) \
 		-DPD_CONF_DEFAULT_FILE='"$(sysconfdir)/policyd/policyd.conf"' \
@@ -154,11 +168,11 @@ $(BUILD)/bin/policydctl: $(BUILD)/policyd/policydctl.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(PD_LDFLAGS) -o $@ $(BUILD)/policyd/policydctl.o $(LIB) $(PD_LIBS)
 
-$(BUILD)/t/testutil.o: t/testutil.c
+$(BUILD)/t/testutil.o: t/testutil.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(PD_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
-$(BUILD)/t/check_%.o: t/check_%.c
+$(BUILD)/t/check_%.o: t/check_%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(PD_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
@@ -199,7 +213,8 @@ valgrind: deps-check
 	@PD_VALGRIND=1 t/run $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bin/policyd $(BENCH_BINS)
+	@$(MAKE) --no-print-directory WERROR='$(WERROR)' $(BUILD)/bin/policyd \
+		$(BENCH_BINS)
 	@mkdir -p $(BENCH_MMDB)
 	@perl t/gen-mmdb.pl --bench $(BENCH_MMDB)
 	@{ cat etc/policyd.conf; sed 's|@MMDB@|$(BENCH_MMDB)|' t/bench/geo.conf; } \
@@ -208,15 +223,22 @@ bench: deps
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
 
+# The directories policyd writes are not made here, as root would own
+# them: the unit's StateDirectory= and RuntimeDirectory= make them, or,
+# without systemd, "systemd-tmpfiles --create policyd.conf" after
+# "systemd-sysusers policyd.conf" made the user (README, Set up).
 install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
-		$(DESTDIR)$(localstatedir)/lib/policyd \
-		$(DESTDIR)$(prefix)/lib/systemd/system
+		$(DESTDIR)$(prefix)/lib/systemd/system \
+		$(DESTDIR)$(prefix)/lib/sysusers.d \
+		$(DESTDIR)$(prefix)/lib/tmpfiles.d
 	$(INSTALL) -m 755 $(BUILD)/bin/policyd $(DESTDIR)$(sbindir)/policyd
 	$(INSTALL) -m 755 $(BUILD)/bin/policydctl $(DESTDIR)$(sbindir)/policydctl
 	$(INSTALL) -m 644 etc/policyd.conf $(DESTDIR)$(sysconfdir)/policyd/policyd.conf
 	$(INSTALL) -m 644 etc/policyd.service $(DESTDIR)$(prefix)/lib/systemd/system/policyd.service
+	$(INSTALL) -m 644 etc/policyd.sysusers $(DESTDIR)$(prefix)/lib/sysusers.d/policyd.conf
+	$(INSTALL) -m 644 etc/policyd.tmpfiles $(DESTDIR)$(prefix)/lib/tmpfiles.d/policyd.conf
 	$(INSTALL) -m 644 man/policyd.8 $(DESTDIR)$(mandir)/man8/policyd.8
 	$(INSTALL) -m 644 man/policydctl.8 $(DESTDIR)$(mandir)/man8/policydctl.8
 	$(INSTALL) -m 644 man/policyd.conf.5 $(DESTDIR)$(mandir)/man5/policyd.conf.5
@@ -262,11 +284,12 @@ distcheck: dist
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	tar -xzf $(DIST).tar.gz -C "$$d" && cd "$$d/$(DIST)" && \
 	echo "distcheck: ./configure && make in $$d/$(DIST)" && \
-	./configure >configure.out && $(MAKE) --no-print-directory && \
+	./configure >configure.out && \
+	$(MAKE) --no-print-directory WERROR=-Werror && \
 	echo "distcheck: $(DIST).tar.gz builds"
 
 clean:
-	rm -rf build build-asan run policyd-*.tar.gz
+	rm -rf build build-asan build-deb-test run policyd-*.tar.gz
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/policyd/main.d $(BUILD)/t/testutil.d \
 	$(TESTS:%=$(BUILD)/t/%.d) $(BUILD)/t/bench/loadgen.d \

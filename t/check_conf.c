@@ -20,7 +20,7 @@ START_TEST(test_conf_defaults)
 	struct pd_conf *c = tu_conf("");
 
 	ck_assert_uint_eq(c->listen.n, 1);
-	ck_assert_str_eq(c->listen.v[0], "inet:127.0.0.1:10040");
+	ck_assert_str_eq(c->listen.v[0], "inet:127.0.0.1:12540");
 	ck_assert_int_eq(c->request_timeout, 30 * SEC);
 	ck_assert_int_eq(c->idle_timeout, 600 * SEC);
 	ck_assert_int_eq(c->reply_timeout, 5 * SEC);
@@ -257,7 +257,7 @@ START_TEST(test_conf_write)
 	free(second);
 	/* All: every option, in the table's order, the empty ones too. */
 	write_back(text, true, &first, &second);
-	ck_assert_ptr_nonnull(strstr(first, "listen = inet:127.0.0.1:10040\n"
+	ck_assert_ptr_nonnull(strstr(first, "listen = inet:127.0.0.1:12540\n"
 					    "unix_mode = 0666\n"
 					    "user = policyd\n"));
 	ck_assert_ptr_nonnull(strstr(first, "\nidle_timeout = 10m\n"));
@@ -608,7 +608,7 @@ static const struct {
 	{ "listen = inet:127.0.0.1:1\n",
 	    "listen = inet:127.0.0.1:1 inet:127.0.0.1:2\n", false, 1, "listen" },
 	{ "", "unix_mode = 0660\ncontrol_socket = /tmp/c\n"
-	    "metrics_listen = 127.0.0.1:9411\n", false, 3,
+	    "metrics_listen = 127.0.0.1:12541\n", false, 3,
 	    "unix_mode, control_socket, metrics_listen" },
 	/* the resolver's options are fixed only once it runs */
 	{ "", "dns_forward = 127.0.0.1@5353\ndns_cache_size = 200\n", false, 0,

@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include "log.h"
 #include "daemon.h"
 #include "engine.h"
+#include "conf.h"
 #include "testutil.h"
 
 /* A manual block has a reason; this one is of a typical length. */
@@ -42,6 +45,7 @@ static struct {
 	int			loop_close;
 	char			sock[PATH_MAX];
 	char			ctl[PATH_MAX];	/* the policydctl binary */
+	char			state[PATH_MAX];	/* state_file */
 } tc;
 
 static void
@@ -88,11 +92,11 @@ setup(void)
 	    tu_tmpdir());
 	snprintf(file, sizeof(file), "%s/policyd.conf", tu_tmpdir());
 	ck_assert_ptr_nonnull(f = fopen(file, "w"));
-	fprintf(f, "listen = inet:127.0.0.1:0\nuser =\nstate_file =\n"
+	fprintf(f, "listen = inet:127.0.0.1:0\nuser =\nstate_file = %s\n"
 	    "control_socket = %s\n"
 	    "rule connections {\n\tevent = connection\n"
 	    "\tlimit = 2 per 1h\n\tblock = 10m\n"
-	    "\treply = 451 4.7.1 Too many\n}\n", tc.sock);
+	    "\treply = 451 4.7.1 Too many\n}\n", tc.state, tc.sock);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(uv_loop_init(&tc.loop), 0);
 	ck_assert_msg(pd_daemon_start(&tc.d, &tc.loop, file, NULL, 0) == 0,
@@ -276,6 +280,84 @@ START_TEST(test_control_too_large_answer_fails)
 }
 END_TEST
 
+/* A state_file in a directory that is not there: every save fails. */
+static void
+setup_unsaved(void)
+{
+	snprintf(tc.state, sizeof(tc.state), "%s/missing/policyd.state",
+	    tu_tmpdir());
+	setup();
+}
+
+static void
+setup_saved(void)
+{
+	snprintf(tc.state, sizeof(tc.state), "%s/policyd.state", tu_tmpdir());
+	setup();
+}
+
+/* ctl_has - policydctl args prints a line with want, within 10 s */
+static void
+ctl_has(const char *a1, const char *a2, const char *want)
+{
+	const char *args[] = { "-s", tc.sock, a1, a2, NULL };
+	struct pd_buf out;
+
+	pd_buf_init(&out, 1 << 20);
+	for (int i = 0; i < 100; i++) {
+		pd_buf_reset(&out);
+		ck_assert_int_eq(run_ctl(args, &out), 0);
+		if (strstr(pd_buf_str(&out), want) != NULL)
+			break;
+		usleep(100 * 1000); /* the daemon's tick reaps the saver */
+	}
+	ck_assert_msg(strstr(pd_buf_str(&out), want) != NULL,
+	    "policydctl %s %s: no \"%s\" in:\n%.3000s", a1, a2 ? a2 : "", want,
+	    pd_buf_str(&out));
+	pd_buf_clear(&out);
+}
+
+/*
+ * A save that fails, in the process (as at SIGTERM) and in the child
+ * (every state_interval), is a warning, a metric and a status line.
+ */
+START_TEST(test_control_save_fails)
+{
+	ck_assert_int_eq(pd_daemon_save(&tc.d, false), -1);
+	ck_assert_msg(tu_log_level("state: saving") == PD_LOG_WARNING,
+	    "level %d: %.2000s", tu_log_level("state: saving"), tu_log_text());
+	ck_assert(tu_log_has("failed (1 failures since start)"));
+	ck_assert_int_eq(pd_daemon_save(&tc.d, true), 0);
+	start_loop();
+	ctl_has("status", NULL, "state_save_failures 2\n");
+	ctl_has("status", NULL, "state_saved      -\n");
+	ctl_has("stats", "--prometheus",
+	    "policyd_state_saves_total{result=\"failed\"} 2\n");
+	ctl_has("stats", "--prometheus",
+	    "\npolicyd_state_last_save_timestamp_seconds 0\n");
+	ctl_has("stats", "--prometheus",
+	    "policyd_state_saves_total{result=\"ok\"} 0\n");
+}
+END_TEST
+
+START_TEST(test_control_save_counted)
+{
+	char want[64];
+
+	ck_assert_int_eq(pd_daemon_save(&tc.d, false), 0);
+	ck_assert_uint_eq(tc.d.saves, 1);
+	ck_assert_int_gt(tc.d.saved_at, 0);
+	start_loop();
+	ctl_has("status", NULL, "state_save_failures 0\n");
+	ctl_has("status", NULL, "state_saved      20");
+	ctl_has("stats", "--prometheus",
+	    "policyd_state_saves_total{result=\"ok\"} 1\n");
+	snprintf(want, sizeof(want), "policyd_state_last_save_timestamp_seconds "
+	    "%lld\n", (long long)(tc.d.saved_at / 1000));
+	ctl_has("stats", "--prometheus", want);
+}
+END_TEST
+
 static Suite *
 control_suite(void)
 {
@@ -290,6 +372,18 @@ control_suite(void)
 	/* It needs a lot of memory, which valgrind makes slow. */
 	if (block_count() == 200000)
 		tcase_add_test(tc_case, test_control_too_large_answer_fails);
+	suite_add_tcase(s, tc_case);
+	tc_case = tcase_create("unsaved");
+	tcase_add_checked_fixture(tc_case, setup_unsaved, teardown);
+	tcase_set_timeout(tc_case, 60);
+	tcase_add_test(tc_case, test_control_save_fails);
+	suite_add_tcase(s, tc_case);
+	tc_case = tcase_create("saved");
+	tcase_add_checked_fixture(tc_case, setup_saved, teardown);
+	tcase_set_timeout(tc_case, 60);
+	tcase_add_test(tc_case, test_control_save_counted);
+	suite_add_tcase(s, tc_case);
+	tc_case = tcase_create("state_dir");
 	suite_add_tcase(s, tc_case);
 	return s;
 }

@@ -27,13 +27,13 @@ static const struct {
 	int		 port;
 	const char	*err;
 } specs[] = {
-	{ "inet:127.0.0.1:10040", 0, false, 10040, NULL },
+	{ "inet:127.0.0.1:12540", 0, false, 12540, NULL },
 	{ "inet:[::1]:0", 0, false, 0, NULL },
 	{ "unix:/run/policyd/policyd.sock", 0, true, -1, NULL },
 	{ "inet:127.0.0.1", -1, false, -1, "inet:127.0.0.1: expected HOST:PORT" },
 	{ "inet:localhost:25", -1, false, -1, "is not an IP address" },
 	{ "unix:", -1, false, -1, "expected inet:HOST:PORT or unix:PATH" },
-	{ "[::1]:10040", -1, false, -1, "expected inet:HOST:PORT or unix:PATH" },
+	{ "[::1]:12540", -1, false, -1, "expected inet:HOST:PORT or unix:PATH" },
 	{ "unix:/a/very/long/path/that/goes/on/and/on/past/the/limit/of/"
 	  "sun_path/which/is/a/hundred/and/eight/bytes/long/x.sock", -1, false,
 	  -1, "path longer than 107 bytes" },

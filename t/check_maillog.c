@@ -1517,6 +1517,54 @@ START_TEST(test_maillog_kind_names_and_events)
 }
 END_TEST
 
+/*
+ * The syslog names taken as Postfix's: by default postfix and
+ * postfix-INSTANCE; a site's own syslog_name once maillog_syslog_names
+ * lists it, and then only what the list says.
+ */
+static const struct {
+	const char *program;
+	const char *names; /* space-separated; NULL: the default */
+	bool	    postfix;
+} names_cases[] = {
+	{ "postfix/smtpd", NULL, true },
+	{ "postfix/submission/smtpd", NULL, true },
+	{ "postfix-out/smtpd", NULL, true },
+	{ "mx1/smtpd", NULL, false },
+	{ "smtpd", NULL, false },
+	{ "postfixx/smtpd", NULL, false },
+	{ "mx1/smtpd", "postfix mx1", true },
+	{ "mx1/submission/smtpd", "mx*", true },
+	{ "postfix/smtpd", "mx1", false },
+	{ "postfix-out/smtpd", "postfix", false },
+};
+
+START_TEST(test_maillog_syslog_names_setting)
+{
+	char		       line[256], names[64], *save = NULL, *w;
+	char		      *v[8];
+	struct pd_strlist      list = { v, 0 };
+	struct pd_maillog_line ml;
+
+	snprintf(line, sizeof(line),
+	    "Nov 23 09:36:51 mx %s[42]: connect from unknown[192.0.2.7]",
+	    names_cases[_i].program);
+	if (names_cases[_i].names != NULL) {
+		snprintf(names, sizeof(names), "%s", names_cases[_i].names);
+		for (w = strtok_r(names, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save))
+			v[list.n++] = w;
+	}
+	ck_assert_int_eq(pd_maillog_parse_as(line, strlen(line), T0, 0,
+			     names_cases[_i].names ? &list : NULL, &ml),
+	    0);
+	ck_assert_msg((ml.kind == PD_ML_CONNECT) == names_cases[_i].postfix,
+	    "%s with %s: kind %s", names_cases[_i].program,
+	    names_cases[_i].names ? names_cases[_i].names : "the default",
+	    pd_maillog_kind_name(ml.kind));
+}
+END_TEST
+
 static Suite *
 maillog_suite(void)
 {
@@ -1532,6 +1580,8 @@ maillog_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("variants");
+	tcase_add_loop_test(tc, test_maillog_syslog_names_setting, 0,
+	    nitems(names_cases));
 	tcase_add_loop_test(tc, test_maillog_variant_line_gives_fields, 0,
 	    nitems(variant_cases));
 	tcase_add_test(tc, test_maillog_kind_names_and_events);

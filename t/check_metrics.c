@@ -66,7 +66,8 @@ setup(void)
 	m = (struct pd_metrics){ .engine = &eng, .server = &ss,
 	    .connections = 1, .dns = &ds, .dns_timeouts = 1,
 	    .maillog_lines = 10, .maillog_events = 4, .reloads = 2,
-	    .started = T0 };
+	    .state_saves = 6, .state_save_failures = 3,
+	    .state_saved_at = T0 + 1500, .started = T0 };
 }
 
 static void
@@ -116,6 +117,14 @@ START_TEST(test_prometheus_text)
 	ck_assert_ptr_nonnull(strstr(t, "policyd_maillog_events_total 4\n"));
 	ck_assert_ptr_nonnull(strstr(t, "policyd_config_reloads_total{result="
 	    "\"ok\"} 2\n"));
+	/* Saves and failures, and when the last good one was taken. */
+	ck_assert_msg(strstr(t, "# TYPE policyd_state_saves_total counter\n"
+	    "policyd_state_saves_total{result=\"ok\"} 6\n"
+	    "policyd_state_saves_total{result=\"failed\"} 3\n") != NULL,
+	    "%s", t);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE "
+	    "policyd_state_last_save_timestamp_seconds gauge\n"
+	    "policyd_state_last_save_timestamp_seconds 1795305601\n"));
 	/* Each family is described once. */
 	ck_assert_int_eq(tu_count(t, "# TYPE policyd_requests_total "), 1);
 	ck_assert_int_eq(tu_count(t, "# TYPE policyd_config_reloads_total "), 1);

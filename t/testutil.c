@@ -18,15 +18,28 @@
 #include "testutil.h"
 
 static struct pd_buf logbuf;
+static struct pd_buf levelbuf; /* the same lines, each after its level */
 static bool logbuf_ready;
 
 static void
 capture_cb(void *arg, enum pd_log_level level, const char *line)
 {
 	(void)arg;
-	(void)level;
 	pd_buf_puts(&logbuf, line);
 	pd_buf_putc(&logbuf, '\n');
+	pd_buf_printf(&levelbuf, "%d %s\n", (int)level, line);
+}
+
+int
+tu_log_level(const char *s)
+{
+	const char *t = pd_buf_str(&levelbuf), *hit, *bol;
+
+	if ((hit = strstr(t, s)) == NULL)
+		return -1;
+	for (bol = hit; bol > t && bol[-1] != '\n'; bol--)
+		;
+	return atoi(bol);
 }
 
 void
@@ -34,9 +47,11 @@ tu_log_capture(void)
 {
 	if (!logbuf_ready) {
 		pd_buf_init(&logbuf, 16 * 1024 * 1024);
+		pd_buf_init(&levelbuf, 16 * 1024 * 1024);
 		logbuf_ready = true;
 	}
 	pd_buf_reset(&logbuf);
+	pd_buf_reset(&levelbuf);
 	pd_log_set_debug(true);
 	pd_log_set_sink(capture_cb, NULL);
 }
@@ -70,6 +85,7 @@ void
 tu_log_reset(void)
 {
 	pd_buf_reset(&logbuf);
+	pd_buf_reset(&levelbuf);
 }
 
 static struct pd_buf errbuf;

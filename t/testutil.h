@@ -36,6 +36,8 @@ const char *tu_log_text(void);
 bool	tu_log_has(const char *s);
 /* tu_count - occurrences of needle in text */
 int	tu_count(const char *text, const char *needle);
+/* tu_log_level - the level of the first captured line with s, or -1 */
+int	tu_log_level(const char *s);
 /* tu_log_count - captured lines containing s */
 int	tu_log_count(const char *s);
 void	tu_log_reset(void);

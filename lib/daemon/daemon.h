@@ -46,8 +46,12 @@ struct pd_daemon {
 	int64_t		 log_stamp;   /* the newest line's stamp, ms */
 	int64_t		 log_lag;     /* how late it was read, ms */
 	uv_timer_t	 tick;
-	int64_t		 next_save; /* wall-clock ms */
-	pid_t		 saver;	    /* child writing a snapshot */
+	int64_t		 next_save;   /* wall-clock ms */
+	pid_t		 saver;	      /* child writing a snapshot */
+	int64_t		 saver_began; /* when its snapshot was taken, ms */
+	uint64_t	 saves;	      /* snapshots written */
+	uint64_t	 save_failures;
+	int64_t		 saved_at; /* the last written one was taken, ms */
 	bool		 stopping;
 	struct pd_rpc	*control; /* policydctl's socket */
 	struct pd_rpc	*http;	  /* metrics_listen */

@@ -50,6 +50,9 @@ daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m,
 		.maillog_lag = d->log_lag,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
+		.state_saves = d->saves,
+		.state_save_failures = d->save_failures,
+		.state_saved_at = d->saved_at,
 		.started = d->started + pd_engine_wall_offset(&d->engine) };
 }
 
@@ -96,6 +99,11 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 		     "-");
 	pd_out_str(o, "state_file",
 	    *d->conf->state_file ? d->conf->state_file : "-");
+	if (d->saved_at)
+		pd_out_time(o, "state_saved", d->saved_at);
+	else
+		pd_out_str(o, "state_saved", "-");
+	pd_out_int(o, "state_save_failures", (long long)d->save_failures);
 	pd_out_int(o, "explain_history", d->conf->explain_history);
 	geo_out(o, "geoip_country_db", d->geo.country);
 	geo_out(o, "geoip_asn_db", d->geo.asn);

@@ -3,11 +3,16 @@
  * a forked child so that replies never wait for it, and the maillog
  * position kept beside it; and the maillog lines as they are read.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -36,7 +41,8 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 	d->log_lines++;
 	/* The line's stamp is wall-clock time, in the local zone. */
 	localtime_r(&t, &tm);
-	if (pd_maillog_parse(line, len, wall, tm.tm_gmtoff, &ml) < 0)
+	if (pd_maillog_parse_as(line, len, wall, tm.tm_gmtoff,
+		&d->conf->maillog_syslog_names, &ml) < 0)
 		return;
 	/* For the metrics: a reader that falls behind shows here. */
 	d->log_stamp = ml.time;
@@ -112,10 +118,30 @@ save_maillog_pos(struct pd_daemon *d)
 		return 0;
 	pd_tail_position(&d->tail, &pos);
 	if (pd_tail_pos_save(pf, &pos, &err) < 0) {
-		pd_log_err("state: %s", err.msg);
+		pd_log_warnx("state: %s", err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * saved - count a save that ended: taken is when its snapshot was
+ * taken.  A failure is a warning, not an error: policyd goes on
+ * serving, but what it learns is lost at the next restart.
+ */
+static void
+saved(struct pd_daemon *d, bool ok, int64_t taken)
+{
+	if (ok) {
+		d->saves++;
+		d->saved_at = taken;
+		return;
+	}
+	d->save_failures++;
+	pd_log_warnx("state: saving %s failed (%" PRIu64 " failures since "
+		     "start); the previous snapshot is kept, and blocks and "
+		     "counters learnt since are lost at a restart",
+	    d->conf->state_file, d->save_failures);
 }
 
 /* daemon_reap_saver - collect the snapshot child, blocking if asked */
@@ -127,17 +153,16 @@ daemon_reap_saver(struct pd_daemon *d, bool wait)
 	if (d->saver <= 0 ||
 	    waitpid(d->saver, &status, wait ? 0 : WNOHANG) == 0)
 		return;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		pd_log_err("state: saving %s failed; the previous snapshot is "
-			   "kept",
-		    d->conf->state_file);
+	saved(d, WIFEXITED(status) && WEXITSTATUS(status) == 0, d->saver_began);
 	d->saver = 0;
 }
 
 int
 pd_daemon_save(struct pd_daemon *d, bool background)
 {
-	const char   *path = d->conf->state_file;
+	const char *path = d->conf->state_file;
+	int64_t	    now = pd_clock_now(),
+		wall = now + pd_engine_wall_offset(&d->engine);
 	struct pd_err err;
 	int	      rc;
 
@@ -149,26 +174,30 @@ pd_daemon_save(struct pd_daemon *d, bool background)
 		if ((d->saver = fork()) < 0) {
 			d->saver = 0;
 			pd_log_warn("state: cannot fork to save");
+			saved(d, false, wall);
 			return -1;
 		}
-		if (d->saver > 0)
+		if (d->saver > 0) {
+			d->saver_began = wall;
 			return 0;
+		}
 		/* Child: a copy-on-write view of the store, frozen now. */
-		rc = pd_state_save(pd_engine_counters(&d->engine), path,
-		    pd_clock_now(), pd_engine_wall_offset(&d->engine), &err);
+		rc = pd_state_save(pd_engine_counters(&d->engine), path, now,
+		    pd_engine_wall_offset(&d->engine), &err);
 		if (rc < 0)
-			pd_log_err("state: %s", err.msg);
+			pd_log_warnx("state: %s", err.msg);
 		else
 			rc = save_maillog_pos(d);
 		_exit(rc < 0);
 	}
 	daemon_reap_saver(d, true);
-	if (pd_state_save(pd_engine_counters(&d->engine), path, pd_clock_now(),
+	if (pd_state_save(pd_engine_counters(&d->engine), path, now,
 		pd_engine_wall_offset(&d->engine), &err) < 0) {
-		pd_log_err("state: %s; the previous snapshot is kept", err.msg);
+		pd_log_warnx("state: %s", err.msg);
+		saved(d, false, wall);
 		return -1;
 	}
-	save_maillog_pos(d);
+	saved(d, save_maillog_pos(d) == 0, wall);
 	pd_log_info("state: saved %zu counters to %s",
 	    pd_counters_size(pd_engine_counters(&d->engine)), path);
 	return 0;

@@ -59,7 +59,7 @@ static const struct conf_option {
 	long long     min, max; /* INT: value; DURATION: ms */
 } options[] = {
 	{ "listen", OPT_LIST, AT_START, offsetof(struct pd_conf, listen),
-	    "inet:127.0.0.1:10040", 0, 0 },
+	    "inet:127.0.0.1:12540", 0, 0 },
 	{ "unix_mode", OPT_OCTAL, AT_START, offsetof(struct pd_conf, unix_mode),
 	    "0666", 0, 0777 },
 	{ "user", OPT_STRING, AT_START, offsetof(struct pd_conf, user), "", 0,
@@ -88,6 +88,9 @@ static const struct conf_option {
 	    offsetof(struct pd_conf, ipv6_segment), "64", 1, 128 },
 	{ "maillog", OPT_STRING, AT_START, offsetof(struct pd_conf, maillog),
 	    "", 0, 0 },
+	{ "maillog_syslog_names", OPT_LIST, ON_RELOAD,
+	    offsetof(struct pd_conf, maillog_syslog_names), "postfix postfix-*",
+	    0, 0 },
 	{ "local_domains", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, local_domains), "", 0, 0 },
 	{ "local_addresses", OPT_LIST, ON_RELOAD,

@@ -136,8 +136,9 @@ struct pd_conf {
 	long long	  ipv6_client_prefix;
 	long long	  ipv4_segment;
 	long long	  ipv6_segment;
-	char		 *maillog;	 /* "" when not followed */
-	struct pd_strlist local_domains; /* lower case */
+	char		 *maillog;		/* "" when not followed */
+	struct pd_strlist maillog_syslog_names; /* fnmatch patterns */
+	struct pd_strlist local_domains;	/* lower case */
 	struct pd_strlist local_addresses_text;
 	struct pd_cidr	 *local_addresses;
 	size_t		  nlocal_addresses;

@@ -26,6 +26,7 @@
  *
  * Every read is bounded by the line's end; the line needs no NUL.
  */
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,15 +59,40 @@ ends_with(const char *p, size_t n, const char *lit)
 	return n >= k && memcmp(p + n - k, lit, k) == 0;
 }
 
+/* The syslog names Debian's Postfix writes: postfix, postfix-INSTANCE. */
+static const char *const default_names[] = { "postfix", "postfix-*" };
+
+/*
+ * postfix_name - the program name's syslog_name part, up to its first
+ * '/', is one of Postfix's: names' patterns (fnmatch), or the defaults
+ */
+static bool
+postfix_name(const char *name, size_t n, const struct pd_strlist *names)
+{
+	const char *slash = memchr(name, '/', n);
+	char	    first[PROG_MAX + 1];
+	size_t	    count = names ? names->n : 2;
+
+	if (slash == NULL || slash == name)
+		return false;
+	memcpy(first, name, (size_t)(slash - name));
+	first[slash - name] = '\0';
+	for (size_t i = 0; i < count; i++)
+		if (fnmatch(names ? names->v[i] : default_names[i], first, 0) ==
+		    0)
+			return true;
+	return false;
+}
+
 /*
  * header - skip "HOST PROGRAM[PID]: " (or "PROGRAM: ") and say which
  * program it is.  Postfix names itself syslog_name/service, and
- * syslog_name starts with "postfix" ("postfix", "postfix/submission",
- * "postfix-out": postmulti wants instance names to start "postfix-"); a
- * bare "smtpd" is OpenSMTPD's.
+ * syslog_name is "postfix" unless the site or an instance set another
+ * ("postfix/submission", "postfix-out": postmulti wants instance names
+ * to start "postfix-"); a bare "smtpd" is OpenSMTPD's.
  */
 static int
-header(struct pd_span *s, enum program *prog)
+header(struct pd_span *s, const struct pd_strlist *names, enum program *prog)
 {
 	const char *host, *name, *p;
 	size_t	    n;
@@ -91,8 +117,7 @@ header(struct pd_span *s, enum program *prog)
 	if (!pd_span_eat(s, ": "))
 		return -1;
 	*prog = PROG_OTHER;
-	if (n > 7 && memcmp(name, "postfix", 7) == 0 &&
-	    (name[7] == '/' || name[7] == '-')) {
+	if (postfix_name(name, n, names)) {
 		if (ends_with(name, n, "/smtpd"))
 			*prog = PROG_SMTPD;
 		else if (ends_with(name, n, "/cleanup"))
@@ -675,6 +700,13 @@ int
 pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
     struct pd_maillog_line *out)
 {
+	return pd_maillog_parse_as(line, len, now, tz_offset, NULL, out);
+}
+
+int
+pd_maillog_parse_as(const char *line, size_t len, int64_t now, long tz_offset,
+    const struct pd_strlist *names, struct pd_maillog_line *out)
+{
 	struct pd_span s = { line, line + len };
 	enum program   prog;
 	int	       rc;
@@ -690,7 +722,7 @@ pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
 		rc = pd_stamp_rfc3339(&s, &out->time);
 	else
 		rc = pd_stamp_traditional(&s, now, tz_offset, &out->time);
-	if (rc < 0 || header(&s, &prog) < 0) {
+	if (rc < 0 || header(&s, names, &prog) < 0) {
 		out->time = 0;
 		return -1;
 	}

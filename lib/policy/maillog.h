@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "event.h"
+#include "str.h"
 
 enum pd_maillog_kind {
 	PD_ML_NONE,	   /* a line that says nothing we count */
@@ -81,6 +82,15 @@ struct pd_maillog_line {
  * program.  Never fatal: the caller just moves on.
  */
 int pd_maillog_parse(const char *line, size_t len, int64_t now, long tz_offset,
+    struct pd_maillog_line *out);
+/*
+ * pd_maillog_parse_as - the same, with the syslog names taken as
+ * Postfix's: fnmatch(3) patterns matched against a program name's part
+ * before its first '/' ("postfix-out" of "postfix-out/smtpd").  NULL:
+ * "postfix" and "postfix-*", what Debian's Postfix and postmulti write.
+ */
+int pd_maillog_parse_as(const char *line, size_t len, int64_t now,
+    long tz_offset, const struct pd_strlist *names,
     struct pd_maillog_line *out);
 
 /* pd_maillog_kind_name - "connect", "rcpt_reject", ...; "?" if unknown */

@@ -261,6 +261,24 @@ walk_geoip(struct emitter *em, const struct pd_engine *e)
 	    (double)pd_engine_stats(e)->geoip_errors);
 }
 
+/* walk_state - snapshots written and failed, and the last good one */
+static void
+walk_state(struct emitter *em, const struct pd_metrics *m)
+{
+	static const char help[] = "State snapshots saved, by result.";
+	struct label	  l = { "result", "ok" };
+
+	em->sample(em, "policyd_state_saves_total", "", "counter", help, &l, 1,
+	    (double)m->state_saves);
+	l.value = "failed";
+	em->sample(em, "policyd_state_saves_total", "", "counter", help, &l, 1,
+	    (double)m->state_save_failures);
+	one(em, "policyd_state_last_save_timestamp_seconds", "gauge",
+	    "When the last snapshot that was saved was taken, seconds since "
+	    "the epoch; 0: none yet.",
+	    (double)(m->state_saved_at / 1000));
+}
+
 /*
  * walk_process - what every exporter says of its process, under the
  * names Prometheus's client libraries use, so that stock dashboards and
@@ -340,6 +358,7 @@ walk(struct emitter *em, const struct pd_metrics *m)
 	walk_dns(em, m);
 	walk_maillog(em, m);
 	walk_geoip(em, e);
+	walk_state(em, m);
 	l = (struct label){ "result", "ok" };
 	em->sample(em, "policyd_config_reloads_total", "", "counter",
 	    "Configuration reloads.", &l, 1, (double)m->reloads);

@@ -34,7 +34,10 @@ struct pd_metrics {
 	int64_t			      maillog_lag;   /* ms, when read */
 	uint64_t		      reloads;
 	uint64_t		      reload_failures;
-	int64_t			      started; /* ms */
+	uint64_t		      state_saves;
+	uint64_t		      state_save_failures;
+	int64_t			      state_saved_at; /* ms, 0: never */
+	int64_t			      started;	      /* ms */
 };
 
 /* pd_metrics_text - Prometheus text; with help, # HELP and # TYPE too */

@@ -245,7 +245,8 @@ replay_run(struct replay *rp, FILE *fp, int64_t now, struct pd_replay_stats *st)
 		if (len > 0 && line[len - 1] == '\n')
 			len--;
 		/* The stamps are the clock: UTC unless they say otherwise. */
-		if (pd_maillog_parse(line, (size_t)len, now, 0, &ml) < 0 ||
+		if (pd_maillog_parse_as(line, (size_t)len, now, 0,
+			&rp->conf->maillog_syslog_names, &ml) < 0 ||
 		    !pd_maillog_event(&ml, &type))
 			continue;
 		st->events++;

@@ -48,7 +48,7 @@ void pd_cidr_format(const struct pd_cidr *, char *, size_t);
 
 struct sockaddr_storage;
 /*
- * pd_hostport_parse - "127.0.0.1:10040" or "[::1]:10040" (an IP address,
+ * pd_hostport_parse - "127.0.0.1:12540" or "[::1]:12540" (an IP address,
  * no name lookups) into a socket address.
  */
 int pd_hostport_parse(const char *, struct sockaddr_storage *, struct pd_err *);

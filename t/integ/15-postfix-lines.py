@@ -17,7 +17,7 @@ import harness as h  # noqa: E402
 import pdtest  # noqa: E402
 
 REF = r' \(PD-[0-9A-F]{6}\)'
-DEFAULT_PORT = 'inet:127.0.0.1:10040'
+DEFAULT_PORT = 'inet:127.0.0.1:12540'
 
 
 def readme_blocks():
