@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # policyd - Postfix policy delegation server.
 #
 #   make run		build, then run policyd in the foreground with
@@ -7,7 +8,7 @@
 #   make valgrind	unit tests and an e2e run under valgrind
 #   make bench		load generator against policyd and a null server
 #   make install	install (DESTDIR-aware)
-#   make lint		man pages, clang-format and the layer rules
+#   make lint		man pages, clang-format, the layer rules, SPDX lines
 #   make format		rewrite the sources with .clang-format
 #   make dist		policyd-VERSION.tar.gz; distcheck builds it
 #
@@ -27,7 +28,7 @@ WERROR_GOALS = check check-asan valgrind all-tests bench distcheck
 WERROR ?= $(if $(filter $(WERROR_GOALS),$(MAKECMDGOALS)),-Werror)
 
 # Goals that need no configure: on a fresh clone they do not run it.
-NOCONF_GOALS = lint lint-man lint-format lint-layers format dist distcheck \
+NOCONF_GOALS = lint lint-man lint-format lint-layers lint-spdx format dist distcheck \
 	clean
 USE_CONFIG = $(filter-out $(NOCONF_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(USE_CONFIG),)
@@ -82,7 +83,7 @@ BENCH_MMDB = $(abspath $(BUILD))/bench/mmdb
 	$(BENCH_BINS:$(BUILD)/bench/%=$(BUILD)/t/bench/%.o)
 
 .PHONY: all run check check-asan valgrind bench install lint lint-man \
-	lint-format lint-layers format clean deps deps-check dist distcheck \
+	lint-format lint-layers lint-spdx format clean deps deps-check dist distcheck \
 	FORCE
 
 all: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
@@ -247,7 +248,7 @@ install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 # three.  .clang-format is tuned for clang-format 14 (Debian 12).
 FORMAT_SRCS = $(sort $(wildcard lib/*.[ch] lib/*/*.[ch] policyd/*.c))
 
-lint: lint-man lint-format lint-layers
+lint: lint-man lint-format lint-layers lint-spdx
 
 lint-man:
 	mandoc -T lint -W warning man/*.[58]
@@ -257,6 +258,9 @@ lint-format:
 
 lint-layers:
 	build-aux/lint-layers
+
+lint-spdx:
+	build-aux/lint-spdx
 
 format:
 	clang-format -i $(FORMAT_SRCS)

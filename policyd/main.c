@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policyd - Postfix policy delegation server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policydctl - talk to a running policyd through its control socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_addr - address parsing and masking, CIDR parsing, matching and
  * formatting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_admin - what policydctl asks of the engine: manual blocks and
  * their reply, show, list, unblock, reset and explain; manual blocks

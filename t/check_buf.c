@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_buf - the growable buffer: its hard maximum, growth, consume,
  * reset, the key=value writer, and the NUL that always follows the data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_cause - what replay says a decision came from, and its near
  * misses.  Counts come from a real counter store read with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_clock - policyd's time runs on the monotonic clock; a step of
  * the wall clock moves only the offset that shows times.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_conf - policyd.conf parsing; the bad-file corpus in t/conf is
  * run through "policyd -t" by t/run.

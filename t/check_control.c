@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_control - the control socket end to end: a whole daemon runs
  * in this process (its loop in a thread) and the real policydctl binary

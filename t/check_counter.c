@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_counter - the counter store: slots across reloads, add and
  * count, blocks, max_keys eviction, the sweep and freeing everything.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_ctl - policydctl's command grammar and wire format, and the
  * records it prints (out): text and JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_daemon - a whole daemon in the test process, at its async
  * edges: requests that wait for the DNS answer of their HELO name

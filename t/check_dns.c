@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_dns - the DNS cache with made-up time: how long answers are
  * kept (TTL bounds, negative answers, the 5 s for failures), lookups of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_engine - decisions: case A, blocks, listings, tarpits, lists,
  * profiles, warn mode, and counting once per SMTP session for every

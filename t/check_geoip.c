@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_geoip - country and ASN lookups in generated MaxMind DB files
  * (GeoLite2 and DB-IP layouts, IPv6 and IPv4-only trees), values that

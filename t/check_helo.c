@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_helo - HELO name classification: address literals, our own
  * addresses and domains, special-use names, syntax, normalisation and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_journal - the ring of recent decisions behind "explain".
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_listen - the listen spec and the unix-socket policy: the mode
  * a socket gets, a stale socket replaced, a live one or a plain file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_maillog - the Postfix maillog parser, over lines a real Postfix
  * 3.7.11 wrote (t/data/maillog-*.txt, from t/integ/capture-maillog.py),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_metrics - the Prometheus text and the --json records, from an
  * engine that answered a few requests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_replay - what replay prints: each decision, the line of what
  * caused it, the summary and the near misses.  The maillog is written

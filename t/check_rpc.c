@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_rpc - one request, one answer, over real loopback sockets.  The
  * rpc server runs its loop in a thread; the tests are blocking clients.

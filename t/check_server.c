@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_server - the libuv connection layer, over real loopback
  * sockets.  The server runs its loop in a thread; the tests are plain

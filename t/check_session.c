@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_session - events from policy requests, once per SMTP session,
  * for the request sequences Postfix sends wherever check_policy_service

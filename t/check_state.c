@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_state - snapshots: round trip, damaged files, changed rules.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_str - sanitising, the integer, duration and boolean parsers,
  * and the duration and time formatters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_tail - following a real log file across appends, partial lines,
  * rotation, copytruncate, truncation and restarts.  Every test checks

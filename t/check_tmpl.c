@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_tmpl - template compile and render, the access(5) action check
  * and the action classification.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_window - the sliding window against what "limit = N per W"
  * promises: exact counts inside the window, steady clients below the

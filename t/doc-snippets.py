@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Every policyd.conf snippet in README and man/policyd.conf.5 parses.
 
 A snippet is an indented block of README (lines indented by four

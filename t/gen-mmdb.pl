@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: ISC
 #
 # gen-mmdb.pl - write small MaxMind DB files for the tests.
 #

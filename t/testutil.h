@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * testutil - what the unit tests share: log capture, request building
  * and a scratch directory.  Hermetic: no syslog, DNS or real clock.

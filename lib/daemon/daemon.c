@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon - start, reload and stop: the wiring of config, engine, server
  * and timers.  The request path is in daemon_request.c, state and the

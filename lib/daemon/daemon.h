@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon - policyd as a whole: config, engine, server and timers on one
  * libuv loop, with reload and shutdown.

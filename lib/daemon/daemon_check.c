@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon_check - what policyd -t asks of the system, so that a file
  * that passes also starts: the user and its group exist, the sockets'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon_ctl - policydctl's control socket and the HTTP metrics endpoint:
  * status, stats and reload here, the engine's commands in admin.c.

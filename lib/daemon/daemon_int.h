@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon_int - what the daemon's files share, and nothing else includes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon_request - the policy request path: ask for the HELO name's DNS
  * answer when the decision needs it, wait for it without holding up

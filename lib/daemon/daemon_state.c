@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon_state - what survives a restart: the counter snapshot, saved in
  * a forked child so that replies never wait for it, and the maillog

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dns - address lookups over libunbound, on the libuv loop, through
  * the cache (dnscache.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dns - "does this name have an address?", asynchronously, on the
  * libuv loop, through libunbound.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen - bind, listen and accept for every server in policyd.
  *

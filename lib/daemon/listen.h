@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen - the listening sockets of every server in policyd: the policy
  * protocol (server), policydctl's control socket and the metrics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rpc - connections that carry one request and one answer: the control
  * socket of policydctl and the HTTP metrics endpoint.

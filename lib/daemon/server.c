@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server - libuv connections speaking the policy protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server - policy protocol connections on a libuv loop.
  *

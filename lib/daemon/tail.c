@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tail - a polling log follower.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tail - follow a log file as it grows, across rotation and truncation.
  *

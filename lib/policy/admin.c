@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * admin - operators' commands on the counter store and the journal.
  *

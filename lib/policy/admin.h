@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * admin - what an operator asks of the engine through policydctl:
  * show, list, block, unblock, reset and explain.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cause - the reasons of the lines counted per rule and key, for replay.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cause - what the maillog lines counted for each rule and key said,
  * so that replay can print what a decision came from (its lines, by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf - the policyd.conf reader: its options and its entry points.
  *

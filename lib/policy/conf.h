@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf - policyd.conf: main.cf-style "name = value" lines plus named
  * blocks for rules, profiles and allow/deny lists.

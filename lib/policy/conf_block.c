@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_block - the blocks of policyd.conf: opening "TYPE NAME {", the
  * "key = value" lines inside, and the checks at "}"; the keys and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_int - what the files of the conf module share: conf.c (the
  * option table and the public entry points), conf_read.c (the line

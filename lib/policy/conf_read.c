@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_read - the line reader of the conf module, and the checks that
  * span blocks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_rule - the rule block of policyd.conf: a handler for each key,
  * and the checks at "}" that the keys make sense together.

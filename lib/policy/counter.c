@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter - counter store with per-slot LRU lists.
  *

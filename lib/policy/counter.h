@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter - the one counter store: a sliding window, and any block or
  * listing, per rule and key.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl - the commands of the control socket, shared by policydctl and
  * the daemon so both read them the same way.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decision - a decision's fields as pairs, and its log line.
  *

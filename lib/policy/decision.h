@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decision - what policyd decided about one request or maillog event,
  * as a value.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dnscache - DNS answers by name, with the queries in flight.
  *

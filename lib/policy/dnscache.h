@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dnscache - the answers to "does this name have an address?", kept by
  * name for their TTL, with the lookups still in flight and who waits

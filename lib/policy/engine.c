@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine - binding a config to the counter store, and the entry points.
  *

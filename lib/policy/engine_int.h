@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_int - what the engine's files share, and nothing else does.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_manual - operators' blocks, and what policydctl asks of the
  * counters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * event - names of event and key types, as the config spells them, and
  * the reply code lists of reject rules.

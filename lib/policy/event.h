@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * event - the events rules count, and the keys they are counted by.
  *

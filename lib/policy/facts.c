@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * facts - the per-request facts, and the lazy country and AS lookups.
  *

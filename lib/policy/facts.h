@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * facts - what one request (or maillog event) is about, worked out once
  * and shared by the engine's parts: the client, the normalised HELO

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * geoip - lookups in one MaxMind DB file through libmaxminddb.
  *

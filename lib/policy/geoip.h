@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * geoip - country and AS number of an address, from one MaxMind DB
  * (.mmdb) file: GeoLite2/GeoIP2 Country or City, GeoLite2 ASN, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * helo - HELO name syntax and identity checks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * helo - what a HELO name says about the client, without DNS.
  *

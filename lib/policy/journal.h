@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * journal - the latest decisions, so that "policydctl explain REF" can
  * tell the helpdesk what happened behind a reference id in a bounce.

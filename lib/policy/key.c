@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * key - rule keys: made from the facts of a request, read back from
  * the counter store for policydctl.

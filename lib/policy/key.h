@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * key - what a rule counts by, as bytes for the counter store, and how
  * a stored key reads again.

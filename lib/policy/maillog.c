@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * maillog - parse the Postfix lines policyd counts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * maillog - one Postfix maillog line in, one counted fact out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match - allow and deny lists, profiles and geo conditions.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match - which allow or deny list, which profile and which geo
  * condition fits the facts of a request.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics - one walk over every metric (walk()), written out by one of
  * two emitters: Prometheus text or pd_out records.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics - policyd's counters as "policydctl stats" and Prometheus
  * text (exposition format 0.0.4), from one list of metrics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * own - the memory of policyd's own rejects.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * own - policyd's own rejects and the server's own deferrals,
  * remembered so that the maillog does not count them back as the

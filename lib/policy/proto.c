@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto - incremental policy request parser, and the reply framer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * replay - run the rules over a saved maillog, with the log's own
  * timestamps, and report which keys would have been delayed or blocked,

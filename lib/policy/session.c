@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session - per-session memory for event derivation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session - turn policy requests into events, once per SMTP session.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state - binary snapshots of the counter store.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state - snapshots of the counter store, so counters, blocks and
  * listings survive a restart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tmpl - compiled ${name} templates and the access(5) action check.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tmpl - reply and log templates: "451 4.7.1 Too many from ${client_address}".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * addr - address parsing, masking and CIDR matching.
  */

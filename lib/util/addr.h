@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * addr - IPv4/IPv6 addresses and CIDR blocks.
  *

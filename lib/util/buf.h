@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * buf - growable byte buffer with a hard maximum.
  *

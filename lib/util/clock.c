@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock - the monotonic clock anchored to the wall clock, and the
  * distance between the two.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock - policyd's time, read once per request at the edge.
  *

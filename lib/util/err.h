@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err - one-line error messages passed back to the caller.
  *

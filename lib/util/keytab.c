@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keytab - chained hash table with power-of-two buckets.
  *

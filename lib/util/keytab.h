@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keytab - an intrusive hash table keyed by bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * list - intrusive doubly linked list with a sentinel head.
  *

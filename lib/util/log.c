@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log - syslog and stderr output behind one small API.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log - one logging API for the daemon and the library.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * out - records as text or JSON.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * out - what policydctl prints: the same records as text for people or
  * as JSON for scripts, written once by each command.

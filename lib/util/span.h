@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * span - reading a text that need not end in NUL: a span [p, e) is
  * consumed from the front by literal prefixes and digits, every read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stamp - the timestamps at the start of syslog and journal lines, to
  * milliseconds since the epoch.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stamp - syslog timestamps: the traditional "Nov 23 09:36:51" (no year,
  * no zone) and RFC 3339 "2026-11-23T09:36:51.123+01:00".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats - the bounds of the reply latency histogram, shared by the
  * server that fills it and the metrics that print it; the process's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats - what the I/O edges count (the policy server, the resolver), as
  * plain data, so that metrics (a policy module) can read the counts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * str - sanitising, the shared number and duration parsers, and string
  * lists.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * str - the few string helpers every module shares: sanitising peer
  * text, one parser each for integers and durations, and a list of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * window - sliding window of buckets that remember their span; see
  * window.h for the estimate and its error bound.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * window - a sliding-window event counter in 80 bytes.
  *

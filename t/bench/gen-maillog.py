@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """gen-maillog.py N FILE [START] - write N lines of Postfix 3.7 maillog.
 
 The line formats are those of t/data/maillog-postfix-3.7.txt (captured

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loadgen -- load generator for Postfix policy delegation servers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * nullserver - the do-nothing policy server of the benchmark.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * storebench - memory and snapshot figures for 1,000,000 tracked
  * client addresses (SPEC 12), through the real engine and config.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # -*- coding: utf-8 -*-
 """Self-test of t/integ/harness.py (no policyd involved).
 

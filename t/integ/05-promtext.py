@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Self-test of t/integ/promtext.py, the Prometheus text checker the
 metrics tests use instead of promtool: a page in policyd's shape
 passes, and each broken page is caught for its own reason.  When

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """policyd answers a real Postfix: deny and allow lists, the decision log
 line with its reference, reload with a broken file, SIGTERM, and what
 Postfix does when policyd is not running (issue 3)."""

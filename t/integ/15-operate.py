@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Operating policyd (issue 15): policyd -t checks what start needs of
 the system (the user, dns_forward, the state directory as the user),
 comments after a value are errors with file:line, -V, -n and -N, a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """README's Postfix lines, read from README, in a real Postfix with the
 shipped policyd.conf (issue 15): the field reports' texts come out word
 for word with the reference after them, at the stage README says; a

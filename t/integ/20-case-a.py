@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Case A with a real Postfix and small numbers: 5 connections per 10s,
 released after 6 quiet seconds; a bulk relay without the limit; a rule
 in warn mode; the listing survives a restart; damaged state files are

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Every SMTP session counts once (issue 14): 1000 sessions from one
 client address, its ports repeating as a NAT gateway's or a busy
 client's do, count exactly 1000 connections, with check_policy_service

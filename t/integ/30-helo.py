@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Cases C and D with a real Postfix and a real DNS server: the HELO
 checks' texts in the SMTP transcript, with policyd in the HELO and in
 the recipient restrictions; names that resolve pass; a failing and a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Cases B and E from Postfix's own maillog: a dictionary attack against
 a real Postfix that rejects unknown local users is delayed by a growing
 tarpit, then blocked; its /24 neighbour is blocked by the segment rule;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Case E with a real Postfix: each automatic block with its own text,
 its expiry, and a new block when the behaviour resumes.  Rejected
 recipients, rejects at DATA and connections dropped by the server are

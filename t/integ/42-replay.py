@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """policyd replay decides what the live daemon decides: the same
 generated maillog (formats of Postfix 3.7) is followed live and replayed
 with the shipped rules; the keys, rules and counts that trigger must be

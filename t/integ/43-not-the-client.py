@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Only the client's own errors count (issue 14), with a real Postfix:
 (a) while policyd is down for 20 s, Postfix answers a client's 50
 recipients itself with 451 4.3.5 Server configuration problem until

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The helpdesk's view with a real Postfix (issue 7): policydctl show,
 explain of a ref taken from the SMTP reply, unblock, a manual block with
 its reason as the reply, --json, Prometheus metrics (promtext) over the

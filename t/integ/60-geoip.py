@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """GeoIP and ASN with a real Postfix (issue "GeoIP and ASN"): a deny list
 by country answers with its own text (IPv4 and IPv6), a rule counting
 per AS number blocks every address of that AS together and no other,

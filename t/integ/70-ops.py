@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """What an operator loads into Prometheus and Grafana (issue 15): the
 alert rules in etc/ pass "promtool check rules", the live /metrics of
 policyd with the shipped policyd.conf passes "promtool check metrics"

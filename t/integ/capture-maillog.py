@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # -*- coding: utf-8 -*-
 """Regenerate the maillog corpus of t/check_maillog.c.
 

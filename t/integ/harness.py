@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # -*- coding: utf-8 -*-
 """End-to-end test harness for policyd (Python 3 stdlib only).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # -*- coding: utf-8 -*-
 """Helpers shared by the policyd e2e tests, on top of harness.py.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """promtext - a strict reader of the Prometheus text format (0.0.4).
 
 problems(text) lists what is wrong with a /metrics page, [] when it is
