@@ -32,8 +32,6 @@ Used by every t/integ/NN-name.py test.  Public API (see the docstrings below):
       .signal(sig) / .hup() / .wait(timeout) / .running()
       .output(since=0) / .output_mark() / .wait_output(regex, timeout, since)
       .pid .returncode .log_path
-  class SaslServer(users)  Postfix's SASL backend (Dovecot protocol)
-      .start() / .stop() / .main_cf() / .plain(user, pw) / .attempts
   class CyrusSasl(users)   real Cyrus SASL (sasldb, PLAIN LOGIN) for a
                            Postfix(sasl=...): .main_cf() / .add_user(u, pw)
                            / .install(config_dir) / CyrusSasl.plain(u, pw)
@@ -1647,103 +1645,6 @@ class PolicyServer(object):
     def __exit__(self, *exc):
         self.stop()
         return False
-
-
-class SaslServer(object):
-    """Postfix's SASL backend for the tests: Dovecot's authentication
-    protocol (the client side is built into Debian's Postfix, so no
-    Cyrus database or saslauthd is needed) on a UNIX socket, answering
-    PLAIN with the users given.
-
-    sasl = SaslServer({'alice@example.test': 'secret'}).start()
-    Postfix(main=sasl.main_cf()); c.cmd('AUTH PLAIN ' + sasl.plain(u, pw))
-    .attempts   list of (user, ok) in arrival order
-    """
-
-    def __init__(self, users, path=None):
-        self.users = dict(users)
-        self.dir = tempfile.mkdtemp(prefix='policyd-sasl-')
-        os.chmod(self.dir, 0o755)
-        self.path = path or os.path.join(self.dir, 'auth')
-        self.attempts = []
-        self._lsock = None
-        self._stopping = False
-
-    def main_cf(self):
-        """The main.cf parameters that make smtpd use this server."""
-        return {'smtpd_sasl_auth_enable': 'yes',
-                'smtpd_sasl_type': 'dovecot',
-                'smtpd_sasl_path': self.path,
-                'smtpd_sasl_security_options': 'noanonymous'}
-
-    @staticmethod
-    def plain(user, password):
-        import base64
-        return base64.b64encode(('\0%s\0%s' % (user, password))
-                                .encode()).decode()
-
-    def start(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(self.path)
-        os.chmod(self.path, 0o666)
-        s.listen(16)
-        self._lsock = s
-        threading.Thread(target=self._accept_loop, daemon=True,
-                         name='sasl-accept').start()
-        _register(self)
-        return self
-
-    def _accept_loop(self):
-        while not self._stopping:
-            try:
-                c, _ = self._lsock.accept()
-            except OSError:
-                break
-            threading.Thread(target=self._serve, args=(c,), daemon=True,
-                             name='sasl-conn').start()
-
-    def _answer(self, fields):
-        import base64
-        rid, mech = fields[1], fields[2]
-        resp = [f[5:] for f in fields[3:] if f.startswith('resp=')]
-        if mech.upper() != 'PLAIN' or not resp:
-            return 'FAIL\t%s\treason=unsupported\n' % rid
-        try:
-            _, user, pw = base64.b64decode(resp[0]).decode().split('\0')
-        except ValueError:
-            return 'FAIL\t%s\n' % rid
-        ok = self.users.get(user) == pw
-        self.attempts.append((user, ok))
-        if ok:
-            return 'OK\t%s\tuser=%s\n' % (rid, user)
-        return 'FAIL\t%s\tuser=%s\n' % (rid, user)
-
-    def _serve(self, c):
-        f = c.makefile('rwb', buffering=0)
-        try:
-            f.write(b'VERSION\t1\t2\nMECH\tPLAIN\tplaintext\n'
-                    b'SPID\t%d\nCUID\t1\nCOOKIE\t%s\nDONE\n'
-                    % (os.getpid(), b'0' * 32))
-            for raw in f:
-                fields = raw.decode('utf-8', 'replace').rstrip('\n') \
-                    .split('\t')
-                if fields[0] == 'AUTH' and len(fields) >= 3:
-                    f.write(self._answer(fields).encode())
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self._stopping = True
-        if self._lsock is not None:
-            self._lsock.close()
-            self._lsock = None
-        if not keep_temp():
-            shutil.rmtree(self.dir, True)
-        _unregister(self)
-
-    _cleanup = stop
 
 
 class CyrusSasl(object):
