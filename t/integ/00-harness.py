@@ -6,7 +6,9 @@
   A. private Postfix without policy service: XCLIENT sessions as
      198.51.100.7 (HELO mx.example.net) to a known user (250, delivered via
      discard) and to an unknown user (550 5.1.1 + NOQUEUE reject line in the
-     maillog), plus an IPv6 XCLIENT address; Proc helper.
+     maillog), plus an IPv6 XCLIENT address; its Cyrus SASL
+     (harness.CyrusSasl): AUTH PLAIN and LOGIN, a wrong password, a user
+     added while it runs; Proc helper.
   B. second private Postfix with check_policy_service -> a tiny threaded
      Python policy server (harness.PolicyServer) that answers
      "action=451 4.7.1 test text from policy" for 192.0.2.66 and DUNNO
@@ -37,7 +39,11 @@ problem):
   * a 421/disconnect does not happen; the session goes on normally.
 """
 
+import base64
+import grp
 import os
+import re
+import stat
 import sys
 import time
 
@@ -60,8 +66,57 @@ def responder(attrs):
     return 'DUNNO'
 
 
+def auth(pf, *lines):
+    """XCLIENT as 198.51.100.8, EHLO, the AUTH lines; the replies."""
+    c = h.SMTPClient(pf.port)
+    c.connect()
+    c.ehlo('harness.localhost')
+    c.xclient(ADDR='198.51.100.8', NAME=None)
+    ehlo = c.ehlo('client.example.net')
+    got = [c.cmd(line) for line in lines]
+    c.quit()
+    c.close()
+    return ehlo, ['%s %s' % (r.code, r.text) if r else None for r in got]
+
+
+def part_sasl(t, pf, sasl):
+    ehlo, _ = auth(pf)
+    t.ok(ehlo and 'AUTH PLAIN LOGIN' in ehlo.text.split('\n'),
+         'SASL: EHLO offers PLAIN and LOGIN only (smtpd.conf read)',
+         ehlo and ehlo.text)
+    st = os.stat(sasl.db_path)
+    t.is_((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)),
+          (0, grp.getgrnam(h.MAIL_OWNER).gr_gid, 0o640),
+          'SASL: the sasldb is root:%s 0640' % h.MAIL_OWNER)
+    ok = '235 2.7.0 Authentication successful'
+    bad = '535 5.7.8 Error: authentication failed: authentication failure'
+    b64 = [base64.b64encode(s.encode()).decode()
+           for s in ('alice@example.test', 'secret')]
+    mark = pf.log_mark()
+    _, got = auth(pf, 'AUTH PLAIN ' + sasl.plain('alice@example.test',
+                                                 'secret'))
+    t.is_(got, [ok], 'SASL: AUTH PLAIN with the right password')
+    _, got = auth(pf, 'AUTH LOGIN', *b64)
+    t.is_(got[-1:], [ok], 'SASL: AUTH LOGIN with the right password')
+    _, got = auth(pf, 'AUTH PLAIN ' + sasl.plain('alice@example.test',
+                                                 'wrong'))
+    t.is_(got, [bad], 'SASL: a wrong password')
+    t.ok(pf.wait_log(r'warning: unknown\[198\.51\.100\.8\]:\d+: SASL PLAIN '
+                     r'authentication failed: authentication failure, '
+                     r'sasl_username=alice@example\.test$', 5, since=mark,
+                     flags=re.M),
+         'SASL: smtpd logs the failure with the user',
+         lambda: pf.maillog(mark))
+    t.is_(len(pf.log_lines('SASL .* authentication failed', since=mark)), 1,
+          'SASL: only the wrong password failed')
+    sasl.add_user('bob@example.test', 'pw2')
+    _, got = auth(pf, 'AUTH PLAIN ' + sasl.plain('bob@example.test', 'pw2'))
+    t.is_(got, [ok], 'SASL: a user added while smtpd runs')
+
+
 def part_a(t):
-    pf = h.Postfix(name='plain')
+    sasl = h.CyrusSasl({'alice@example.test': 'secret'})
+    pf = h.Postfix(name='plain', sasl=sasl)
     pf.start()
     t.ok(pf.running(), 'A: private postfix started (master pid %s, %.2fs)'
          % (pf.master_pid, pf.start_time))
@@ -119,6 +174,8 @@ def part_a(t):
                      r':4711: 550 .*helo=<v6\.example\.net>', 10, since=mark),
          'A: maillog shows [2001:db8::1]:4711 and the XCLIENT HELO',
          lambda: pf.maillog(mark))
+
+    part_sasl(t, pf, sasl)
 
     pid, d = pf.master_pid, pf.dir
     pf.stop()

@@ -95,7 +95,7 @@ def session(port, addr, helo='mx.example.net', auth=None, rcpts=None,
     c.xclient(ADDR=addr, NAME=None)
     c.ehlo(helo)
     if auth:
-        c.cmd('AUTH PLAIN ' + h.SaslServer.plain(*auth))
+        c.cmd('AUTH PLAIN ' + h.CyrusSasl.plain(*auth))
     c.mail('sender@example.org')
     for r in rcpts or ['user@test.example']:
         c.rcpt(r)
@@ -127,17 +127,16 @@ def main():
     dns = pdtest.Unbound(zones={'example.net': 'static',
                                 'mydomain.com': 'static'},
                          data=['mx.example.net. 300 IN A 192.0.2.10']).start()
-    sasl = h.SaslServer({'alice@example.test': 'secret'}).start()
+    sasl = h.CyrusSasl({'alice@example.test': 'secret'})
     port = h.free_port()
 
     def cf(pairs):
         return {k: v.replace(DEFAULT_PORT, 'inet:127.0.0.1:%d' % port)
                 for k, v in pairs}
     main = cf(mx + bulk_main)
-    main.update(sasl.main_cf())
     main['smtpd_sasl_auth_enable'] = 'no'     # port 25: as Debian ships
     pf = h.Postfix(policy_port=port, restrictions={}, mynetworks='127.0.0.0/8',
-                   main=main)
+                   main=main, sasl=sasl)
     sub_port = pf.add_smtpd('submission', cf(sub_opts.items()))
     bulk_port = pf.add_smtpd('bulk', cf(bulk_opts.items()))
     pd = pdtest.Policyd(shipped_conf(dns.port), port=port, extra_args=[
@@ -179,7 +178,21 @@ def main():
            r'local>: Helo command rejected: Go away, bad guy \(\.local\)'
            + REF + '$', 'bulk: the HELO checks apply')
 
+    # Submission: the right password logs in (Cyrus sasldb), and smtpd
+    # names the user in the maillog once a recipient is accepted.
+    mark = pf.log_mark()
+    tr = session(sub_port, '198.51.100.32', auth=('alice@example.test',
+                                                  'secret'))
+    t.is_([reply(tr, c) for c in ('AUTH', 'RCPT')],
+          ['235 2.7.0 Authentication successful', '250 2.1.5 Ok'],
+          'submission: alice logs in and may send', tr.text())
+    t.ok(pf.wait_log(r'client=unknown\[198\.51\.100\.32\]:\d+, sasl_method='
+                     r'PLAIN, sasl_username=alice@example\.test$', since=mark,
+                     flags=re.M),
+         'submission: the maillog names the SASL user', pf.maillog(mark))
+
     # Case E, auth_flood: real failed logins on submission (limit 2).
+    mark = pf.log_mark()
     tr = h.SMTPClient(sub_port)
     tr.connect()
     tr.ehlo('harness.localhost')
@@ -188,14 +201,26 @@ def main():
     for _ in range(3):
         tr.cmd('AUTH PLAIN ' + sasl.plain('alice@example.test', 'wrong'))
     tr.quit()
-    t.is_(sasl.attempts, [('alice@example.test', False)] * 3,
-          'submission: laptop.local may try to log in (no HELO check)')
+    t.is_(['%d %s' % (r.code, r.text) for r in tr.t.by_cmd('AUTH')],
+          ['535 5.7.8 Error: authentication failed: authentication failure']
+          * 3, 'submission: laptop.local may try to log in (no HELO check)',
+          tr.t.text())
+    t.ok(pf.wait_log(r'disconnect from unknown\[198\.51\.100\.30\]:\d+ .*'
+                     r'\bauth=0/3\b', since=mark),
+         'submission: three failed AUTHs in the disconnect line')
+    failed = r'unknown\[198\.51\.100\.30\]:\d+: SASL PLAIN authentication ' \
+        r'failed: authentication failure, sasl_username=alice@example\.test'
+    t.is_(len(pf.log_lines(failed, since=mark)), 3,
+          'submission: smtpd logged three SASL PLAIN failures',
+          pf.maillog(mark))
     t.ok(pd.wait_log(r'action=reject rule=auth_flood client=198\.51\.100\.30 '
                      r'source=maillog count=3 limit=2/1h'),
          'auth_flood: blocked from the maillog', pf.maillog()[-2000:])
     auth_text = ('554 5.7.1 Your IP is generating excessive authentication '
                  'failures. Please contact support.')
+    mark = pf.log_mark()
     for name, p in (('submission', sub_port), ('port 25', pf.port)):
+        since = pf.log_mark()
         tr = session(p, '198.51.100.30', auth=('alice@example.test',
                                                'secret'))
         t.like(reply(tr, 'XCLIENT'), r'^554 5\.7\.1 <unknown\[198\.51\.100\.'
@@ -203,7 +228,13 @@ def main():
                + REF + '$', '%s: auth_flood text and ref at connect' % name)
         t.like(reply(tr, 'AUTH'), r'^503 5\.7\.0 Error: access denied for ',
                '%s: no AUTH for a client blocked by auth_flood' % name)
-    t.is_(len(sasl.attempts), 3, 'no password reached the SASL server')
+        t.ok(pf.wait_log(r'disconnect from unknown\[198\.51\.100\.30\]:\d+ '
+                         r'.*\bauth=0/1\b', since=since),
+             '%s: the AUTH failed, says the disconnect line' % name,
+             pf.maillog(since))
+    t.is_(pf.log_lines(r'198\.51\.100\.30\]:\d+(: SASL |, sasl_method=)',
+                       since=mark), [],
+          'no password reached Cyrus SASL after the block')
 
     # conn_flood: three lost connections (limit 2), then refused first.
     for _ in range(3):
@@ -251,7 +282,6 @@ def main():
            r'\d+>: Client host rejected: Server configuration problem$',
            'policyd down: 451 4.3.5 at connect')
     dns.stop()
-    sasl.stop()
     return t.done()
 
 

@@ -10,7 +10,7 @@ Used by every t/integ/NN-name.py test.  Public API (see the docstrings below):
                 delay_reject=True, mynetworks=None, local_users=('user',),
                 domains=('test.example',), main=None, smtpd_args=None,
                 start_method='postfix', keep=None, base_dir=None,
-                myhostname='mx.test.example')
+                myhostname='mx.test.example', sasl=None)
       .add_smtpd(name, overrides=None, port=None) -> port
       .start(timeout=30) / .stop(timeout=10) / .reload() / .running()
       .maillog(since=0) / .log_mark() / .wait_log(regex, timeout=10, since=0)
@@ -33,8 +33,9 @@ Used by every t/integ/NN-name.py test.  Public API (see the docstrings below):
       .signal(sig) / .hup() / .wait(timeout) / .running()
       .output(since=0) / .output_mark() / .wait_output(regex, timeout, since)
       .pid .returncode .log_path
-  class SaslServer(users)  Postfix's SASL backend (Dovecot protocol)
-      .start() / .stop() / .main_cf() / .plain(user, pw) / .attempts
+  class CyrusSasl(users)   real Cyrus SASL (sasldb, PLAIN LOGIN) for a
+                           Postfix(sasl=...): .main_cf() / .add_user(u, pw)
+                           / .install(config_dir) / CyrusSasl.plain(u, pw)
   class PolicyServer(responder=None, port=None, host='127.0.0.1')
       .start() / .stop() / .wait_requests(n, timeout) / .requests
       .raw_requests / .connections / PolicyServer.DROP
@@ -244,7 +245,8 @@ from collections import namedtuple
 
 __all__ = [
     'free_port', 'policy_service', 'Postfix', 'smtp_session', 'SMTPClient',
-    'Transcript', 'Reply', 'RcptReply', 'Proc', 'PolicyServer', 'TAP', 'run',
+    'Transcript', 'Reply', 'RcptReply', 'Proc', 'PolicyServer', 'CyrusSasl',
+    'TAP', 'run',
     'cleanup_all', 'TOP', 'INTEG_DIR', 'keep_temp',
 ]
 
@@ -253,6 +255,7 @@ TOP = os.path.dirname(os.path.dirname(INTEG_DIR))
 
 POSTFIX = '/usr/sbin/postfix'
 POSTCONF = '/usr/sbin/postconf'
+SASLPASSWD2 = '/usr/sbin/saslpasswd2'
 DAEMON_DIR = '/usr/lib/postfix/sbin'
 MAIL_OWNER = 'postfix'
 
@@ -541,14 +544,18 @@ class Postfix(object):
                     POLICYD_TEST_KEEP)
       base_dir      where to create the temp dir (default env
                     POLICYD_TEST_TMPDIR or /tmp)
+      sasl          a CyrusSasl: installed into config_dir/sasl by
+                    write_config(); its main_cf() comes before main
     """
 
     def __init__(self, name='pf', port=None, policy_port=None,
                  restrictions=None, delay_reject=True, mynetworks=None,
                  local_users=('user',), domains=('test.example',),
                  main=None, smtpd_args=None, start_method='postfix',
-                 keep=None, base_dir=None, myhostname='mx.test.example'):
+                 keep=None, base_dir=None, myhostname='mx.test.example',
+                 sasl=None):
         self.name = name
+        self.sasl = sasl
         self.port = port or free_port()
         self.policy_port = policy_port
         self.restrictions = dict(restrictions) if restrictions is not None \
@@ -675,7 +682,9 @@ class Postfix(object):
                     p.append(('harness_%s_%s' % (sname, k), v))
         # overrides from the test
         names = [k for k, _ in p]
-        for k, v in self.main_extra.items():
+        extra = dict(self.sasl.main_cf()) if self.sasl else {}
+        extra.update(self.main_extra)
+        for k, v in extra.items():
             v = None if v is None else self._subst(v)
             if k in names:
                 i = names.index(k)
@@ -741,6 +750,8 @@ class Postfix(object):
         with open(os.path.join(self.config_dir, 'master.cf'), 'w') as f:
             f.write('# written by t/integ/harness.py\n')
             f.write(self.master_cf())
+        if self.sasl:
+            self.sasl.install(self.config_dir)
         # Postfix programs refuse to read a main.cf/master.cf modified less
         # than ~2 s ago (they sleep in 0.3 s steps until it is old enough);
         # backdate the files so start/reload do not wait.
@@ -1637,101 +1648,104 @@ class PolicyServer(object):
         return False
 
 
-class SaslServer(object):
-    """Postfix's SASL backend for the tests: Dovecot's authentication
-    protocol (the client side is built into Debian's Postfix, so no
-    Cyrus database or saslauthd is needed) on a UNIX socket, answering
-    PLAIN with the users given.
+class CyrusSasl(object):
+    """Real Cyrus SASL for a Postfix instance: a sasldb written by
+    saslpasswd2 (sasl2-bin), checked by the auxprop plugin sasldb, with
+    the mechanisms PLAIN and LOGIN (libsasl2-modules).
 
-    sasl = SaslServer({'alice@example.test': 'secret'}).start()
-    Postfix(main=sasl.main_cf()); c.cmd('AUTH PLAIN ' + sasl.plain(u, pw))
-    .attempts   list of (user, ok) in arrival order
+    sasl = CyrusSasl({'alice@example.test': 'secret'})
+    pf = Postfix(sasl=sasl).start()
+    c.cmd('AUTH PLAIN ' + CyrusSasl.plain('alice@example.test', 'secret'))
+
+    Users are user@realm (saslpasswd2 -u realm user); Cyrus splits the
+    name a client gives at its last '@'.  Postfix.write_config() calls
+    install(config_dir), and main_cf() gives its defaults, which the
+    Postfix's main= may override (e.g. smtpd_sasl_auth_enable=no on port
+    25, yes on one service's -o).  What smtpd did shows only in the
+    maillog and the SMTP replies: "warning: NAME[ADDR]:PORT: SASL PLAIN
+    authentication failed: ..., sasl_username=USER" for a failure,
+    "QUEUEID: client=NAME[ADDR]:PORT, sasl_method=PLAIN,
+    sasl_username=USER" once a recipient of an authenticated session was
+    accepted, and auth=N/M in the disconnect line.
+
+    Debian's smtpd reads $config_directory/sasl/smtpd.conf (with
+    cyrus_sasl_config_path empty, its default), so each instance has its
+    own.  Without that file smtpd offers every installed mechanism and
+    uses /etc/sasldb2: EHLO says "AUTH SCRAM-SHA-512 ... PLAIN LOGIN"
+    and AUTH gets "454 4.7.0 Temporary authentication failure".  smtpd
+    opens the sasldb when a client authenticates, as mail_owner, so it
+    is root:postfix 0640: saslpasswd2 leaves it root:root 0640, and
+    then smtpd logs "unable to open Berkeley db ...: Permission denied" and
+    answers 454.  The harness's smtpd is not chrooted (master.cf chroot
+    column "n"), so sasldb_path is the real path.
     """
 
-    def __init__(self, users, path=None):
+    MECHS = ('PLAIN', 'LOGIN')
+
+    def __init__(self, users):
+        if not os.path.exists(SASLPASSWD2):
+            raise RuntimeError('CyrusSasl needs sasl2-bin and '
+                               'libsasl2-modules: build-aux/deps check')
         self.users = dict(users)
-        self.dir = tempfile.mkdtemp(prefix='policyd-sasl-')
-        os.chmod(self.dir, 0o755)
-        self.path = path or os.path.join(self.dir, 'auth')
-        self.attempts = []
-        self._lsock = None
-        self._stopping = False
+        for u in self.users:
+            if '@' not in u:
+                raise ValueError('CyrusSasl user %r: want user@realm' % u)
+        self.dir = None
 
     def main_cf(self):
-        """The main.cf parameters that make smtpd use this server."""
+        """The main.cf parameters that make smtpd offer AUTH with it."""
         return {'smtpd_sasl_auth_enable': 'yes',
-                'smtpd_sasl_type': 'dovecot',
-                'smtpd_sasl_path': self.path,
+                'smtpd_sasl_type': 'cyrus',
+                'smtpd_sasl_path': 'smtpd',
                 'smtpd_sasl_security_options': 'noanonymous'}
+
+    @property
+    def db_path(self):
+        return os.path.join(self.dir, 'sasldb2')
+
+    def install(self, config_dir):
+        """Write config_dir/sasl/smtpd.conf and its sasldb with the users
+        (again, if called again: users added since are written too)."""
+        self.dir = os.path.join(config_dir, 'sasl')
+        if not os.path.isdir(self.dir):
+            os.mkdir(self.dir)
+        os.chmod(self.dir, 0o755)       # smtpd (mail_owner) passes through
+        conf = os.path.join(self.dir, 'smtpd.conf')
+        with open(conf, 'w') as f:
+            f.write('pwcheck_method: auxprop\n'
+                    'auxprop_plugin: sasldb\n'
+                    'sasldb_path: %s\n'
+                    'mech_list: %s\n' % (self.db_path, ' '.join(self.MECHS)))
+        os.chmod(conf, 0o644)
+        for user, pw in self.users.items():
+            self._saslpasswd(user, pw)
+
+    def add_user(self, user, password):
+        """A new user (or a new password); at once if installed."""
+        if '@' not in user:
+            raise ValueError('CyrusSasl user %r: want user@realm' % user)
+        self.users[user] = password
+        if self.dir is not None:
+            self._saslpasswd(user, password)
+
+    def _saslpasswd(self, user, password):
+        """Add or change user in the sasldb, which smtpd may read."""
+        name, _, realm = user.rpartition('@')
+        r = subprocess.run([SASLPASSWD2, '-p', '-c', '-f', self.db_path,
+                            '-u', realm, name], input=password.encode(),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise RuntimeError('saslpasswd2 %s failed (rc=%d): %s' % (
+                user, r.returncode, r.stdout.decode('utf-8', 'replace')))
+        shutil.chown(self.db_path, 'root', MAIL_OWNER)
+        os.chmod(self.db_path, 0o640)
 
     @staticmethod
     def plain(user, password):
+        """The AUTH PLAIN argument for user and password."""
         import base64
         return base64.b64encode(('\0%s\0%s' % (user, password))
                                 .encode()).decode()
-
-    def start(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(self.path)
-        os.chmod(self.path, 0o666)
-        s.listen(16)
-        self._lsock = s
-        threading.Thread(target=self._accept_loop, daemon=True,
-                         name='sasl-accept').start()
-        _register(self)
-        return self
-
-    def _accept_loop(self):
-        while not self._stopping:
-            try:
-                c, _ = self._lsock.accept()
-            except OSError:
-                break
-            threading.Thread(target=self._serve, args=(c,), daemon=True,
-                             name='sasl-conn').start()
-
-    def _answer(self, fields):
-        import base64
-        rid, mech = fields[1], fields[2]
-        resp = [f[5:] for f in fields[3:] if f.startswith('resp=')]
-        if mech.upper() != 'PLAIN' or not resp:
-            return 'FAIL\t%s\treason=unsupported\n' % rid
-        try:
-            _, user, pw = base64.b64decode(resp[0]).decode().split('\0')
-        except ValueError:
-            return 'FAIL\t%s\n' % rid
-        ok = self.users.get(user) == pw
-        self.attempts.append((user, ok))
-        if ok:
-            return 'OK\t%s\tuser=%s\n' % (rid, user)
-        return 'FAIL\t%s\tuser=%s\n' % (rid, user)
-
-    def _serve(self, c):
-        f = c.makefile('rwb', buffering=0)
-        try:
-            f.write(b'VERSION\t1\t2\nMECH\tPLAIN\tplaintext\n'
-                    b'SPID\t%d\nCUID\t1\nCOOKIE\t%s\nDONE\n'
-                    % (os.getpid(), b'0' * 32))
-            for raw in f:
-                fields = raw.decode('utf-8', 'replace').rstrip('\n') \
-                    .split('\t')
-                if fields[0] == 'AUTH' and len(fields) >= 3:
-                    f.write(self._answer(fields).encode())
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self._stopping = True
-        if self._lsock is not None:
-            self._lsock.close()
-            self._lsock = None
-        if not keep_temp():
-            shutil.rmtree(self.dir, True)
-        _unregister(self)
-
-    _cleanup = stop
 
 
 # ---------------------------------------------------------------------------
