@@ -454,7 +454,7 @@ START_TEST(test_counter_unblock_keeps_lru_order)
 	x = counted(s, "x", T0, 1);
 	pd_counters_block(&cs, x, T0, T0 + DAY, 0);
 	for (int k = 0; k < 10; k++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof(key), "k%d", k);
 		counted(s, key, T0 + k * MIN, 1);
