@@ -19,6 +19,7 @@
 #include "geoip.h"
 #include "list.h"
 #include "rpc.h"
+#include "sdjournal.h"
 #include "server.h"
 #include "tail.h"
 
@@ -39,8 +40,11 @@ struct pd_daemon {
 	struct pd_list	 pending; /* requests waiting for DNS */
 	struct pd_tail	 tail;	  /* the maillog, when followed */
 	bool		 tailing;
-	uint64_t	 log_lines;   /* maillog lines read */
-	uint64_t	 log_matched; /* of them, events */
+	struct pd_sdj	 sdj; /* or the journal */
+	bool		 journaling;
+	int64_t		 journal_last; /* engine time of its last event */
+	uint64_t	 log_lines;    /* maillog lines read */
+	uint64_t	 log_matched;  /* of them, events */
 	uv_timer_t	 tick;
 	int64_t		 next_save; /* wall-clock ms */
 	pid_t		 saver;	    /* child writing a snapshot */

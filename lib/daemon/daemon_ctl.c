@@ -38,6 +38,7 @@ daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m)
 		.dns_timeouts = d->dns_timeouts,
 		.maillog_lines = d->log_lines,
 		.maillog_events = d->log_matched,
+		.journal_gaps = d->sdj.stats.gaps,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
 		.started = d->started + pd_engine_wall_offset(&d->engine) };
@@ -79,7 +80,11 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	    (long long)pd_counters_size(pd_engine_counters(&d->engine)));
 	pd_out_int(o, "blocked",
 	    (long long)pd_engine_counters(&d->engine)->nblocked);
-	pd_out_str(o, "maillog", d->tailing ? d->conf->maillog : "-");
+	pd_out_str(o, "maillog",
+	    d->tailing || d->journaling ? d->conf->maillog : "-");
+	if (d->journaling)
+		pd_out_str(o, "journal",
+		    d->sdj.readable ? "readable" : d->sdj.why);
 	pd_out_str(o, "dns",
 	    d->dns ? (*d->conf->dns_forward ? d->conf->dns_forward :
 					      "system resolver") :

@@ -257,6 +257,7 @@ conf_resolve(struct parser *ps)
 		geo_needs(ps, c->profiles[i].line, "profile",
 		    c->profiles[i].name, &c->profiles[i].geo, PD_KEY_MAX);
 	resolve_globals(ps);
+	conf_check_maillog(ps);
 	if (c->listen.n == 0)
 		conf_perr(ps, 0, "listen: no address to listen on");
 	for (size_t i = 0; i < c->listen.n; i++)

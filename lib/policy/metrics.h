@@ -26,6 +26,7 @@ struct pd_metrics {
 	uint64_t		      dns_timeouts;
 	uint64_t		      maillog_lines;
 	uint64_t		      maillog_events;
+	uint64_t		      journal_gaps; /* entries lost unread */
 	uint64_t		      reloads;
 	uint64_t		      reload_failures;
 	int64_t			      started; /* ms */
