@@ -60,7 +60,7 @@ LIB = $(BUILD)/libpd.a
 TESTS = check_addr check_buf check_cause check_clock check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_replay check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip \
-	check_control check_rpc check_listen check_daemon
+	check_control check_rpc check_listen check_daemon check_sdjournal
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \

@@ -154,8 +154,11 @@ pd_sdj_open(struct pd_sdj *s, struct pd_err *err)
 	else if ((r = sd_journal_open_directory(&s->j, s->path, 0)) == -ENOTDIR)
 		r = sd_journal_open_files(&s->j, files, 0);
 	if (r < 0) {
+		char why[128];
+
 		s->j = NULL;
-		sdj_unreadable(s, strerror(-r));
+		snprintf(why, sizeof(why), "cannot be read (%s)", strerror(-r));
+		sdj_unreadable(s, why);
 		return pd_err_set(err, "journal %s: %s", sdj_name(s),
 		    strerror(-r));
 	}
