@@ -37,9 +37,9 @@ endif
 
 PD_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -Ilib/util -Ilib/policy \
-	-Ilib/daemon $(UV_CFLAGS) $(UNBOUND_CFLAGS) $(MAXMINDDB_CFLAGS) \
+	-Ilib/daemon $(UV_CFLAGS) $(UNBOUND_CFLAGS) $(MAXMINDDB_CFLAGS) $(SYSTEMD_CFLAGS) \
 	$(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP
-PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS)
+PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS) $(SYSTEMD_LIBS)
 PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 # lib/ in its three layers (HACKING): util, policy, daemon.
@@ -59,8 +59,8 @@ POLICY_SRCS = lib/policy/admin.c lib/policy/cause.c lib/policy/conf.c \
 	lib/policy/tmpl.c
 DAEMON_SRCS = lib/daemon/daemon.c lib/daemon/daemon_check.c lib/daemon/daemon_ctl.c \
 	lib/daemon/daemon_request.c lib/daemon/daemon_state.c lib/daemon/dns.c \
-	lib/daemon/listen.c lib/daemon/rpc.c lib/daemon/server.c \
-	lib/daemon/tail.c
+	lib/daemon/listen.c lib/daemon/rpc.c lib/daemon/sdjournal.c \
+	lib/daemon/server.c lib/daemon/tail.c
 LIB_SRCS = $(UTIL_SRCS) $(POLICY_SRCS) $(DAEMON_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
@@ -68,7 +68,7 @@ LIB = $(BUILD)/libpd.a
 TESTS = check_addr check_buf check_cause check_clock check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_replay check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip \
-	check_control check_rpc check_listen check_daemon
+	check_control check_rpc check_listen check_daemon check_sdjournal
 TEST_BINS = $(TESTS:%=$(BUILD)/t/%)
 
 BENCH_BINS = $(BUILD)/bench/loadgen $(BUILD)/bench/nullserver \

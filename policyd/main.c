@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "geoip.h"
 #include "replay.h"
+#include "sdjournal.h"
 
 #define MAX_OVERRIDES 64
 
@@ -35,7 +36,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: policyd [-dfnNtV] [-c file] [-o name=value]\n"
-	    "       policyd [-c file] [-o name=value] replay maillog\n");
+	    "       policyd [-c file] [-o name=value] replay maillog\n"
+	    "       policyd [-c file] [-o name=value] replay --journal "
+	    "dir|file\n");
 	exit(2);
 }
 
@@ -87,18 +90,57 @@ close_walk_cb(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-/* replay - "policyd replay FILE": the rules over a saved maillog */
+static ssize_t
+journal_next(void *arg, const char **line)
+{
+	return pd_sdj_next_line(arg, line);
+}
+
+/*
+ * replay_journal - the rules over journal files (a directory or one
+ * file, such as copied from another host), from their first entry, of
+ * the units of maillog_unit
+ */
 static int
-replay(const char *file, char **overrides, size_t nover, const char *log)
+replay_journal(const struct pd_conf *conf, const char *path,
+    struct pd_replay_stats *st, struct pd_err *err)
+{
+	struct pd_sdj s;
+	int	      rc;
+
+	if (pd_sdj_init(&s, path, conf->maillog_unit.v, conf->maillog_unit.n,
+		NULL, 0, NULL, NULL, err) < 0)
+		return -1;
+	if ((rc = pd_sdj_open(&s, err)) == 0 && !s.readable)
+		rc = pd_err_set(err, "journal %s: %s", path, s.why);
+	if (rc == 0)
+		rc = pd_replay_lines(conf, journal_next, &s, pd_clock_now(),
+		    stdout, st, err);
+	pd_sdj_clear(&s);
+	return rc;
+}
+
+/*
+ * replay - "policyd replay FILE" or "replay --journal PATH": the rules
+ * over a saved maillog
+ */
+static int
+replay(const char *file, char **overrides, size_t nover, const char *log,
+    bool journal)
 {
 	struct pd_replay_stats st;
 	struct pd_conf	      *conf;
 	struct pd_err	       err;
+	int		       rc;
 
 	if ((conf = pd_conf_load(file, overrides, nover, print_error_cb,
 		 NULL)) == NULL)
 		return 1;
-	if (pd_replay(conf, log, pd_clock_now(), stdout, &st, &err) < 0) {
+	if (journal)
+		rc = replay_journal(conf, log, &st, &err);
+	else
+		rc = pd_replay(conf, log, pd_clock_now(), stdout, &st, &err);
+	if (rc < 0) {
 		fprintf(stderr, "policyd: %s\n", err.msg);
 		pd_conf_free(conf);
 		return 1;
@@ -210,7 +252,7 @@ main(int argc, char **argv)
 	uv_loop_t    *loop;
 	int	      ch, i;
 
-	while ((ch = getopt_long(argc, argv, "c:dfnNo:tV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+c:dfnNo:tV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -242,7 +284,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind + 2 == argc && strcmp(argv[optind], "replay") == 0)
-		return replay(file, overrides, nover, argv[optind + 1]);
+		return replay(file, overrides, nover, argv[optind + 1], false);
+	if (optind + 3 == argc && strcmp(argv[optind], "replay") == 0 &&
+	    strcmp(argv[optind + 1], "--journal") == 0)
+		return replay(file, overrides, nover, argv[optind + 2], true);
 	if (optind != argc)
 		usage();
 

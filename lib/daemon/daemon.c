@@ -294,10 +294,13 @@ pd_daemon_stop(struct pd_daemon *d)
 	/* Read what Postfix logged up to now before saving the position. */
 	if (d->tailing)
 		pd_tail_poll(&d->tail);
+	daemon_drain_journal(d);
 	pd_daemon_save(d, false);
 	if (d->tailing)
 		pd_tail_clear(&d->tail);
-	d->tailing = false;
+	if (d->journaling)
+		pd_sdj_clear(&d->sdj);
+	d->tailing = d->journaling = false;
 	uv_close((uv_handle_t *)&d->tick, NULL);
 }
 

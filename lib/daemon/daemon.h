@@ -20,6 +20,7 @@
 #include "geoip.h"
 #include "list.h"
 #include "rpc.h"
+#include "sdjournal.h"
 #include "server.h"
 #include "tail.h"
 #include "conf.h"
@@ -42,10 +43,13 @@ struct pd_daemon {
 	struct pd_list	 pending; /* requests waiting for DNS */
 	struct pd_tail	 tail;	  /* the maillog, when followed */
 	bool		 tailing;
-	uint64_t	 log_lines;   /* maillog lines read */
-	uint64_t	 log_matched; /* of them, events */
-	int64_t		 log_stamp;   /* the newest line's stamp, ms */
-	int64_t		 log_lag;     /* how late it was read, ms */
+	struct pd_sdj	 sdj; /* or the journal */
+	bool		 journaling;
+	int64_t		 journal_last; /* engine time of its last event */
+	uint64_t	 log_lines;    /* maillog lines read */
+	uint64_t	 log_matched;  /* of them, events */
+	int64_t		 log_stamp;    /* the newest line's stamp, ms */
+	int64_t		 log_lag;      /* how late it was read, ms */
 	uv_timer_t	 tick;
 	int64_t		 next_save;   /* wall-clock ms */
 	pid_t		 saver;	      /* child writing a snapshot */

@@ -49,6 +49,7 @@ daemon_metrics(const struct pd_daemon *d, struct pd_metrics *m,
 		.maillog_events = d->log_matched,
 		.maillog_stamp = d->log_stamp,
 		.maillog_lag = d->log_lag,
+		.journal_gaps = d->sdj.stats.gaps,
 		.reloads = d->reloads,
 		.reload_failures = d->reload_failures,
 		.state_saves = d->saves,
@@ -93,7 +94,11 @@ cmd_status(struct pd_daemon *d, struct pd_out *o)
 	    (long long)pd_counters_size(pd_engine_counters(&d->engine)));
 	pd_out_int(o, "blocked",
 	    (long long)pd_engine_counters(&d->engine)->nblocked);
-	pd_out_str(o, "maillog", d->tailing ? d->conf->maillog : "-");
+	pd_out_str(o, "maillog",
+	    d->tailing || d->journaling ? d->conf->maillog : "-");
+	if (d->journaling)
+		pd_out_str(o, "journal",
+		    d->sdj.readable ? "readable" : d->sdj.why);
 	pd_out_str(o, "dns",
 	    d->dns ? (*d->conf->dns_forward ? d->conf->dns_forward :
 					      "system resolver") :

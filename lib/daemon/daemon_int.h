@@ -24,6 +24,8 @@ void daemon_decision_cb(void *arg, const struct pd_decision *);
 /* daemon_state.c */
 /* daemon_start_maillog - follow the maillog from where the last run stopped */
 int  daemon_start_maillog(struct pd_daemon *);
+/* daemon_drain_journal - read what the journal holds, before a save */
+void daemon_drain_journal(struct pd_daemon *);
 /* daemon_reap_saver - collect the snapshot child, blocking if asked */
 void daemon_reap_saver(struct pd_daemon *, bool wait);
 /* daemon_load_state - restore the snapshot; a damaged one is moved aside */

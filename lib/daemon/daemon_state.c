@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,14 +28,16 @@
 #include "state.h"
 #include "daemon_int.h"
 
-/* maillog_line_cb - a line Postfix logged: count what it reports */
+/*
+ * count_line - a line Postfix logged: count what it reports, at when
+ * (engine time), or now when when is 0
+ */
 static void
-maillog_line_cb(void *arg, const char *line, size_t len)
+count_line(struct pd_daemon *d, const char *line, size_t len, bool journal)
 {
-	struct pd_daemon      *d = arg;
 	struct pd_maillog_line ml;
 	enum pd_event_type     type;
-	int64_t		       now = pd_clock_now();
+	int64_t		       now = pd_clock_now(), at = now;
 	int64_t		       wall = now + pd_engine_wall_offset(&d->engine);
 	struct tm	       tm;
 	time_t		       t = (time_t)(wall / 1000);
@@ -51,24 +54,97 @@ maillog_line_cb(void *arg, const char *line, size_t len)
 	if (!pd_maillog_event(&ml, &type))
 		return;
 	d->log_matched++;
-	/* Live, the line is as old as it takes to read it: count it now. */
-	pd_engine_event(&d->engine, type, &ml.client, ml.reason, now);
+	/*
+	 * Live, a file's line is as old as it takes to read it: count it
+	 * now.  A journal entry carries its time, and after a restart the
+	 * entries written meanwhile are counted when they happened, in the
+	 * order read and never later than now.
+	 */
+	if (journal) {
+		at = ml.time - pd_engine_wall_offset(&d->engine);
+		if (at < d->journal_last)
+			at = d->journal_last;
+		if (at > now)
+			at = now;
+		d->journal_last = at;
+	}
+	pd_engine_event(&d->engine, type, &ml.client, ml.reason, at);
 }
 
-/* maillog_pos_file - where the maillog position is kept, or NULL */
+static void
+maillog_line_cb(void *arg, const char *line, size_t len)
+{
+	count_line(arg, line, len, false);
+}
+
+static void
+journal_line_cb(void *arg, const char *line, size_t len)
+{
+	count_line(arg, line, len, true);
+}
+
+/*
+ * maillog_pos_file - where the maillog position (a file's, or the
+ * journal's cursor) is kept, or NULL
+ */
 static const char *
 maillog_pos_file(const struct pd_daemon *d, char *buf, size_t len)
 {
 	if (*d->conf->state_file == '\0')
 		return NULL;
-	if ((size_t)snprintf(buf, len, "%s.maillog", d->conf->state_file) >=
-	    len) {
+	if ((size_t)snprintf(buf, len, "%s.%s", d->conf->state_file,
+		d->journaling ? "journal" : "maillog") >= len) {
 		pd_log_err("state_file %s: path too long to keep the maillog "
 			   "position beside it",
 		    d->conf->state_file);
 		return NULL;
 	}
 	return buf;
+}
+
+/*
+ * start_journal - follow the journal from the saved cursor, or with
+ * none from the longest window of the maillog rules ago: what still
+ * counts toward them
+ */
+static int
+start_journal(struct pd_daemon *d)
+{
+	const struct pd_strlist *u = &d->conf->maillog_unit;
+	struct pd_err		 err;
+	const char		*pf, *path;
+	char			 buf[PATH_MAX], *cursor = NULL;
+	int64_t			 start;
+
+	d->journaling = true;
+	pd_conf_maillog_journal(d->conf, &path);
+	if ((pf = maillog_pos_file(d, buf, sizeof(buf))) != NULL &&
+	    pd_sdj_cursor_load(pf, &cursor, &err) < 0)
+		pd_log_warnx("%s; reading the journal from the longest "
+			     "window ago",
+		    err.msg);
+	start = pd_clock_now() + pd_engine_wall_offset(&d->engine) -
+	    pd_conf_maillog_window(d->conf);
+	d->journal_last = 0;
+	if (pd_sdj_init(&d->sdj, path, u->v, u->n, cursor, start,
+		journal_line_cb, d, &err) < 0 ||
+	    pd_sdj_start(&d->sdj, d->loop) < 0) {
+		free(cursor);
+		pd_log_err("maillog %s: %s", d->conf->maillog, err.msg);
+		d->journaling = false;
+		return -1;
+	}
+	free(cursor);
+	return 0;
+}
+
+void
+daemon_drain_journal(struct pd_daemon *d)
+{
+	/* Bounded: a journal written faster than read must not hang a stop. */
+	for (int i = 0; d->journaling && i < 100; i++)
+		if (pd_sdj_read(&d->sdj, PD_SDJ_DRAIN) < PD_SDJ_DRAIN)
+			break;
 }
 
 /* daemon_start_maillog - follow the maillog from where the last run stopped */
@@ -87,6 +163,8 @@ daemon_start_maillog(struct pd_daemon *d)
 				     "maillog is set: they will never trigger");
 		return 0;
 	}
+	if (pd_conf_maillog_journal(d->conf, NULL))
+		return start_journal(d);
 	if ((pf = maillog_pos_file(d, buf, sizeof(buf))) != NULL &&
 	    (have = pd_tail_pos_load(pf, &pos, &err)) < 0) {
 		pd_log_warnx("%s; reading the maillog from its end", err.msg);
@@ -115,8 +193,19 @@ save_maillog_pos(struct pd_daemon *d)
 	char		   buf[PATH_MAX];
 	const char	  *pf;
 
-	if (!d->tailing || (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
+	if ((!d->tailing && !d->journaling) ||
+	    (pf = maillog_pos_file(d, buf, sizeof(buf))) == NULL)
 		return 0;
+	/* In the snapshot child too: the cursor is a copy, not sd_journal. */
+	if (d->journaling) {
+		if (pd_sdj_cursor(&d->sdj) == NULL)
+			return 0;
+		if (pd_sdj_cursor_save(pf, pd_sdj_cursor(&d->sdj), &err) < 0) {
+			pd_log_err("state: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
 	pd_tail_position(&d->tail, &pos);
 	if (pd_tail_pos_save(pf, &pos, &err) < 0) {
 		pd_log_warnx("state: %s", err.msg);

@@ -92,6 +92,9 @@ static const struct conf_option {
 	{ "maillog_syslog_names", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, maillog_syslog_names), "postfix postfix-*",
 	    0, 0 },
+	{ "maillog_unit", OPT_LIST, AT_START,
+	    offsetof(struct pd_conf, maillog_unit),
+	    "postfix.service postfix@-.service", 0, 0 },
 	{ "local_domains", OPT_LIST, ON_RELOAD,
 	    offsetof(struct pd_conf, local_domains), "", 0, 0 },
 	{ "local_addresses", OPT_LIST, ON_RELOAD,
@@ -212,6 +215,53 @@ pd_conf_needs_maillog(const struct pd_conf *c)
 		    pd_event_from_log(c->rules[i].event))
 			return true;
 	return false;
+}
+
+int64_t
+pd_conf_maillog_window(const struct pd_conf *c)
+{
+	int64_t w = 0;
+
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].has_event &&
+		    pd_event_from_log(c->rules[i].event) &&
+		    c->rules[i].window > w)
+			w = c->rules[i].window;
+	return w;
+}
+
+bool
+pd_conf_maillog_journal(const struct pd_conf *c, const char **path)
+{
+	const char *m = c->maillog;
+
+	if (strncmp(m, "journal", 7) != 0 || (m[7] != '\0' && m[7] != ':'))
+		return false;
+	if (path != NULL)
+		*path = m[7] == ':' ? m + 8 : NULL;
+	return true;
+}
+
+void
+conf_check_maillog(struct parser *ps)
+{
+	const char *path;
+
+	if (!pd_conf_maillog_journal(ps->conf, &path))
+		return;
+#ifdef PD_HAVE_SYSTEMD
+	if (path != NULL && *path != '/')
+		conf_perr(ps, 0,
+		    "maillog = %s: the journal's directory or file must be an "
+		    "absolute path",
+		    ps->conf->maillog);
+#else
+	conf_perr(ps, 0,
+	    "maillog = %s: policyd was built without journal support "
+	    "(configure found no libsystemd); follow a file instead, such "
+	    "as Postfix's maillog_file",
+	    ps->conf->maillog);
+#endif
 }
 
 bool

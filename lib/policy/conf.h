@@ -140,6 +140,7 @@ struct pd_conf {
 	char		 *maillog;		/* "" when not followed */
 	struct pd_strlist maillog_syslog_names; /* fnmatch patterns */
 	struct pd_strlist local_domains;	/* lower case */
+	struct pd_strlist maillog_unit; /* the journal's Postfix units */
 	struct pd_strlist local_addresses_text;
 	struct pd_cidr	 *local_addresses;
 	size_t		  nlocal_addresses;
@@ -201,6 +202,16 @@ int pd_conf_write(const struct pd_conf *, bool all, FILE *fp);
 
 /* pd_conf_needs_maillog - some rule counts events from the maillog */
 bool pd_conf_needs_maillog(const struct pd_conf *);
+
+/* pd_conf_maillog_window - the longest window of those rules, ms */
+int64_t pd_conf_maillog_window(const struct pd_conf *);
+
+/*
+ * pd_conf_maillog_journal - maillog is "journal" (the system journal:
+ * *path NULL) or "journal:PATH" (a journal directory or file): then
+ * true.  path may be NULL.
+ */
+bool pd_conf_maillog_journal(const struct pd_conf *, const char **path);
 
 /* pd_conf_needs_dns - some rule asks whether the HELO name resolves */
 bool pd_conf_needs_dns(const struct pd_conf *);

@@ -66,6 +66,8 @@ int conf_option_set(struct pd_conf *c, const struct conf_option *o,
 /* conf_read.c: read text into ps->conf, then check what spans blocks. */
 void conf_parse_text(struct parser *ps, const char *text);
 void conf_resolve(struct parser *ps);
+/* conf.c: maillog = journal needs the build's journal support. */
+void conf_check_maillog(struct parser *ps);
 
 /*
  * Block keys.  Each block type has a table of { name, handler }; a

@@ -466,4 +466,5 @@ conf_resolve(struct parser *ps)
 		    c->profiles[i].name, &c->profiles[i].geo, PD_KEY_MAX);
 	resolve_globals(ps);
 	check_specs(ps);
+	conf_check_maillog(ps);
 }

@@ -325,6 +325,10 @@ walk_maillog(struct emitter *em, const struct pd_metrics *m)
 	    "Lines read from the maillog.", (double)m->maillog_lines);
 	one(em, "policyd_maillog_events_total", "counter",
 	    "Maillog lines that were events.", (double)m->maillog_events);
+	one(em, "policyd_journal_gaps_total", "counter",
+	    "Restarts that found the last journal entry read gone: entries "
+	    "between were lost.",
+	    (double)m->journal_gaps);
 	one(em, "policyd_maillog_own_rejects_total", "counter",
 	    "Maillog rejects that were policyd's own, not counted.",
 	    (double)pd_engine_stats(m->engine)->own_rejects);

@@ -33,6 +33,7 @@ struct pd_metrics {
 	uint64_t		      maillog_events;
 	int64_t			      maillog_stamp; /* newest line's, ms */
 	int64_t			      maillog_lag;   /* ms, when read */
+	uint64_t		      journal_gaps;  /* entries lost unread */
 	uint64_t		      reloads;
 	uint64_t		      reload_failures;
 	uint64_t		      state_saves;

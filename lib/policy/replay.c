@@ -230,21 +230,40 @@ replay_clear(struct replay *rp)
 	free(rp->by_rule);
 }
 
-/* replay_run - every line of fp through the engine */
+/* A file read line by line. */
+struct file_source {
+	FILE  *fp;
+	char  *line;
+	size_t cap;
+};
+
+static ssize_t
+file_next(void *arg, const char **line)
+{
+	struct file_source *fs = arg;
+	ssize_t		    len;
+
+	if ((len = getline(&fs->line, &fs->cap, fs->fp)) < 0)
+		return -1;
+	if (len > 0 && fs->line[len - 1] == '\n')
+		len--;
+	*line = fs->line;
+	return len;
+}
+
+/* replay_run - every line of the source through the engine */
 static void
-replay_run(struct replay *rp, FILE *fp, int64_t now, struct pd_replay_stats *st)
+replay_run(struct replay *rp, pd_replay_next next, void *arg, int64_t now,
+    struct pd_replay_stats *st)
 {
 	struct pd_maillog_line ml;
 	enum pd_event_type     type;
-	char		      *line = NULL;
-	size_t		       cap = 0;
+	const char	      *line;
 	ssize_t		       len;
 
 	rp->ml = &ml;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
+	while ((len = next(arg, &line)) >= 0) {
 		st->lines++;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
 		/* The stamps are the clock: UTC unless they say otherwise. */
 		if (pd_maillog_parse_as(line, (size_t)len, now, 0,
 			&rp->conf->maillog_syslog_names, &ml) < 0 ||
@@ -260,28 +279,39 @@ replay_run(struct replay *rp, FILE *fp, int64_t now, struct pd_replay_stats *st)
 		}
 	}
 	rp->ml = NULL;
-	free(line);
 }
 
 int
 pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
     struct pd_replay_stats *st, struct pd_err *err)
 {
+	struct file_source fs = { 0 };
+	int		   rc;
+
+	memset(st, 0, sizeof(*st));
+	fs.fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (fs.fp == NULL)
+		return pd_err_set(err, "%s: %s", file, strerror(errno));
+	rc = pd_replay_lines(conf, file_next, &fs, now, out, st, err);
+	free(fs.line);
+	if (fs.fp != stdin)
+		fclose(fs.fp);
+	return rc;
+}
+
+int
+pd_replay_lines(const struct pd_conf *conf, pd_replay_next next, void *arg,
+    int64_t now, FILE *out, struct pd_replay_stats *st, struct pd_err *err)
+{
 	struct replay *rp;
 	struct pd_geo  geo;
 	double	       t0 = pd_clock_seconds();
-	FILE	      *fp;
 	int	       rc;
 
 	memset(st, 0, sizeof(*st));
-	fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-	if (fp == NULL)
-		return pd_err_set(err, "%s: %s", file, strerror(errno));
 	/* On the heap: the engine is large. */
-	if ((rp = calloc(1, sizeof(*rp))) == NULL) {
-		rc = pd_err_set(err, "out of memory");
-		goto out;
-	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		return pd_err_set(err, "out of memory");
 	rp->out = out;
 	rp->conf = conf;
 	if ((rc = pd_geo_open(&geo, conf->geoip_country_db, conf->geoip_asn_db,
@@ -291,7 +321,7 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 		pd_geo_close(&geo);
 		goto out;
 	}
-	replay_run(rp, fp, now, st);
+	replay_run(rp, next, arg, now, st);
 	st->decisions = rp->decisions;
 	st->seconds = pd_clock_seconds() - t0;
 	fprintf(out, "# %llu lines, %llu events, %llu decisions in %.2fs\n",
@@ -306,7 +336,5 @@ pd_replay(const struct pd_conf *conf, const char *file, int64_t now, FILE *out,
 	pd_geo_close(&geo);
 out:
 	free(rp);
-	if (fp != stdin)
-		fclose(fp);
 	return rc;
 }

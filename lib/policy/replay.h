@@ -9,6 +9,8 @@
 #ifndef PD_REPLAY_H
 #define PD_REPLAY_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,5 +38,20 @@ struct pd_replay_stats {
  */
 int pd_replay(const struct pd_conf *, const char *file, int64_t now, FILE *out,
     struct pd_replay_stats *, struct pd_err *);
+
+/*
+ * pd_replay_next - a source of lines: the next one (without its
+ * newline) in *line, valid until the next call, and its length; -1 at
+ * the end
+ */
+typedef ssize_t (*pd_replay_next)(void *arg, const char **line);
+
+/*
+ * pd_replay_lines - the same over the lines next gives, such as the
+ * systemd journal's entries made into lines (sdjournal.h): replay
+ * itself reads no journal, so it stays pure
+ */
+int pd_replay_lines(const struct pd_conf *, pd_replay_next, void *arg,
+    int64_t now, FILE *out, struct pd_replay_stats *, struct pd_err *);
 
 #endif
