@@ -207,6 +207,7 @@ bench: deps
 	@LOADGEN=$(BUILD)/bench/loadgen BENCH_BASELINE='$(BENCH_BASELINE)' t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver $(BUILD)/bench/policyd-geo.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
+	@t/bench/replay-journal $(BUILD)/bin/policyd etc/policyd.conf
 
 install: $(BUILD)/bin/policyd $(BUILD)/bin/policydctl
 	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/policyd \
