@@ -223,6 +223,7 @@ bench: deps
 	@LOADGEN=$(BUILD)/bench/loadgen BENCH_BASELINE='$(BENCH_BASELINE)' t/bench/run $(BUILD)/bin/policyd $(BUILD)/bench/nullserver $(BUILD)/bench/policyd-geo.conf
 	@$(BUILD)/bench/storebench etc/policyd.conf 1000000
 	@t/bench/replay $(BUILD)/bin/policyd etc/policyd.conf
+	@t/bench/replay-journal $(BUILD)/bin/policyd etc/policyd.conf
 
 # The directories policyd writes are not made here, as root would own
 # them: the unit's StateDirectory= and RuntimeDirectory= make them, or,
