@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """A real Postfix logs through syslog(3) into a real systemd-journald, and
 policyd, with maillog = journal, blocks a dictionary attack from it
 (issue 16).
