@@ -43,7 +43,7 @@ PD_LIBS = $(UV_LIBS) $(UNBOUND_LIBS) $(MAXMINDDB_LIBS) $(SYSTEMD_LIBS)
 PD_LDFLAGS = $(LDFLAGS) $(SAN)
 
 # lib/ in its three layers (HACKING): util, policy, daemon.
-UTIL_SRCS = lib/util/addr.c lib/util/buf.c lib/util/clock.c lib/util/err.c \
+UTIL_SRCS = lib/util/addr.c lib/util/buf.c lib/util/clock.c lib/util/err.c lib/util/file.c \
 	lib/util/keytab.c lib/util/log.c lib/util/out.c lib/util/stamp.c \
 	lib/util/stats.c lib/util/str.c lib/util/window.c
 POLICY_SRCS = lib/policy/admin.c lib/policy/cause.c lib/policy/conf.c \
@@ -53,7 +53,7 @@ POLICY_SRCS = lib/policy/admin.c lib/policy/cause.c lib/policy/conf.c \
 	lib/policy/engine.c lib/policy/engine_emit.c lib/policy/engine_manual.c \
 	lib/policy/engine_rules.c lib/policy/event.c lib/policy/facts.c \
 	lib/policy/geoip.c lib/policy/helo.c lib/policy/journal.c \
-	lib/policy/key.c lib/policy/maillog.c lib/policy/match.c \
+	lib/policy/key.c lib/policy/maillog.c lib/policy/maillog_reply.c lib/policy/match.c \
 	lib/policy/metrics.c lib/policy/own.c lib/policy/proto.c \
 	lib/policy/replay.c lib/policy/session.c lib/policy/state.c \
 	lib/policy/tmpl.c
@@ -65,7 +65,7 @@ LIB_SRCS = $(UTIL_SRCS) $(POLICY_SRCS) $(DAEMON_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libpd.a
 
-TESTS = check_addr check_buf check_cause check_clock check_conf check_counter check_dns check_engine check_helo \
+TESTS = check_addr check_buf check_file check_cause check_clock check_conf check_counter check_dns check_engine check_helo \
 	check_maillog check_proto check_replay check_server check_session check_state check_str check_tail check_tmpl \
 	check_window check_admin check_ctl check_journal check_metrics check_geoip \
 	check_control check_rpc check_listen check_daemon check_sdjournal

@@ -31,6 +31,7 @@
 #endif
 
 #include "err.h"
+#include "file.h"
 #include "log.h"
 #include "sdjournal.h"
 
@@ -511,26 +512,8 @@ pd_sdj_cursor(const struct pd_sdj *s)
 int
 pd_sdj_cursor_save(const char *file, const char *cursor, struct pd_err *err)
 {
-	char  tmp[4096];
-	FILE *fp;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp))
-		return pd_err_set(err, "%s: path too long", file);
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return pd_err_set(err, "%s: %s", tmp, strerror(errno));
-	fprintf(fp, "policyd-journal-cursor 1 %s\n", cursor);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || ferror(fp)) {
-		pd_err_set(err, "%s: %s", tmp, strerror(errno ? errno : EIO));
-		fclose(fp);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(fp) != 0 || rename(tmp, file) != 0) {
-		pd_err_set(err, "%s: %s", file, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return pd_file_replace(file, err, "policyd-journal-cursor 1 %s\n",
+	    cursor);
 }
 
 int

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "file.h"
 #include "tail.h"
 
 static bool tail_open(struct pd_tail *, bool);
@@ -224,28 +225,9 @@ int
 pd_tail_pos_save(const char *file, const struct pd_tail_pos *pos,
     struct pd_err *err)
 {
-	char  tmp[4096];
-	FILE *fp;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp))
-		return pd_err_set(err, "%s: path too long", file);
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return pd_err_set(err, "%s: %s", tmp, strerror(errno));
-	fprintf(fp,
+	return pd_file_replace(file, err,
 	    "policyd-maillog-position 1 %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 	    pos->dev, pos->ino, pos->off);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || ferror(fp)) {
-		pd_err_set(err, "%s: %s", tmp, strerror(errno ? errno : EIO));
-		fclose(fp);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(fp) != 0 || rename(tmp, file) != 0) {
-		pd_err_set(err, "%s: %s", file, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 int

@@ -39,6 +39,7 @@
 #include "stamp.h"
 #include "str.h"
 #include "maillog.h"
+#include "maillog_int.h"
 
 /* Longest host and program names taken; longer ones are not Postfix's. */
 #define HOST_MAX 255
@@ -200,171 +201,6 @@ set_after(struct pd_maillog_line *out, const char *p, size_t n)
 }
 
 /*
- * What smtpd_check.c puts between "<x>: " and the text, by
- * SMTPD_NAME_*: "Recipient address rejected: User unknown ...".
- */
-static const char *const reject_names[] = {
-	"Recipient address rejected: ",
-	"Client host rejected: ",
-	"Sender address rejected: ",
-	"Helo command rejected: ",
-	"Data command rejected: ",
-	"End-of-data rejected: ",
-	"Etrn command rejected: ",
-	"Unverified Client host rejected: ",
-	"Client certificate rejected: ",
-	"SASL login name rejected: ",
-};
-
-/* A reply's text, after the codes and the name of what was rejected. */
-struct reply {
-	const char *text, *end; /* up to the first ';' */
-	int	    name;	/* index into reject_names, or -1 */
-};
-
-/* set_reply_reason - "550 5.1.1 TEXT": the codes there are, the text */
-static void
-set_reply_reason(struct pd_maillog_line *out, const struct reply *r)
-{
-	size_t n;
-
-	n = (size_t)snprintf(out->reason, sizeof(out->reason), "%s%s%s%s",
-	    out->code, *out->code ? " " : "", out->status,
-	    *out->status ? " " : "");
-	pd_str_sanitize(out->reason + n, sizeof(out->reason) - n, r->text,
-	    (size_t)(r->end - r->text));
-}
-
-/*
- * reply - "550 5.1.1 <x>: Recipient address rejected: TEXT; from=<..."
- * into code, status, reason and r.  cleanup's rejects omit the
- * three-digit code ("5.7.1 TEXT; ..."); code stays "" then, and the
- * status must be there.
- */
-static bool
-reply(struct pd_span *s, bool want_code, struct pd_maillog_line *out,
-    struct reply *r)
-{
-	struct pd_span t;
-	const char    *p, *semi;
-	size_t	       i;
-
-	if (want_code) {
-		if (pd_span_len(s) < 4 || (s->p[0] != '4' && s->p[0] != '5') ||
-		    !pd_span_is_digit(s->p[1]) || !pd_span_is_digit(s->p[2]) ||
-		    s->p[3] != ' ')
-			return false;
-		memcpy(out->code, s->p, 3);
-		out->code[3] = '\0';
-		s->p += 4;
-	}
-	/* The enhanced status code, "5.1.1 ", is optional after a code. */
-	t = *s;
-	if ((pd_span_eat_char(&t, '4') || pd_span_eat_char(&t, '5') ||
-		pd_span_eat_char(&t, '2')) &&
-	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
-	    pd_span_eat_char(&t, '.') && pd_span_number(&t) >= 0 &&
-	    pd_span_eat_char(&t, ' ') &&
-	    (size_t)(t.p - 1 - s->p) < sizeof(out->status)) {
-		memcpy(out->status, s->p, (size_t)(t.p - 1 - s->p));
-		out->status[t.p - 1 - s->p] = '\0';
-		s->p = t.p;
-	} else if (!want_code)
-		return false;
-	/*
-	 * "<user@example.com>: " or "<unknown[192.0.2.1]:4711>: ", skipped
-	 * before looking for the ';': a quoted local part may hold one.
-	 */
-	if (s->p < s->e && *s->p == '<' && (p = pd_span_find(s, ">: ")) != NULL)
-		s->p = p + 3;
-	if ((semi = memchr(s->p, ';', pd_span_len(s))) == NULL)
-		semi = s->e;
-	r->name = -1;
-	for (i = 0; i < sizeof(reject_names) / sizeof(reject_names[0]); i++)
-		if (pd_span_starts(s->p, semi, reject_names[i])) {
-			s->p += strlen(reject_names[i]);
-			r->name = (int)i;
-			break;
-		}
-	r->text = s->p;
-	r->end = semi;
-	set_reply_reason(out, r);
-	return true;
-}
-
-/* contains_nocase - [p, e) holds lit (lower case), in any case */
-static bool
-contains_nocase(const char *p, const char *e, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	for (; (size_t)(e - p) >= n; p++) {
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			if ((p[i] | 0x20) != lit[i])
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-/*
- * The texts of the server's own temporary failures, whatever their
- * code: smtpd_check.c (a table or the queue file system failing, the
- * default action of a policy service that does not answer), smtpd.c
- * and milter8.c (a milter that fails or answers tempfail).
- */
-static const char *const server_texts[] = {
-	"Server configuration problem",
-	"Server configuration error",
-	"Temporary lookup failure",
-	"Temporary lookup error",
-	"Insufficient system storage",
-	"Server local data error",
-	"Mail system error",
-	"Service unavailable - try again later",
-};
-
-/*
- * reject_blame - a permanent reject is the client's; a temporary one
- * with a mail system status (4.3.x) or one of the texts above is the
- * server's, and one that says greylisting is greylisting.
- */
-static enum pd_maillog_blame
-reject_blame(const struct pd_maillog_line *out, const struct reply *r)
-{
-	if (out->code[0] != '4' &&
-	    !(out->code[0] == '\0' && out->status[0] == '4'))
-		return PD_ML_CLIENT;
-	if (strncmp(out->status, "4.3.", 4) == 0)
-		return PD_ML_SERVER;
-	for (size_t i = 0; i < sizeof(server_texts) / sizeof(server_texts[0]);
-	     i++)
-		if (pd_span_starts(r->text, r->end, server_texts[i]))
-			return PD_ML_SERVER;
-	if (contains_nocase(r->text, r->end, "greylist") ||
-	    contains_nocase(r->text, r->end, "graylist"))
-		return PD_ML_GREYLIST;
-	return PD_ML_CLIENT;
-}
-
-/*
- * rcpt_refused - a reject at RCPT is of the recipient itself: a
- * recipient restriction ("Recipient address rejected: User unknown"),
- * relaying ("Relay access denied") or a milter.  The client, sender and
- * HELO restrictions that fire at RCPT (smtpd_delay_reject), and DNS
- * blocklists, reject something else.
- */
-static bool
-rcpt_refused(const struct reply *r, bool milter)
-{
-	return milter || r->name == 0 ||
-	    pd_span_starts(r->text, r->end, "Relay access denied");
-}
-
-/*
  * smtpd_reject - after "QUEUEID: ": "reject: RCPT from CLIENT: REPLY" and
  * "milter-reject: ..." (log_whatsup() and the smtpd milter replies).
  * reject_warning, hold, discard and the CONNECT, HELO and MAIL stages
@@ -382,9 +218,9 @@ smtpd_reject(struct pd_span *s, struct pd_maillog_line *out)
 		{ "END-OF-MESSAGE from ", PD_ML_DATA_REJECT },
 		{ "BDAT from ", PD_ML_DATA_REJECT },
 	};
-	struct reply r;
-	bool	     milter = false;
-	size_t	     i;
+	struct ml_reply r;
+	bool		milter = false;
+	size_t		i;
 
 	if (!pd_span_eat(s, "reject: ")) {
 		if (!pd_span_eat(s, "milter-reject: "))
@@ -397,13 +233,13 @@ smtpd_reject(struct pd_span *s, struct pd_maillog_line *out)
 	if (i == sizeof(stages) / sizeof(stages[0]))
 		return;
 	if (!client(s, true, &out->client) || !pd_span_eat(s, ": ") ||
-	    !reply(s, true, out, &r))
+	    !ml_reply(s, true, out, &r))
 		return;
 	set_after(out, stages[i].stage, strlen(stages[i].stage) - 6);
 	out->kind = stages[i].kind;
-	out->blame = reject_blame(out, &r);
+	out->blame = ml_reject_blame(out, &r);
 	if (out->kind == PD_ML_RCPT_REJECT && out->blame == PD_ML_CLIENT &&
-	    !rcpt_refused(&r, milter))
+	    !ml_rcpt_refused(&r, milter))
 		out->blame = PD_ML_OTHER;
 }
 
@@ -480,26 +316,6 @@ disconnect_counts(struct pd_span *s, struct pd_maillog_line *out)
 }
 
 /*
- * The reasons a SASL backend gives when it, not the password, failed:
- * Cyrus SASL's sasl_errstring() for the results Postfix takes as
- * temporary (xsasl_cyrus_server.c: SASL_FAIL, SASL_NOMEM, SASL_TRYAGAIN,
- * SASL_UNAVAIL; "generic failure" is saslauthd not answering) and for
- * no usable mechanism (SASL_NOMECH), and the texts of Postfix's Dovecot
- * client (xsasl_dovecot_server.c).
- */
-static const char *const sasl_server_texts[] = {
-	"generic failure",
-	"no memory available",
-	"memory shortage failure",
-	"transient failure",
-	"remote authentication server unavailable",
-	"no mechanism available",
-	"Connection lost to authentication server",
-	"Can't connect to authentication server",
-	"Authentication backend error",
-};
-
-/*
  * auth_fail - "warning: CLIENT: SASL LOGIN authentication failed:
  * REASON, sasl_username=USER" (", sasl_username=" since 3.7.8; older
  * versions end with the reason).  "authentication aborted" is the client
@@ -523,10 +339,7 @@ auth_fail(struct pd_span *s, struct pd_maillog_line *out)
 		end = s->e;
 	set_reason(out, s->p, end);
 	out->kind = PD_ML_AUTH_FAIL;
-	for (size_t i = 0;
-	     i < sizeof(sasl_server_texts) / sizeof(sasl_server_texts[0]); i++)
-		if (pd_span_starts(s->p, end, sasl_server_texts[i]))
-			out->blame = PD_ML_SERVER;
+	out->blame = ml_sasl_blame(s->p, end);
 }
 
 /* queue_id - "NOQUEUE: " or "4Kq8X45Qvtz9vxW: " (short or long ids) */
@@ -630,7 +443,7 @@ content_reject(struct pd_span *s, struct pd_maillog_line *out)
 {
 	static const char *const classes[] = { "header ", "body ", "content " };
 	struct pd_span		 t;
-	struct reply		 r;
+	struct ml_reply		 r;
 	const char		*p, *st = NULL;
 	size_t			 i;
 
@@ -650,11 +463,11 @@ content_reject(struct pd_span *s, struct pd_maillog_line *out)
 	if (st == NULL)
 		return;
 	t.p = st;
-	if (!reply(&t, false, out, &r))
+	if (!ml_reply(&t, false, out, &r))
 		return;
 	set_after(out, "END-OF-MESSAGE", 14);
 	out->kind = PD_ML_DATA_REJECT;
-	out->blame = reject_blame(out, &r);
+	out->blame = ml_reject_blame(out, &r);
 }
 
 /*
@@ -665,7 +478,7 @@ content_reject(struct pd_span *s, struct pd_maillog_line *out)
 static void
 cleanup_line(struct pd_span *s, struct pd_maillog_line *out)
 {
-	struct reply r;
+	struct ml_reply r;
 
 	if (!queue_id(s))
 		return;
@@ -675,11 +488,11 @@ cleanup_line(struct pd_span *s, struct pd_maillog_line *out)
 	}
 	if (!pd_span_eat(s, "milter-reject: END-OF-MESSAGE from ") ||
 	    !client(s, false, &out->client) || !pd_span_eat(s, ": ") ||
-	    !reply(s, false, out, &r))
+	    !ml_reply(s, false, out, &r))
 		return;
 	set_after(out, "END-OF-MESSAGE", 14);
 	out->kind = PD_ML_DATA_REJECT;
-	out->blame = reject_blame(out, &r);
+	out->blame = ml_reject_blame(out, &r);
 }
 
 /*
